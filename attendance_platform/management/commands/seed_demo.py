@@ -1,0 +1,150 @@
+"""Creates (or brings up to date) the demo district, one login per role, and its SIS export.
+
+It sits in the project package rather than an app because it assembles every app's demo data.
+Running it again changes nothing: every step looks for what exists before creating it, and the
+generator writes byte-identical files for the same seed and date.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from districts.models import District, Grade, School, SchoolYear, User
+from districts.roles import SCHOOL_ROLES, Role
+from districts.services import (
+    district_create,
+    membership_grant,
+    school_create,
+    school_year_create,
+    user_create,
+)
+from districts.tenancy import system_context
+from tiering import synthetic
+
+DEMO_SLUG = "cedar-valley"
+DEMO_NAME = "Cedar Valley Unified School District"
+DEMO_TIMEZONE = "America/Los_Angeles"
+# The demo runs on a laptop with made-up people; its shared password is printed on purpose.
+DEMO_PASSWORD = "attendance-demo"  # noqa: S105
+DEMO_SEED = 2026
+
+# (email, name, role); school roles get the demo's first school.
+DEMO_PEOPLE: tuple[tuple[str, str, Role | None], ...] = (
+    ("admin@cedarvalley.example", "Dana Ortiz", Role.DISTRICT_ADMIN),
+    ("cabinet@cedarvalley.example", "Marcus Lee", Role.CABINET_MEMBER),
+    ("principal@cedarvalley.example", "Grace Whitfield", Role.PRINCIPAL),
+    ("team@cedarvalley.example", "Luis Herrera", Role.SCHOOL_TEAM),
+    ("partner@cedarvalley.example", "Amara Okafor", Role.PARTNER_STAFF),
+    ("facilitator@cedarvalley.example", "Jordan Blake", None),
+)
+
+
+def demo_school_year_start(as_of: date) -> date:
+    """The Monday on or after August 17 that opens the school year containing `as_of`."""
+    for year in (as_of.year, as_of.year - 1):
+        opening = date(year, 8, 17)
+        opening += timedelta(days=(7 - opening.weekday()) % 7)
+        if opening <= as_of:
+            return opening
+    raise AssertionError("unreachable: last year's opening is always before as_of")
+
+
+class Command(BaseCommand):
+    help = "Creates the demo district with one login per role and writes its SIS export files."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--students", type=int, default=2400)
+        parser.add_argument(
+            "--as-of",
+            type=date.fromisoformat,
+            help="Date the attendance data runs to (default: today in the district)",
+        )
+        parser.add_argument(
+            "--output",
+            type=Path,
+            help="Folder for the SIS export files (default: the media folder's demo/sis-export)",
+        )
+
+    def handle(self, *args, **options):
+        as_of = options["as_of"] or timezone.localdate(timezone=zoneinfo.ZoneInfo(DEMO_TIMEZONE))
+        output = options["output"] or Path(settings.MEDIA_ROOT) / "demo" / "sis-export"
+        calendar = synthetic.school_calendar(first_day=demo_school_year_start(as_of))
+        generated = synthetic.generate_district(
+            seed=DEMO_SEED,
+            students=options["students"],
+            first_day=calendar.first_day,
+            through=min(as_of, calendar.last_day),
+        )
+        with transaction.atomic():
+            district = self._district()
+            with system_context(district, reason="command:seed_demo"):
+                year = self._school_year(district, calendar)
+                schools = [self._school(district, spec) for spec in generated.schools]
+                people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
+        files = synthetic.write_export(generated, output)
+        self._report(district, year, schools, generated, files, people)
+
+    def _district(self) -> District:
+        return District.objects.filter(slug=DEMO_SLUG).first() or district_create(
+            slug=DEMO_SLUG, name=DEMO_NAME, state="CA", timezone=DEMO_TIMEZONE
+        )
+
+    def _school_year(self, district: District, calendar) -> SchoolYear:
+        label = f"{calendar.first_day.year}–{str(calendar.first_day.year + 1)[2:]}"
+        return SchoolYear.objects.for_district(district).filter(
+            label=label
+        ).first() or school_year_create(
+            district=district,
+            label=label,
+            first_day=calendar.first_day,
+            last_day=calendar.last_day,
+            instructional_days=len(calendar.instructional_days),
+        )
+
+    def _school(self, district: District, spec) -> School:
+        return School.objects.for_district(district).filter(
+            sis_code=spec.sis_code
+        ).first() or school_create(
+            district=district,
+            sis_code=spec.sis_code,
+            name=spec.name,
+            low_grade=Grade.from_label(spec.low_grade),
+            high_grade=Grade.from_label(spec.high_grade),
+        )
+
+    def _person(self, district, school, email, name, role) -> tuple[str, str]:
+        user = User.objects.filter(email=email).first() or user_create(
+            email=email, password=DEMO_PASSWORD, full_name=name, is_facilitator=role is None
+        )
+        if role is not None:
+            membership_grant(
+                district=district,
+                user=user,
+                role=role,
+                schools=[school] if role in SCHOOL_ROLES else [],
+            )
+        label = role.label if role else "Workshop facilitator"
+        return label, email
+
+    def _report(self, district, year, schools, generated, files, people) -> None:
+        write = self.stdout.write
+        write(self.style.SUCCESS(f"Demo district: {district.name} (/d/{district.slug}/)"))
+        write(
+            f"  School year {year.label}; attendance through {generated.through:%b %-d, %Y}; "
+            f"{len(schools)} schools; {len(generated.roster):,} students"
+        )
+        write(f"  SIS export files: {files.roster.parent}")
+        for path in (files.roster, files.daily, files.summary):
+            write(f"    {path.name}")
+        write("")
+        write(f"Sign in at http://127.0.0.1:8000/ — every demo login's password is {DEMO_PASSWORD}")
+        for label, email in people:
+            write(f"  {label:<32} {email}")
+        write(f"  (the principal and the school team work at {schools[0].name})")

@@ -1,0 +1,53 @@
+"""The operators' admin site (/operators/): for the people who run the service, not for
+district staff, who do their work in the product's own pages."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import District, Membership, School, SchoolYear, User
+
+
+class UnscopedAdmin(admin.ModelAdmin):
+    # Operators work across districts, so the admin reads through the unscoped manager;
+    # tenant scoping applies to district users' routes.
+    def get_queryset(self, request):
+        return self.model.unscoped.all()
+
+
+@admin.register(District)
+class DistrictAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "state", "minimum_days_enrolled"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(School)
+class SchoolAdmin(UnscopedAdmin):
+    list_display = ["name", "sis_code", "district", "low_grade", "high_grade"]
+    list_filter = ["district"]
+    search_fields = ["name", "sis_code"]
+
+
+@admin.register(SchoolYear)
+class SchoolYearAdmin(UnscopedAdmin):
+    list_display = ["label", "district", "first_day", "last_day", "instructional_days"]
+    list_filter = ["district"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(UnscopedAdmin):
+    list_display = ["user", "district", "role"]
+    list_filter = ["district", "role"]
+    search_fields = ["user__email", "user__full_name"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_facilitator", "is_active", "is_staff"]
+    search_fields = ["email", "full_name"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        ("Person", {"fields": ["full_name", "is_facilitator"]}),
+        ("Operator access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
+    ]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]

@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+from .querysets import (
+    MembershipQuerySet,
+    MembershipSchoolQuerySet,
+    SchoolQuerySet,
+    SchoolYearQuerySet,
+    TenantManager,
+)
+from .roles import SCHOOL_ROLES, Role
+
+DEFAULT_MINIMUM_DAYS_ENROLLED = 10
+
+
+class Grade(models.IntegerChoices):
+    # Integers so a grade span can be checked (low ≤ high) and sorted in the database.
+    PRE_K = -1, "Pre-K"
+    KINDERGARTEN = 0, "K"
+    GRADE_1 = 1, "1"
+    GRADE_2 = 2, "2"
+    GRADE_3 = 3, "3"
+    GRADE_4 = 4, "4"
+    GRADE_5 = 5, "5"
+    GRADE_6 = 6, "6"
+    GRADE_7 = 7, "7"
+    GRADE_8 = 8, "8"
+    GRADE_9 = 9, "9"
+    GRADE_10 = 10, "10"
+    GRADE_11 = 11, "11"
+    GRADE_12 = 12, "12"
+
+    @classmethod
+    def from_label(cls, label: str) -> Grade:
+        normalized = label.strip().upper().removeprefix("GRADE ").lstrip("0") or "0"
+        aliases = {"K": 0, "KG": 0, "KN": 0, "0": 0, "PK": -1, "PRE-K": -1, "P": -1, "-1": -1}
+        if normalized in aliases:
+            return cls(aliases[normalized])
+        try:
+            return cls(int(normalized))
+        except ValueError:
+            raise ValueError(f"{label!r} is not a grade from Pre-K to 12") from None
+
+
+US_STATES = [
+    "AL",
+    "AK",
+    "AZ",
+    "AR",
+    "CA",
+    "CO",
+    "CT",
+    "DE",
+    "DC",
+    "FL",
+    "GA",
+    "HI",
+    "ID",
+    "IL",
+    "IN",
+    "IA",
+    "KS",
+    "KY",
+    "LA",
+    "ME",
+    "MD",
+    "MA",
+    "MI",
+    "MN",
+    "MS",
+    "MO",
+    "MT",
+    "NE",
+    "NV",
+    "NH",
+    "NJ",
+    "NM",
+    "NY",
+    "NC",
+    "ND",
+    "OH",
+    "OK",
+    "OR",
+    "PA",
+    "RI",
+    "SC",
+    "SD",
+    "TN",
+    "TX",
+    "UT",
+    "VT",
+    "VA",
+    "WA",
+    "WV",
+    "WI",
+    "WY",
+    "AS",
+    "GU",
+    "MP",
+    "PR",
+    "VI",
+]
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago.")
+
+
+class District(models.Model):
+    """The tenant. Everything a district's people see belongs to exactly one district."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    state = models.CharField(max_length=2, choices=[(s, s) for s in US_STATES])
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    minimum_days_enrolled = models.PositiveSmallIntegerField(
+        default=DEFAULT_MINIMUM_DAYS_ENROLLED,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text="Students enrolled fewer days than this are listed as not yet rated.",
+    )
+    school_year_start_month = models.PositiveSmallIntegerField(
+        default=8, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    school_year_start_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(minimum_days_enrolled__gte=1),
+                name="district_minimum_days_enrolled_positive",
+                violation_error_message="The minimum days enrolled must be at least 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(school_year_start_month__range=(1, 12))
+                & Q(school_year_start_day__range=(1, 31)),
+                name="district_school_year_start_valid",
+                violation_error_message="The school year must start on a real month and day.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantModel(models.Model):
+    """A table owned by one district: a non-null district_id on every row, even where a
+    parent already implies it, so every query is a single-column filter (and the schema
+    stays ready to distribute by district_id)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+
+    unscoped = models.Manager()
+
+    class Meta:
+        abstract = True
+
+
+class School(TenantModel):
+    sis_code = models.CharField("SIS code", max_length=32)
+    name = models.CharField(max_length=200)
+    low_grade = models.SmallIntegerField(choices=Grade.choices)
+    high_grade = models.SmallIntegerField(choices=Grade.choices)
+
+    objects = TenantManager.from_queryset(SchoolQuerySet)()
+
+    class Meta:
+        ordering = ["name"]
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sis_code"],
+                name="school_unique_sis_code_per_district",
+                violation_error_message="This district already has a school with this SIS code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(low_grade__lte=F("high_grade")),
+                name="school_grade_span_ordered",
+                violation_error_message="The lowest grade must not be above the highest grade.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def grade_span(self) -> str:
+        return f"{Grade(self.low_grade).label}–{Grade(self.high_grade).label}"
+
+
+class SchoolYear(TenantModel):
+    label = models.CharField(max_length=20, help_text="For example 2026–27.")
+    first_day = models.DateField()
+    last_day = models.DateField()
+    instructional_days = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(366)]
+    )
+
+    objects = TenantManager.from_queryset(SchoolYearQuerySet)()
+
+    class Meta:
+        ordering = ["-first_day"]
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "label"],
+                name="school_year_unique_label_per_district",
+                violation_error_message="This district already has a school year with this label.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_day__gt=F("first_day")),
+                name="school_year_ends_after_it_starts",
+                violation_error_message="The last day must come after the first day.",
+            ),
+            models.CheckConstraint(
+                condition=Q(instructional_days__range=(1, 366)),
+                name="school_year_instructional_days_valid",
+                violation_error_message="Instructional days must be between 1 and 366.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def contains(self, day) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their email address. What they may see comes from their
+    memberships (one per district); workshop facilitation is the one role spanning districts."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    is_facilitator = models.BooleanField(
+        default=False, help_text="Runs cross-district strategy workshops."
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="May sign in to the operators' admin site."
+    )
+    date_joined = models.DateTimeField(default=now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_ignoring_case",
+                violation_error_message="A user with this email address already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split() or [self.email])[0]
+
+
+class Membership(TenantModel):
+    """A user's role in one district, and for school roles the schools it covers."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    schools = models.ManyToManyField(
+        School, through="MembershipSchool", related_name="memberships", blank=True
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    objects = TenantManager.from_queryset(MembershipQuerySet)()
+
+    class Meta:
+        ordering = ["user__full_name", "user__email"]
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "user"],
+                name="membership_one_per_user_and_district",
+                violation_error_message="This person already has a role in this district.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def is_school_role(self) -> bool:
+        return self.role in SCHOOL_ROLES
+
+
+class MembershipSchool(TenantModel):
+    # An explicit through table so that it, too, carries district_id.
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE)
+    school = models.ForeignKey(School, on_delete=models.CASCADE)
+
+    objects = TenantManager.from_queryset(MembershipSchoolQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "membership", "school"],
+                name="membership_school_unique",
+                violation_error_message="This school is already assigned to this person.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} at {self.school}"

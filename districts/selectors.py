@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, QuerySet
+
+from .models import Membership, School, SchoolYear, User
+from .roles import Role
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """Every district the user may enter, for the district switcher. The only read across
+    districts, and it is limited to the user's own membership rows."""
+    return (
+        Membership.unscoped.filter(user=user, user__is_active=True)
+        .select_related("district")
+        .order_by("district__name")
+    )
+
+
+def visible_schools(*, user: User) -> QuerySet[School]:
+    return School.objects.for_user(user).annotate(staff_count=Count("memberships"))
+
+
+def current_school_year(*, user: User, today: date) -> SchoolYear | None:
+    return SchoolYear.objects.for_user(user).current(today)
+
+
+def district_people(*, user: User) -> QuerySet[Membership]:
+    return (
+        Membership.objects.for_user(user)
+        .select_related("user")
+        .prefetch_related("schools")
+        .order_by("role", "user__full_name", "user__email")
+    )
+
+
+def people_count_by_role(*, user: User) -> list[tuple[str, int]]:
+    counts = dict(
+        Membership.objects.for_user(user)
+        .order_by()
+        .values("role")
+        .annotate(n=Count("pk"))
+        .values_list("role", "n")
+    )
+    return [(role.label, counts.get(role.value, 0)) for role in Role]

@@ -1,0 +1,146 @@
+"""The one tenancy mechanism (design.md §3).
+
+Every piece of tenant data is read inside a tenant context: a request to a /d/<slug>/ URL
+enters one after checking the user's membership; a Celery task or a management command enters
+one explicitly with `system_context`. Scoped querysets refuse to run without one, so a
+forgotten scope fails loudly instead of leaking another district's rows.
+
+The context is entered inside one database transaction so that the security work can set
+transaction-local database settings for row-level security at the same point (session-level
+settings leak through pooled connections; see security-notes.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
+from django.urls import Resolver404, resolve
+
+from .roles import SCHOOL_ROLES, Role
+
+
+class TenantContextMissing(RuntimeError):
+    """Tenant data was queried outside any tenant context."""
+
+
+class CrossTenantAccess(RuntimeError):
+    """Code asked for one district's data while working for another."""
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    district_id: int
+    # None for system work (tasks, commands) acting for the whole district.
+    user_id: int | None
+    role: Role | None
+    # None means every school of the district; school roles carry their own schools.
+    school_ids: frozenset[int] | None
+    reason: str
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id is None
+
+
+_current: ContextVar[TenantContext | None] = ContextVar("tenant_context", default=None)
+
+
+def current_tenant() -> TenantContext:
+    ctx = _current.get()
+    if ctx is None:
+        raise TenantContextMissing(
+            "Tenant data was read with no tenant context. Reach it from a /d/<slug>/ view, "
+            "or wrap task and command code in districts.tenancy.system_context(district)."
+        )
+    return ctx
+
+
+@contextmanager
+def tenant_context(ctx: TenantContext) -> Iterator[TenantContext]:
+    with transaction.atomic():
+        token = _current.set(ctx)
+        try:
+            yield ctx
+        finally:
+            _current.reset(token)
+
+
+def system_context(district, *, reason: str):
+    """For background tasks and management commands acting on one whole district."""
+    return tenant_context(
+        TenantContext(
+            district_id=district.pk, user_id=None, role=None, school_ids=None, reason=reason
+        )
+    )
+
+
+def context_for_membership(membership) -> TenantContext:
+    from .models import MembershipSchool
+
+    school_ids = None
+    if membership.role in SCHOOL_ROLES:
+        school_ids = frozenset(
+            MembershipSchool.unscoped.filter(
+                district_id=membership.district_id, membership=membership
+            ).values_list("school_id", flat=True)
+        )
+    return TenantContext(
+        district_id=membership.district_id,
+        user_id=membership.user_id,
+        role=Role(membership.role),
+        school_ids=school_ids,
+        reason="request",
+    )
+
+
+def membership_for(user, district_slug: str):
+    """The user's membership in the district named by the URL, or None. Unknown districts and
+    districts the user does not belong to look the same, so nobody can probe which exist."""
+    from .models import Membership
+
+    return (
+        Membership.unscoped.select_related("district", "user")
+        .filter(user=user, district__slug=district_slug, user__is_active=True)
+        .first()
+    )
+
+
+class TenantMiddleware:
+    """Resolves /d/<district_slug>/… once per request and runs the view inside that
+    district's tenant context. Goes after AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.district = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        slug = match.kwargs.get("district_slug")
+        if slug is None:
+            return self.get_response(request)
+        if not request.user.is_authenticated:
+            query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()}, safe="/")
+            return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")
+        membership = membership_for(request.user, slug)
+        if membership is None:
+            raise Http404("No such district.")
+        request.district = membership.district
+        request.membership = membership
+        with tenant_context(context_for_membership(membership)):
+            response = self.get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "districts"
+
+urlpatterns = [
+    path("", views.district_home, name="home"),
+    path("people/", views.district_people, name="people"),
+]

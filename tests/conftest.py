@@ -1,0 +1,107 @@
+"""Named personas shared by every test (design.md §2a): two districts, two schools in the
+first, one person per role, and an outsider who belongs only to the other district."""
+
+import pytest
+
+from districts.roles import Role
+from districts.services import membership_grant
+from districts.tenancy import system_context
+
+from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is deliberately slow; tests that check the production hasher restore it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def district(db):
+    return DistrictFactory(name="Riverside Unified School District", slug="riverside")
+
+
+@pytest.fixture
+def other_district(db):
+    return DistrictFactory(name="Lakeview School District", slug="lakeview")
+
+
+@pytest.fixture
+def school_year(district):
+    return SchoolYearFactory(district=district)
+
+
+@pytest.fixture
+def school_a(district):
+    return SchoolFactory(district=district, sis_code="101", name="Adams Elementary School")
+
+
+@pytest.fixture
+def school_b(district):
+    return SchoolFactory(district=district, sis_code="102", name="Banneker Elementary School")
+
+
+@pytest.fixture
+def other_school(other_district):
+    return SchoolFactory(district=other_district, sis_code="101", name="Lakeview Elementary")
+
+
+def _member(district, role, *, email, name, schools=()):
+    user = UserFactory(email=email, full_name=name)
+    with system_context(district, reason="test fixture"):
+        membership_grant(district=district, user=user, role=role, schools=schools)
+    return user
+
+
+@pytest.fixture
+def district_admin(district):
+    return _member(district, Role.DISTRICT_ADMIN, email="alice@riverside.org", name="Alice Admin")
+
+
+@pytest.fixture
+def cabinet_member(district):
+    return _member(district, Role.CABINET_MEMBER, email="carol@riverside.org", name="Carol Cabinet")
+
+
+@pytest.fixture
+def principal(district, school_a):
+    return _member(
+        district,
+        Role.PRINCIPAL,
+        email="pat@riverside.org",
+        name="Pat Principal",
+        schools=[school_a],
+    )
+
+
+@pytest.fixture
+def other_school_principal(district, school_b):
+    return _member(
+        district, Role.PRINCIPAL, email="bob@riverside.org", name="Bob Banneker", schools=[school_b]
+    )
+
+
+@pytest.fixture
+def school_team_member(district, school_a):
+    return _member(
+        district, Role.SCHOOL_TEAM, email="tess@riverside.org", name="Tess Team", schools=[school_a]
+    )
+
+
+@pytest.fixture
+def partner_staff(district):
+    return _member(district, Role.PARTNER_STAFF, email="pia@youthclub.org", name="Pia Partner")
+
+
+@pytest.fixture
+def facilitator(db):
+    return UserFactory(
+        email="fran@workshops.org", full_name="Fran Facilitator", is_facilitator=True
+    )
+
+
+@pytest.fixture
+def outsider(other_district, other_school):
+    return _member(
+        other_district, Role.DISTRICT_ADMIN, email="oscar@lakeview.org", name="Oscar Outsider"
+    )

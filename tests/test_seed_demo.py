@@ -1,0 +1,77 @@
+import hashlib
+from datetime import date
+from io import StringIO
+
+from django.core.management import call_command
+
+from attendance_platform.management.commands.seed_demo import (
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    demo_school_year_start,
+)
+from districts.models import District, Membership, MembershipSchool, School, SchoolYear, User
+from districts.roles import Role
+
+AS_OF = date(2026, 11, 23)
+
+
+def _seed(output) -> str:
+    out = StringIO()
+    call_command(
+        "seed_demo",
+        "--students",
+        "700",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--output",
+        output,
+        stdout=out,
+    )
+    return out.getvalue()
+
+
+def _state(output) -> dict:
+    tables = {
+        model.__name__: sorted(map(repr, getattr(model, "unscoped", model.objects).values()))
+        for model in (District, School, SchoolYear, User, Membership, MembershipSchool)
+    }
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in output.iterdir()}
+    return {"tables": tables, "files": files}
+
+
+def test_seed_demo_is_idempotent(db, tmp_path):
+    _seed(tmp_path)
+    first = _state(tmp_path)
+    _seed(tmp_path)
+    assert _state(tmp_path) == first
+
+
+def test_seed_demo_creates_one_login_per_role_and_prints_them(db, tmp_path, client):
+    printed = _seed(tmp_path)
+    district = District.objects.get(slug=DEMO_SLUG)
+    roles = set(Membership.unscoped.filter(district=district).values_list("role", flat=True))
+    assert roles == {r.value for r in Role}
+    assert User.objects.filter(is_facilitator=True).count() == 1
+    for user in User.objects.all():
+        assert user.email in printed
+        assert client.login(username=user.email, password=DEMO_PASSWORD)
+    assert DEMO_PASSWORD in printed
+    assert {"roster.csv", "daily_attendance.csv", "attendance_summary.csv"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
+
+
+def test_seed_demo_covers_the_school_year_up_to_its_date(db, tmp_path):
+    _seed(tmp_path)
+    year = SchoolYear.unscoped.get(district__slug=DEMO_SLUG)
+    assert year.first_day == date(2026, 8, 17)
+    assert year.contains(AS_OF)
+    assert year.instructional_days == 180
+
+
+def test_the_demo_year_opens_on_the_monday_after_mid_august():
+    assert demo_school_year_start(date(2026, 11, 23)) == date(2026, 8, 17)
+    assert demo_school_year_start(date(2027, 3, 1)) == date(2026, 8, 17)
+    assert demo_school_year_start(date(2027, 8, 16)) == date(2026, 8, 17)
+    assert demo_school_year_start(date(2027, 8, 20)) == date(2026, 8, 17)
+    assert demo_school_year_start(date(2027, 8, 25)) == date(2027, 8, 23)
