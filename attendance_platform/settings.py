@@ -80,7 +80,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "districts.context_processors.navigation",
+                "attendance_platform.navigation.navigation",
             ],
         },
     },
@@ -168,6 +168,15 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 REDIS_URL = env_str("REDIS_URL")
+# The cache carries what must be seen across processes while a transaction is open (import
+# progress); with no Redis everything runs in one process, where local memory is enough.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 # With no Redis (the demo on a bare machine) tasks run in-process; the app logs this at start.

@@ -42,5 +42,6 @@ urlpatterns = [
     path("", district_views.home, name="home"),
     path("accounts/", include(accounts)),
     path("d/<slug:district_slug>/", include("districts.urls")),
+    path("d/<slug:district_slug>/attendance/", include("tiering.urls")),
     path("operators/", admin.site.urls),
 ]

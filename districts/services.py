@@ -42,7 +42,7 @@ def district_create(
     return district
 
 
-def _require_working_for(district: District) -> None:
+def require_working_for(district: District) -> None:
     if current_tenant().district_id != district.pk:
         raise CrossTenantAccess(f"This work is for {district}, not the current tenant.")
 
@@ -51,7 +51,7 @@ def _require_working_for(district: District) -> None:
 def school_create(
     *, district: District, sis_code: str, name: str, low_grade: Grade, high_grade: Grade
 ) -> School:
-    _require_working_for(district)
+    require_working_for(district)
     school = School(
         district=district,
         sis_code=sis_code.strip(),
@@ -68,7 +68,7 @@ def school_create(
 def school_year_create(
     *, district: District, label: str, first_day: date, last_day: date, instructional_days: int
 ) -> SchoolYear:
-    _require_working_for(district)
+    require_working_for(district)
     year = SchoolYear(
         district=district,
         label=label,
@@ -95,7 +95,7 @@ def membership_grant(
     *, district: District, user: User, role: Role, schools: Iterable[School] = ()
 ) -> Membership:
     """Gives `user` a role in `district` (replacing any role they held there)."""
-    _require_working_for(district)
+    require_working_for(district)
     schools = list(schools)
     foreign = [s for s in schools if s.district_id != district.pk]
     if foreign:

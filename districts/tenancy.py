@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from celery import Task
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.db import transaction
@@ -144,3 +145,16 @@ class TenantMiddleware:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
             return response
+
+
+class TenantTask(Task):
+    """Base for Celery tasks working on one district's data. They are called with
+    `district_id=` (an id, never an object) and run inside that district's tenant context and
+    one transaction, rebuilt by the worker itself; a task called without it fails."""
+
+    def __call__(self, *args, district_id: int, **kwargs):
+        from .models import District
+
+        district = District.objects.get(pk=district_id)
+        with system_context(district, reason=f"task:{self.name}"):
+            return super().__call__(*args, district_id=district_id, **kwargs)

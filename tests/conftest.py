@@ -2,18 +2,41 @@
 first, one person per role, and an outsider who belongs only to the other district."""
 
 import pytest
+from celery.contrib.testing.worker import start_worker
 
+from attendance_platform.celery import app as celery_app
 from districts.roles import Role
 from districts.services import membership_grant
 from districts.tenancy import system_context
 
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
+from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is deliberately slow; tests that check the production hasher restore it.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    # Most tests run tasks in-process (with django_capture_on_commit_callbacks); the ones that
+    # prove the real thing use `celery_worker`, a worker thread on the real Redis broker.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    if not celery_app.conf.broker_url:
+        pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()  # tasks queued by earlier runs belong to other databases
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield
 
 
 @pytest.fixture

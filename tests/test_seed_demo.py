@@ -11,6 +11,7 @@ from attendance_platform.management.commands.seed_demo import (
 )
 from districts.models import District, Membership, MembershipSchool, School, SchoolYear, User
 from districts.roles import Role
+from tiering.models import AttendanceDay, AttendanceImport, Snapshot, Standing, Student
 
 AS_OF = date(2026, 11, 23)
 
@@ -33,7 +34,18 @@ def _seed(output) -> str:
 def _state(output) -> dict:
     tables = {
         model.__name__: sorted(map(repr, getattr(model, "unscoped", model.objects).values()))
-        for model in (District, School, SchoolYear, User, Membership, MembershipSchool)
+        for model in (
+            District,
+            School,
+            SchoolYear,
+            User,
+            Membership,
+            MembershipSchool,
+            Student,
+            AttendanceImport,
+            Snapshot,
+            Standing,
+        )
     }
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in output.iterdir()}
     return {"tables": tables, "files": files}
@@ -59,6 +71,15 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db, tmp_path, clie
     assert {"roster.csv", "daily_attendance.csv", "attendance_summary.csv"} <= {
         p.name for p in tmp_path.iterdir()
     }
+
+
+def test_seed_demo_imports_its_files_so_the_demo_has_real_bands(db, tmp_path):
+    _seed(tmp_path)
+    district = District.objects.get(slug=DEMO_SLUG)
+    assert AttendanceDay.unscoped.filter(district=district).exists()
+    bands = set(Standing.unscoped.filter(district=district).values_list("band", flat=True))
+    assert len(bands) == 6  # all five bands and not yet rated
+    assert Student.unscoped.filter(district=district).exclude(last_name="").exists()
 
 
 def test_seed_demo_covers_the_school_year_up_to_its_date(db, tmp_path):

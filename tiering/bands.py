@@ -91,3 +91,18 @@ def school_year_equivalent_days(share: Fraction) -> Decimal:
 
 def is_chronically_absent(band: Band) -> bool:
     return band in CHRONIC_BANDS
+
+
+def band_sql(*, days_absent: str, days_enrolled: str, minimum_days: str) -> str:
+    """The same rule as `classify`, as a SQL CASE over numeric columns, so that set-based
+    classification in PostgreSQL cannot drift from the Python rule. Comparisons are
+    multiplied out (absent × 100 ≥ threshold × enrolled) to stay exact on numerics."""
+    unrated = f"{days_enrolled} < {minimum_days} OR {days_enrolled} = 0"
+    whens = [f"WHEN {unrated} THEN '{Band.NOT_YET_RATED.value}'"]
+    for rule in reversed(BAND_RULES[1:]):
+        percent = rule.lower * 100
+        whens.append(
+            f"WHEN {days_absent} * {percent.denominator * 100} >= "
+            f"{percent.numerator} * {days_enrolled} THEN '{rule.band.value}'"
+        )
+    return f"CASE {' '.join(whens)} ELSE '{BAND_RULES[0].band.value}' END"

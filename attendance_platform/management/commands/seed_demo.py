@@ -1,4 +1,5 @@
-"""Creates (or brings up to date) the demo district, one login per role, and its SIS export.
+"""Creates (or brings up to date) the demo district, one login per role, and its SIS export,
+imported through the real import path so the demo opens with real bands.
 
 It sits in the project package rather than an app because it assembles every app's demo data.
 Running it again changes nothing: every step looks for what exists before creating it, and the
@@ -7,12 +8,14 @@ generator writes byte-identical files for the same seed and date.
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,7 +29,10 @@ from districts.services import (
     user_create,
 )
 from districts.tenancy import system_context
+from tiering import services as tiering_services
 from tiering import synthetic
+from tiering.headers import Kind
+from tiering.models import AttendanceImport, ImportStatus
 
 DEMO_SLUG = "cedar-valley"
 DEMO_NAME = "Cedar Valley Unified School District"
@@ -89,7 +95,37 @@ class Command(BaseCommand):
                 schools = [self._school(district, spec) for spec in generated.schools]
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
         files = synthetic.write_export(generated, output)
-        self._report(district, year, schools, generated, files, people)
+        imports = [
+            self._import(district, files.roster, Kind.ROSTER),
+            self._import(district, files.daily, Kind.DAILY),
+        ]
+        self._report(district, year, schools, generated, files, people, imports)
+
+    def _import(self, district: District, path: Path, kind: Kind) -> AttendanceImport:
+        """Through the real import path, once per file content: a file already imported is
+        not recorded again, so a second run changes nothing."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        with system_context(district, reason="command:seed_demo"):
+            done = AttendanceImport.objects.for_district(district).filter(
+                sha256=digest, status=ImportStatus.SUCCEEDED
+            )
+            if done.exists():
+                return done.get()
+            with path.open("rb") as upload:
+                record = tiering_services.attendance_import_create(
+                    district=district,
+                    uploaded_by=None,
+                    upload=File(upload, name=path.name),
+                    kind=kind,
+                    source="demo",
+                    enqueue=False,
+                )
+        with system_context(district, reason="command:seed_demo"):
+            tiering_services.attendance_import_run(import_id=record.pk)
+            record = AttendanceImport.objects.get(pk=record.pk)
+        if record.status != ImportStatus.SUCCEEDED:
+            raise CommandError(f"The demo's {path.name} did not import: {record.message}")
+        return record
 
     def _district(self) -> District:
         return District.objects.filter(slug=DEMO_SLUG).first() or district_create(
@@ -133,7 +169,7 @@ class Command(BaseCommand):
         label = role.label if role else "Workshop facilitator"
         return label, email
 
-    def _report(self, district, year, schools, generated, files, people) -> None:
+    def _report(self, district, year, schools, generated, files, people, imports) -> None:
         write = self.stdout.write
         write(self.style.SUCCESS(f"Demo district: {district.name} (/d/{district.slug}/)"))
         write(
@@ -143,6 +179,8 @@ class Command(BaseCommand):
         write(f"  SIS export files: {files.roster.parent}")
         for path in (files.roster, files.daily, files.summary):
             write(f"    {path.name}")
+        for record in imports:
+            write(f"  Imported {record.filename}: {record.rows_imported:,} rows")
         write("")
         write(f"Sign in at http://127.0.0.1:8000/ — every demo login's password is {DEMO_PASSWORD}")
         for label, email in people:

@@ -1,3 +1,5 @@
+"""The navigation of district pages, as a template context processor."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -5,8 +7,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .roles import STAFF_ROLES, Role
-from .selectors import memberships_of
+from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
+from districts.selectors import memberships_of
 
 
 @dataclass(frozen=True)
@@ -16,10 +18,11 @@ class NavItem:
     roles: frozenset[Role]
 
 
-# The one list of district pages; each app adds its entries here as it gains pages, and the
-# navigation shows only the entries the member's role may use.
+# The one list of district pages, kept in the project package because it names every app's
+# pages; the navigation shows only the entries the member's role may use.
 DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Home", "districts:home", STAFF_ROLES | {Role.PARTNER_STAFF}),
+    NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
 )
 

@@ -1,0 +1,67 @@
+"""A district administrator imports the district's SIS export and reads the bands."""
+
+import csv
+
+from playwright.sync_api import expect
+
+from .test_sign_in import sign_in
+
+
+def _upload(journey, path, *, kind=None, as_of=None):
+    journey.open("/d/riverside/attendance/imports/")
+    page = journey.page
+    page.get_by_label("SIS export file").set_input_files(str(path))
+    if kind:
+        page.get_by_label("What the file holds").select_option(kind)
+    if as_of:
+        page.get_by_label("Totals run to (summary files)").fill(as_of)
+    page.get_by_role("button", name="Import").click()
+
+
+def test_admin_imports_daily_and_summary_files_and_sees_students_per_band_per_school(
+    journey, celery_worker, district_admin, sis_district, export, generated
+):
+    sign_in(journey, district_admin)
+    journey.page.get_by_role("link", name="Attendance imports").click()
+    expect(journey.page.get_by_text("No attendance has been imported yet")).to_be_visible()
+    journey.check("imports-empty")
+
+    _upload(journey, export.daily)
+    expect(journey.page.get_by_role("heading", level=1)).to_have_text(
+        f"Import of {export.daily.name}"
+    )
+    status = journey.page.locator("#import-status")
+    journey.screenshot("daily-in-progress")
+    expect(status).to_contain_text("Imported", timeout=60_000)
+    expect(journey.page.get_by_role("status")).to_contain_text("Imported")
+    table = journey.page.get_by_role("table").first
+    for spec in generated.schools:
+        expect(table).to_contain_text(spec.name)
+    journey.check("daily-imported")
+
+    _upload(journey, export.summary, as_of=generated.calendar.last_day.isoformat())
+    expect(status).to_contain_text("Imported", timeout=60_000)
+    expect(journey.page.get_by_role("row", name="Whole district")).to_be_visible()
+    journey.check("summary-imported")
+
+
+def test_a_malformed_file_shows_its_problems_and_changes_nothing(
+    journey, district_admin, sis_district, export, tmp_path, django_capture_on_commit_callbacks
+):
+    rows = list(csv.reader(export.summary.open()))
+    rows[3][4] = "500"
+    rows[5][1] = "999"
+    bad = tmp_path / "summary_with_mistakes.csv"
+    with bad.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    sign_in(journey, district_admin)
+    _upload(journey, bad)
+    expect(journey.page.get_by_role("alert")).to_contain_text("Nothing was changed", timeout=60_000)
+    problems = journey.page.get_by_role("table")
+    expect(problems.get_by_role("row", name="4 days_absent")).to_contain_text(
+        "more than days enrolled"
+    )
+    expect(journey.page.get_by_role("link", name="Download every problem as CSV")).to_be_visible()
+    journey.check("problems")
+    journey.page.get_by_role("link", name="All imports").click()
+    expect(journey.page.get_by_text("No attendance has been imported yet")).to_be_visible()

@@ -1,0 +1,336 @@
+"""The import pipeline end to end on real PostgreSQL: read → COPY → check → merge → classify."""
+
+import csv
+import hashlib
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+from django.db import connection
+
+from districts.tenancy import system_context
+from tests.sis import import_file
+from tiering.bands import Band, classify
+from tiering.headers import Kind
+from tiering.models import (
+    AttendanceCategory,
+    AttendanceCode,
+    AttendanceDay,
+    DailyMode,
+    ImportStatus,
+    RuleSet,
+    Snapshot,
+    Standing,
+    Student,
+)
+
+
+def _bands(district, snapshot) -> dict[tuple[str, str | None], str]:
+    with system_context(district, reason="test"):
+        return {
+            (sis_id, code): band
+            for sis_id, code, band in Standing.objects.for_district(district)
+            .filter(snapshot=snapshot)
+            .values_list("student__sis_id", "school__sis_code", "band")
+        }
+
+
+def _latest_primary(district):
+    with system_context(district, reason="test"):
+        return Snapshot.objects.for_district(district).filter(rule_set__is_primary=True).latest()
+
+
+def test_a_summary_file_places_every_student_in_a_band(district, sis_district, export):
+    record = import_file(district, export.summary)
+    assert record.status == ImportStatus.SUCCEEDED, record.errors
+    summary = pd.read_csv(export.summary, dtype={"student_id": str, "school_code": str})
+    bands = _bands(district, _latest_primary(district))
+    for row in summary.itertuples():
+        expected = classify(days_absent=row.days_absent, days_enrolled=row.days_enrolled)
+        assert bands[(row.student_id, row.school_code)] == expected.value
+    # One standing per student and school, and one across the district per student.
+    assert len(bands) == len(summary) + summary.student_id.nunique()
+    assert {Band(b) for b in bands.values()} == set(Band)
+
+
+def test_a_daily_file_and_its_summary_give_the_same_bands(district, sis_district, export):
+    assert import_file(district, export.daily).status == ImportStatus.SUCCEEDED
+    from_daily = _bands(district, _latest_primary(district))
+    assert import_file(district, export.summary).status == ImportStatus.SUCCEEDED
+    from_summary = _bands(district, _latest_primary(district))
+    assert from_daily == from_summary
+
+
+def test_a_transfer_is_rated_at_each_school_and_once_for_the_district(
+    district, sis_district, export
+):
+    import_file(district, export.daily)
+    summary = pd.read_csv(export.summary, dtype={"student_id": str, "school_code": str})
+    movers = summary[summary.duplicated("student_id", keep=False)]
+    assert not movers.empty
+    student = movers.student_id.iloc[0]
+    stints = movers[movers.student_id == student]
+    with system_context(district, reason="test"):
+        rows = Standing.objects.for_district(district).filter(
+            snapshot=_latest_primary(district), student__sis_id=student
+        )
+        by_school = {s.school.sis_code if s.school else None: s for s in rows}
+    assert set(by_school) == {*stints.school_code, None}
+    whole = by_school[None]
+    enrolled, absent = int(stints.days_enrolled.sum()), int(stints.days_absent.sum())
+    assert (whole.days_enrolled, whole.days_absent) == (enrolled, absent)
+    assert whole.band == classify(days_absent=absent, days_enrolled=enrolled)
+
+
+def _table_fingerprint() -> dict[str, str]:
+    fingerprint = {}
+    with connection.cursor() as cursor:
+        for table in (
+            "tiering_student",
+            "tiering_attendanceday",
+            "tiering_attendancesummary",
+            "tiering_snapshot",
+            "tiering_standing",
+            "districts_school",
+        ):
+            # The table names are the constants above.
+            query = "SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM "
+            cursor.execute(query + table + " t")
+            fingerprint[table] = cursor.fetchone()[0]
+    return fingerprint
+
+
+def test_a_malformed_file_lists_every_problem_and_changes_nothing(
+    district, sis_district, export, tmp_path
+):
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    rows = list(csv.reader(export.summary.open()))
+    rows[2][1] = "999"  # unknown school, row 3
+    rows[4][4] = "500"  # days absent above days enrolled, row 5
+    rows[6][3] = "lots"  # not a number, row 7
+    rows.append(rows[10])  # the same student and school twice
+    bad = tmp_path / "summary_with_problems.csv"
+    with bad.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+    record = import_file(district, bad)
+
+    assert record.status == ImportStatus.FAILED
+    problems = {(e["row"], e["column"]) for e in record.errors}
+    assert {(5, "days_absent"), (7, "days_enrolled")} <= problems
+    assert _table_fingerprint() == before
+    assert "nothing was imported" in record.message.lower()
+
+
+def test_cross_row_problems_are_found_once_rows_are_clean(district, sis_district, export, tmp_path):
+    rows = list(csv.reader(export.summary.open()))
+    rows[2][1] = "999"
+    rows.append(rows[10])
+    bad = tmp_path / "summary.csv"
+    with bad.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    record = import_file(district, bad)
+    assert record.status == ImportStatus.FAILED
+    reasons = {(e["row"], e["column"]): e["reason"] for e in record.errors}
+    assert "Unknown school code" in reasons[(3, "school_code")]
+    assert "appears twice" in reasons[(len(rows), "student_id")]
+    with system_context(district, reason="test"):
+        assert not Standing.objects.for_district(district).exists()
+
+
+def test_the_same_file_twice_counts_once(district, sis_district, export):
+    first = import_file(district, export.summary)
+    second = import_file(district, export.summary, name="renamed.csv")
+    assert second.status == ImportStatus.DUPLICATE
+    assert second.duplicate_of == first
+    with system_context(district, reason="test"):
+        assert Snapshot.objects.for_district(district).count() == 1
+
+
+def test_unknown_attendance_codes_are_reported_until_the_district_defines_them(
+    district, sis_district, export, tmp_path
+):
+    daily = pd.read_csv(export.daily, dtype=str)
+    daily.loc[5, "attendance_code"] = "FT"  # field trip
+    path = tmp_path / "daily.csv"
+    daily.to_csv(path, index=False)
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert record.errors[0]["row"] == 7 and record.errors[0]["column"] == "attendance_code"
+
+    with system_context(district, reason="test"):
+        AttendanceCode.objects.create(
+            district=district, code="ft", category=AttendanceCategory.PRESENT
+        )
+    assert import_file(district, path, name="daily-again.csv").status == ImportStatus.SUCCEEDED
+
+
+def test_new_days_append_to_a_year_to_date_file(
+    district, sis_district, export, generated, tmp_path
+):
+    daily = pd.read_csv(export.daily, dtype=str)
+    cut = generated.calendar.instructional_days[100].isoformat()
+    first, rest = daily[daily.date <= cut], daily[daily.date > cut]
+    first.to_csv(tmp_path / "to-date.csv", index=False)
+    rest.to_csv(tmp_path / "new-days.csv", index=False)
+
+    assert import_file(district, tmp_path / "to-date.csv").status == ImportStatus.SUCCEEDED
+    appended = import_file(district, tmp_path / "new-days.csv", daily_mode=DailyMode.APPEND)
+    assert appended.status == ImportStatus.SUCCEEDED
+    stepwise = _bands(district, _latest_primary(district))
+
+    # Appending the same days again is refused: they are already there.
+    again = import_file(
+        district, tmp_path / "new-days.csv", daily_mode=DailyMode.APPEND, name="again.csv"
+    )
+    assert again.status == ImportStatus.DUPLICATE
+
+    assert import_file(district, export.daily).status == ImportStatus.SUCCEEDED
+    assert _bands(district, _latest_primary(district)) == stepwise
+    with system_context(district, reason="test"):
+        enrolled_days = AttendanceDay.objects.for_district(district).count()
+    not_enrolled = (daily.attendance_code == "NE").sum()
+    assert enrolled_days == len(daily) - not_enrolled
+
+
+def test_a_second_rule_set_is_kept_beside_the_districts(district, sis_district, export):
+    with system_context(district, reason="test"):
+        RuleSet.objects.create(
+            district=district, name="State accountability", minimum_days_enrolled=31
+        )
+    import_file(district, export.summary)
+    with system_context(district, reason="test"):
+        snapshots = {s.rule_set.name: s for s in Snapshot.objects.for_district(district)}
+        assert set(snapshots) == {"District definition", "State accountability"}
+        state = Standing.objects.for_district(district).filter(
+            snapshot=snapshots["State accountability"], school__isnull=False
+        )
+        short = state.filter(days_enrolled__lt=31)
+        assert short.exists()
+        assert set(short.values_list("band", flat=True)) == {Band.NOT_YET_RATED}
+        rated_by_district = Standing.objects.for_district(district).filter(
+            snapshot=snapshots["District definition"],
+            days_enrolled__gte=10,
+            days_enrolled__lt=31,
+            school__isnull=False,
+        )
+        assert rated_by_district.exclude(band=Band.NOT_YET_RATED).exists()
+
+
+def test_in_school_suspension_counts_only_when_the_rule_set_says_so(
+    district, sis_district, tmp_path
+):
+    rows = [("student_id", "school_code", "date", "attendance_code")]
+    days = pd.bdate_range("2025-09-01", periods=20)
+    rows += [
+        ("77", "101", d.date().isoformat(), "ISS" if i < 4 else "P") for i, d in enumerate(days)
+    ]
+    path = tmp_path / "iss.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    with system_context(district, reason="test"):
+        RuleSet.objects.create(
+            district=district,
+            name="State accountability",
+            minimum_days_enrolled=10,
+            count_in_school_suspension=True,
+        )
+    import_file(district, path)
+    with system_context(district, reason="test"):
+        bands = dict(
+            Standing.objects.for_district(district)
+            .filter(student__sis_id="77", school__isnull=True)
+            .values_list("snapshot__rule_set__name", "band")
+        )
+    assert bands == {
+        "District definition": Band.SATISFACTORY,
+        "State accountability": Band.SEVERE_CHRONIC,  # 4 of 20 days: 20%
+    }
+
+
+def test_a_roster_fills_in_names_and_demographics(district, sis_district, export):
+    import_file(district, export.summary)
+    record = import_file(district, export.roster)
+    assert record.status == ImportStatus.SUCCEEDED, record.errors
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    first = roster.iloc[0]
+    with system_context(district, reason="test"):
+        student = Student.objects.for_district(district).get(sis_id=first.student_id)
+    assert (student.first_name, student.last_name, student.zip_code) == (
+        first.first_name,
+        first.last_name,
+        first.zip_code,
+    )
+    assert student.low_income == (first.low_income == "Y")
+
+
+def test_conflicting_demographics_for_one_student_are_refused(
+    district, sis_district, export, tmp_path
+):
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    twin = roster.iloc[[0]].copy()
+    twin["zip_code"] = "99999"
+    path = tmp_path / "roster.csv"
+    pd.concat([roster, twin]).to_csv(path, index=False)
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert any(
+        e["column"] == "zip_code" and "different values" in e["reason"] for e in record.errors
+    )
+
+
+def test_first_load_can_register_the_schools_a_file_names(db, other_district, export, generated):
+    from districts.services import school_year_create
+
+    with system_context(other_district, reason="test"):
+        school_year_create(
+            district=other_district,
+            label="2025–26",
+            first_day=generated.calendar.first_day,
+            last_day=generated.calendar.last_day,
+            instructional_days=180,
+        )
+    refused = import_file(other_district, export.summary)
+    assert refused.status == ImportStatus.FAILED
+    record = import_file(other_district, export.summary, create_schools=True, name="again.csv")
+    assert record.status == ImportStatus.SUCCEEDED
+    with system_context(other_district, reason="test"):
+        from districts.models import School
+
+        codes = set(School.objects.for_district(other_district).values_list("sis_code", flat=True))
+    assert codes == {s.sis_code for s in generated.schools}
+
+
+def test_a_summary_needs_a_school_year_covering_its_date(district, sis_district, export):
+    record = import_file(district, export.summary, as_of=date(2030, 1, 6))
+    assert record.status == ImportStatus.FAILED
+    assert "No school year" in record.errors[0]["reason"]
+
+
+def test_an_import_keeps_who_when_which_file_and_counts(
+    district, sis_district, export, district_admin
+):
+    record = import_file(district, export.summary, uploaded_by=district_admin)
+    assert record.uploaded_by == district_admin
+    assert record.sha256 == hashlib.sha256(export.summary.read_bytes()).hexdigest()
+    assert record.rows_imported == record.rows_read == sum(1 for _ in export.summary.open()) - 1
+    assert record.kind == Kind.SUMMARY and record.as_of is not None
+    assert record.finished_at >= record.started_at >= record.created_at
+    assert record.school_year == sis_district
+
+
+def test_partial_days_count_by_their_fraction(district, sis_district, tmp_path):
+    rows = [("student_id", "school_code", "date", "attendance_code")]
+    days = pd.bdate_range("2025-09-01", periods=20)
+    rows += [("88", "101", d.date().isoformat(), "H" if i < 2 else "P") for i, d in enumerate(days)]
+    path = tmp_path / "partial.csv"
+    with path.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    import_file(district, path)
+    with system_context(district, reason="test"):
+        standing = Standing.objects.for_district(district).get(
+            snapshot=_latest_primary(district), student__sis_id="88", school__isnull=True
+        )
+    assert standing.days_absent == Decimal("1.00")  # two half days: 5% of 20
+    assert standing.band == Band.AT_RISK

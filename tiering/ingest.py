@@ -1,0 +1,460 @@
+"""Loading a validated SIS file into PostgreSQL, set-based: COPY into a temporary staging
+table, checks across rows in SQL (each problem keeps its file row number), merge into the
+fact tables, then classify every student in one GROUP BY.
+
+Heavy work with no ORM in it: every function takes a DB-API cursor (psycopg2, inside the
+caller's transaction) and plain values, so an import is exactly as atomic as that transaction.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from districts.models import Grade
+
+from .bands import band_sql
+from .headers import Kind
+from .models import AttendanceCategory
+
+STAGE = "import_stage"
+Problem = tuple[int, str, str, str]  # row, canonical column, value, reason
+Progress = Callable[[int, str], None]
+
+# Staging columns per kind: everything arrives as text or an already-typed value, and the
+# file's row number travels with each row so that every problem points at its line.
+_STAGE_COLUMNS: dict[Kind, tuple[tuple[str, str], ...]] = {
+    Kind.DAILY: (
+        ("row", "bigint"),
+        ("student_id", "text"),
+        ("school_code", "text"),
+        ("date", "date"),
+        ("attendance_code", "text"),
+        ("grade", "smallint"),
+    ),
+    Kind.SUMMARY: (
+        ("row", "bigint"),
+        ("student_id", "text"),
+        ("school_code", "text"),
+        ("grade", "smallint"),
+        ("days_enrolled", "numeric"),
+        ("days_absent", "numeric"),
+        ("excused", "numeric"),
+        ("unexcused", "numeric"),
+        ("suspension", "numeric"),
+        ("tardy", "numeric"),
+    ),
+    Kind.ROSTER: (
+        ("row", "bigint"),
+        ("student_id", "text"),
+        ("school_code", "text"),
+        ("grade", "smallint"),
+    ),
+}
+DEMOGRAPHICS: tuple[tuple[str, str], ...] = (
+    ("first_name", "text"),
+    ("last_name", "text"),
+    ("birth_date", "date"),
+    ("gender", "text"),
+    ("race_ethnicity", "text"),
+    ("disability", "boolean"),
+    ("english_learner", "boolean"),
+    ("low_income", "boolean"),
+    ("zip_code", "text"),
+)
+# Summary and roster files may carry demographics; daily files do not.
+for _kind in (Kind.SUMMARY, Kind.ROSTER):
+    _STAGE_COLUMNS[_kind] += DEMOGRAPHICS
+
+ABSENCE_CATEGORIES = (
+    AttendanceCategory.EXCUSED,
+    AttendanceCategory.UNEXCUSED,
+    AttendanceCategory.SUSPENSION_OUT,
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    district_id: int
+    kind: Kind
+    school_year_id: int
+    first_day: date
+    last_day: date
+    as_of: date | None
+    create_schools: bool = False
+    append: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    minimum_days_enrolled: int
+    count_in_school_suspension: bool
+    partial_day_fraction: Decimal
+
+
+def stage_columns(kind: Kind) -> tuple[str, ...]:
+    return tuple(name for name, _ in _STAGE_COLUMNS[kind])
+
+
+def create_stage(cursor, kind: Kind) -> None:
+    columns = ", ".join(f"{name} {sql_type}" for name, sql_type in _STAGE_COLUMNS[kind])
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    # Temporary and dropped at commit: nothing of a failed import outlives its transaction.
+    cursor.execute(f"CREATE TEMP TABLE {STAGE} ({columns}) ON COMMIT DROP")
+
+
+def grade_numbers(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Grades as the integers the schema stores, and a mask of labels that are no grade.
+    Parsed once per distinct label, not once per row."""
+    lookup: dict[str, int | None] = {}
+    for label in labels.dropna().unique():
+        try:
+            lookup[label] = int(Grade.from_label(str(label)))
+        except ValueError:
+            lookup[label] = None
+    numbers = labels.map(lookup).astype("Int16")
+    return numbers, labels.notna() & numbers.isna()
+
+
+def copy_chunk(cursor, kind: Kind, frame: pd.DataFrame) -> int:
+    columns = [c for c in stage_columns(kind) if c in frame.columns]
+    buffer = io.StringIO()
+    frame[columns].to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer)
+    return len(frame)
+
+
+def _rows(cursor, sql: str, params: dict, column: str, reason: Callable[..., str]) -> list[Problem]:
+    cursor.execute(sql + " ORDER BY 1 LIMIT 1000", params)
+    return [
+        (row, column, str(value or ""), reason(*rest)) for row, value, *rest in cursor.fetchall()
+    ]
+
+
+def analyze_stage(cursor) -> None:
+    # Autovacuum never analyzes temporary tables; without statistics the planner guesses a
+    # thousand rows and picks nested loops that take minutes on millions.
+    cursor.execute(f"ANALYZE {STAGE}")
+
+
+def analyze_written(cursor, kind: Kind) -> None:
+    """Fresh statistics for the tables an import just filled, so that the next statement (the
+    classification, or the next import in the same transaction) is planned for their real
+    size: autovacuum cannot see rows before they are committed, but ANALYZE in the writing
+    transaction counts them."""
+    tables = {
+        Kind.DAILY: ("tiering_student", "tiering_attendanceday"),
+        Kind.SUMMARY: ("tiering_student", "tiering_attendancesummary"),
+        Kind.ROSTER: ("tiering_student",),
+    }[kind]
+    for table in tables:
+        cursor.execute(f"ANALYZE {table}")
+
+
+def validate(cursor, target: Target) -> list[Problem]:
+    """Checks that need the whole file or the database. Returns problems; changes nothing."""
+    p = {
+        "district": target.district_id,
+        "first": target.first_day,
+        "last": target.last_day,
+    }
+    problems: list[Problem] = []
+    if not target.create_schools:
+        problems += _rows(
+            cursor,
+            f"""SELECT s.row, s.school_code FROM {STAGE} s
+                LEFT JOIN districts_school sc
+                  ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+                WHERE s.school_code IS NOT NULL AND sc.id IS NULL""",
+            p,
+            "school_code",
+            lambda: (
+                "Unknown school code. Register the school first, or import with "
+                "“create schools” on a district's first load."
+            ),
+        )
+    if target.kind == Kind.DAILY:
+        problems += _rows(
+            cursor,
+            f"""SELECT s.row, s.attendance_code FROM {STAGE} s
+                LEFT JOIN tiering_attendancecode c
+                  ON c.district_id = %(district)s AND lower(c.code) = lower(s.attendance_code)
+                WHERE c.id IS NULL""",
+            p,
+            "attendance_code",
+            lambda: (
+                "Unknown attendance code. Say what it means on the district's attendance "
+                "codes page, then import again."
+            ),
+        )
+        problems += _rows(
+            cursor,
+            f"""SELECT row, date, first_row FROM (
+                  SELECT row, date, min(row) OVER w AS first_row, count(*) OVER w AS n
+                  FROM {STAGE} WINDOW w AS (PARTITION BY student_id, date)) d
+                WHERE n > 1 AND row <> first_row""",
+            p,
+            "date",
+            lambda first_row: f"The same student and day appear twice (first in row {first_row}).",
+        )
+        problems += _rows(
+            cursor,
+            f"""SELECT row, date FROM {STAGE}
+                WHERE date < %(first)s OR date > %(last)s""",
+            p,
+            "date",
+            lambda: (
+                f"Outside the school year ({target.first_day:%b %-d, %Y} – "
+                f"{target.last_day:%b %-d, %Y})."
+            ),
+        )
+        if target.append:
+            problems += _rows(
+                cursor,
+                f"""SELECT s.row, s.date FROM {STAGE} s
+                    JOIN tiering_student st
+                      ON st.district_id = %(district)s AND st.sis_id = s.student_id
+                    JOIN tiering_attendanceday d
+                      ON d.district_id = %(district)s AND d.student_id = st.id
+                     AND d.date = s.date""",
+                p,
+                "date",
+                lambda: (
+                    "This day is already imported for this student. Import a year-to-date "
+                    "file to replace days, or leave this day out of a new-days file."
+                ),
+            )
+    if target.kind == Kind.SUMMARY:
+        problems += _rows(
+            cursor,
+            f"""SELECT row, student_id, first_row FROM (
+                  SELECT row, student_id, min(row) OVER w AS first_row, count(*) OVER w AS n
+                  FROM {STAGE} WINDOW w AS (PARTITION BY student_id, school_code)) d
+                WHERE n > 1 AND row <> first_row""",
+            p,
+            "student_id",
+            lambda first_row: (
+                f"This student appears twice for the same school (first in row {first_row})."
+            ),
+        )
+    for column in _conflict_columns(target.kind):
+        problems += _rows(
+            cursor,
+            f"""SELECT s.row, s.{column}, c.values FROM {STAGE} s JOIN (
+                  SELECT student_id, string_agg(DISTINCT {column}::text, ', ') AS values
+                  FROM {STAGE} WHERE {column} IS NOT NULL
+                  GROUP BY student_id HAVING count(DISTINCT {column}) > 1) c
+                USING (student_id)""",
+            p,
+            column,
+            lambda values: (
+                f"This student appears with different values here ({values}); "
+                "one student must have one value."
+            ),
+        )
+    return problems
+
+
+def _conflict_columns(kind: Kind) -> list[str]:
+    demographic = [name for name, _ in DEMOGRAPHICS]
+    return ["grade"] if kind == Kind.DAILY else ["grade", *demographic]
+
+
+def merge(cursor, target: Target) -> int:
+    """Moves the staged rows into the district's tables. Returns the rows imported."""
+    p = {
+        "district": target.district_id,
+        "year": target.school_year_id,
+        "as_of": target.as_of,
+        "not_enrolled": int(AttendanceCategory.NOT_ENROLLED),
+    }
+    if target.create_schools:
+        cursor.execute(
+            f"""INSERT INTO districts_school (district_id, sis_code, name, low_grade, high_grade)
+                SELECT %(district)s, school_code, 'School ' || school_code,
+                       coalesce(min(grade), 0), coalesce(max(grade), 12)
+                FROM {STAGE} WHERE school_code IS NOT NULL GROUP BY school_code
+                ON CONFLICT (district_id, sis_code) DO NOTHING""",
+            p,
+        )
+    _upsert_students(cursor, target, p)
+    if target.kind == Kind.DAILY:
+        if not target.append:
+            _delete_covered_days(cursor, p)
+        cursor.execute(
+            f"""INSERT INTO tiering_attendanceday
+                  (district_id, student_id, school_id, date, category, absent_fraction)
+                SELECT %(district)s, st.id, sc.id, s.date, c.category, c.absent_fraction
+                FROM {STAGE} s
+                JOIN tiering_student st
+                  ON st.district_id = %(district)s AND st.sis_id = s.student_id
+                JOIN districts_school sc
+                  ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+                JOIN tiering_attendancecode c
+                  ON c.district_id = %(district)s AND lower(c.code) = lower(s.attendance_code)
+                WHERE c.category <> %(not_enrolled)s""",
+            p,
+        )
+        return cursor.rowcount
+    if target.kind == Kind.SUMMARY:
+        cursor.execute(
+            f"""DELETE FROM tiering_attendancesummary
+                WHERE district_id = %(district)s AND school_year_id = %(year)s
+                  AND school_id IN (SELECT sc.id FROM districts_school sc
+                                    JOIN (SELECT DISTINCT school_code FROM {STAGE}) f
+                                      ON sc.sis_code = f.school_code
+                                    WHERE sc.district_id = %(district)s)""",
+            p,
+        )
+        cursor.execute(
+            f"""INSERT INTO tiering_attendancesummary
+                  (district_id, school_year_id, student_id, school_id, days_enrolled,
+                   days_absent, excused, unexcused, suspension, tardy, as_of)
+                SELECT %(district)s, %(year)s, st.id, sc.id, s.days_enrolled, s.days_absent,
+                       s.excused, s.unexcused, s.suspension, s.tardy, %(as_of)s
+                FROM {STAGE} s
+                JOIN tiering_student st
+                  ON st.district_id = %(district)s AND st.sis_id = s.student_id
+                JOIN districts_school sc
+                  ON sc.district_id = %(district)s AND sc.sis_code = s.school_code""",
+            p,
+        )
+        return cursor.rowcount
+    cursor.execute(f"SELECT count(*) FROM {STAGE}")
+    return cursor.fetchone()[0]
+
+
+def _delete_covered_days(cursor, p: dict) -> None:
+    """A year-to-date file replaces what it covers: its schools and its students, over the
+    dates it spans. Two deletes, each along an index, rather than one with an OR."""
+    cursor.execute(f"SELECT min(date), max(date) FROM {STAGE}")
+    p = {**p, "first": None, "last": None}
+    p["first"], p["last"] = cursor.fetchone()
+    cursor.execute(
+        f"""DELETE FROM tiering_attendanceday d
+            USING districts_school sc
+            WHERE d.district_id = %(district)s AND sc.district_id = %(district)s
+              AND d.school_id = sc.id AND d.date BETWEEN %(first)s AND %(last)s
+              AND sc.sis_code IN (SELECT DISTINCT school_code FROM {STAGE})""",
+        p,
+    )
+    cursor.execute(
+        f"""DELETE FROM tiering_attendanceday d
+            USING tiering_student st
+            WHERE d.district_id = %(district)s AND st.district_id = %(district)s
+              AND d.student_id = st.id AND d.date BETWEEN %(first)s AND %(last)s
+              AND st.sis_id IN (SELECT DISTINCT student_id FROM {STAGE})""",
+        p,
+    )
+
+
+def _upsert_students(cursor, target: Target, p: dict) -> None:
+    present = {name for name, _ in _STAGE_COLUMNS[target.kind]}
+    demographic = [name for name, _ in DEMOGRAPHICS if name in present]
+    # For daily files the latest day decides the student's current school.
+    order = "s.date DESC" if target.kind == Kind.DAILY else "s.row DESC"
+    columns = ["grade", *demographic]
+    text_columns = {name for name, sql_type in DEMOGRAPHICS if sql_type == "text"}
+
+    def value(column: str) -> str:
+        # Names and codes are blank rather than NULL in the students table.
+        return f"coalesce(s.{column}, '')" if column in text_columns else f"s.{column}"
+
+    updates = ", ".join(
+        f"{c} = CASE WHEN EXCLUDED.{c} IS NULL OR EXCLUDED.{c}::text = '' "
+        f"THEN tiering_student.{c} ELSE EXCLUDED.{c} END"
+        for c in columns
+    )
+    cursor.execute(
+        f"""INSERT INTO tiering_student
+              (district_id, sis_id, school_id, {", ".join(columns)})
+            SELECT DISTINCT ON (s.student_id) %(district)s, s.student_id, sc.id,
+                   {", ".join(value(c) for c in columns)}
+            FROM {STAGE} s
+            LEFT JOIN districts_school sc
+              ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+            ORDER BY s.student_id, {order}
+            ON CONFLICT (district_id, sis_id) DO UPDATE SET
+              school_id = coalesce(EXCLUDED.school_id, tiering_student.school_id), {updates}""",
+        p,
+    )
+
+
+def classify(
+    cursor,
+    *,
+    district_id: int,
+    snapshot_id: int,
+    source: Kind,
+    school_year_id: int,
+    first_day: date,
+    last_day: date,
+    rule: Rule,
+) -> int:
+    """Writes every student's standing for one snapshot: per school and, in the same pass
+    (GROUPING SETS), once across the district. Returns the standings written."""
+    p = {
+        "district": district_id,
+        "snapshot": snapshot_id,
+        "year": school_year_id,
+        "first": first_day,
+        "last": last_day,
+        "minimum": rule.minimum_days_enrolled,
+        "iss": 1 if rule.count_in_school_suspension else 0,
+        "partial": rule.partial_day_fraction,
+    }
+    if source == Kind.DAILY:
+        c = AttendanceCategory
+        aggregate = f"""
+            SELECT student_id, school_id,
+              count(*)::numeric AS enrolled,
+              sum(CASE category
+                    WHEN {c.EXCUSED} THEN 1 WHEN {c.UNEXCUSED} THEN 1
+                    WHEN {c.SUSPENSION_OUT} THEN 1 WHEN {c.SUSPENSION_IN} THEN %(iss)s
+                    WHEN {c.PARTIAL} THEN coalesce(absent_fraction, %(partial)s)
+                    ELSE 0 END)::numeric AS absent,
+              count(*) FILTER (WHERE category = {c.EXCUSED})::numeric AS excused,
+              count(*) FILTER (WHERE category = {c.UNEXCUSED})::numeric AS unexcused,
+              (count(*) FILTER (WHERE category = {c.SUSPENSION_OUT})
+               + %(iss)s * count(*) FILTER (WHERE category = {c.SUSPENSION_IN}))::numeric
+                AS suspension,
+              count(*) FILTER (WHERE category = {c.TARDY})::numeric AS tardy
+            FROM tiering_attendanceday
+            WHERE district_id = %(district)s AND date BETWEEN %(first)s AND %(last)s
+            GROUP BY GROUPING SETS ((student_id, school_id), (student_id))"""
+    else:
+        aggregate = """
+            SELECT student_id, school_id,
+              sum(days_enrolled) AS enrolled, sum(days_absent) AS absent,
+              sum(excused) AS excused, sum(unexcused) AS unexcused,
+              sum(suspension) AS suspension, sum(tardy) AS tardy
+            FROM tiering_attendancesummary
+            WHERE district_id = %(district)s AND school_year_id = %(year)s
+            GROUP BY GROUPING SETS ((student_id, school_id), (student_id))"""
+    band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
+    cursor.execute(
+        f"""INSERT INTO tiering_standing
+              (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
+               days_absent, excused, unexcused, suspension, tardy, band)
+            SELECT %(district)s, %(snapshot)s, a.student_id, a.school_id, st.grade, a.enrolled,
+                   a.absent, a.excused, a.unexcused, a.suspension, a.tardy, {band}
+            FROM ({aggregate}) a
+            JOIN tiering_student st ON st.id = a.student_id""",
+        p,
+    )
+    return cursor.rowcount
+
+
+def staged_date_span(cursor) -> tuple[date | None, date | None]:
+    cursor.execute(f"SELECT min(date), max(date) FROM {STAGE}")
+    return cursor.fetchone()
+
+
+def problems_in_order(problems: Iterable[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda problem: (problem[0], problem[1]))

@@ -1,0 +1,137 @@
+import json
+from datetime import date
+from pathlib import Path
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from districts.management.commands._common import district_or_error
+from districts.tenancy import system_context
+
+from ... import selectors, services
+from ...headers import Kind
+from ...models import AttendanceImport, DailyMode, ImportStatus, Snapshot, Standing
+
+
+class Command(BaseCommand):
+    help = (
+        "Imports an SIS export (per-student summary, daily attendance or roster; CSV or XLSX) "
+        "for a district and prints the resulting snapshot: students per band for the district "
+        "and each school."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--district", required=True, help="District slug")
+        parser.add_argument("--kind", choices=[k.value for k in Kind], help="Default: detected")
+        parser.add_argument(
+            "--create-schools",
+            action="store_true",
+            help="Register the schools the file names (a district's first load)",
+        )
+        parser.add_argument(
+            "--append",
+            action="store_true",
+            help="A daily file of new days only (default: year-to-date, replacing its dates)",
+        )
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, help="Date a summary file's totals run to"
+        )
+        parser.add_argument("--json", action="store_true", help="Print one JSON object")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        district = district_or_error(options["district"])
+        with system_context(district, reason="command:import_attendance"), path.open("rb") as f:
+            record = services.attendance_import_create(
+                district=district,
+                uploaded_by=None,
+                upload=File(f, name=path.name),
+                kind=Kind(options["kind"]) if options["kind"] else None,
+                daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
+                as_of=options["as_of"],
+                create_schools=options["create_schools"],
+                source="command",
+                enqueue=False,
+            )
+        # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
+        # status from this command. A fresh context keeps the file's record even if it fails.
+        with system_context(district, reason="command:import_attendance"):
+            services.attendance_import_run(import_id=record.pk)
+            record = AttendanceImport.objects.get(pk=record.pk)
+            report = _report(record, district)
+        if options["json"]:
+            self.stdout.write(json.dumps(report))
+        else:
+            self._print(report)
+        if record.status not in {ImportStatus.SUCCEEDED, ImportStatus.DUPLICATE}:
+            raise CommandError(f"{record.filename}: {record.get_status_display()}.")
+
+    def _print(self, report: dict) -> None:
+        write = self.stdout.write
+        write(f"{report['file']}: {report['status_label']} — {report['message']}")
+        for error in report["errors"]:
+            write(
+                f"  row {error['row']}, {error['column'] or 'file'}: {error['reason']}"
+                f"{' (' + error['value'] + ')' if error['value'] else ''}"
+            )
+        for snapshot in report["snapshots"]:
+            write("")
+            write(f"{snapshot['rule_set']} — as of {snapshot['as_of']} ({snapshot['school_year']})")
+            labels = snapshot["bands"]
+            write(
+                f"{'':<40}"
+                + "".join(f"{label[:14]:>16}" for label in labels)
+                + f"{'Total':>8}{'Chronic %':>11}"
+            )
+            for row in snapshot["rows"]:
+                chronic = "—" if row["chronic_percent"] is None else f"{row['chronic_percent']}%"
+                write(
+                    f"{row['name'][:39]:<40}"
+                    + "".join(f"{row['counts'][label]:>16,}" for label in labels)
+                    + f"{row['total']:>8,}{chronic:>11}"
+                )
+
+
+def _report(record: AttendanceImport, district) -> dict:
+    snapshots = Snapshot.objects.for_district(district).filter(source_import=record)
+    if record.status == ImportStatus.DUPLICATE:
+        snapshots = Snapshot.objects.for_district(district).filter(
+            source_import=record.duplicate_of
+        )
+    standings = Standing.objects.for_district(district)
+    result = []
+    for snapshot in selectors.latest_snapshots(snapshots=snapshots):
+        rows = selectors.band_table(snapshot=snapshot, standings=standings)
+        result.append(
+            {
+                "rule_set": snapshot.rule_set.name,
+                "as_of": snapshot.as_of.isoformat(),
+                "school_year": snapshot.school_year.label,
+                "bands": [band.label for band, _ in rows[0].cells()] if rows else [],
+                "rows": [
+                    {
+                        "name": row.school.name if row.school else f"{district.name} (district)",
+                        "school_code": row.school.sis_code if row.school else None,
+                        "counts": {band.label: n for band, n in row.cells()},
+                        "total": row.total,
+                        "chronic_percent": row.chronic_percent,
+                    }
+                    for row in rows
+                ],
+            }
+        )
+    return {
+        "file": record.filename,
+        "status": record.status,
+        "status_label": record.get_status_display(),
+        "message": record.message,
+        "kind": record.kind,
+        "rows_read": record.rows_read,
+        "rows_imported": record.rows_imported,
+        "error_count": record.error_count,
+        "errors": record.errors,
+        "snapshots": result,
+    }

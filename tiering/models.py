@@ -1,0 +1,361 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+from districts.models import Grade, School, SchoolYear, TenantModel
+from districts.querysets import TenantManager
+
+from .bands import Band
+from .querysets import (
+    AttendanceImportQuerySet,
+    SchoolScopedQuerySet,
+    StaffOnlyQuerySet,
+    StudentQuerySet,
+)
+
+
+class AttendanceCategory(models.IntegerChoices):
+    # Small integers: the daily fact table holds one per student per school day.
+    PRESENT = 1, "Present"
+    TARDY = 2, "Tardy"
+    EXCUSED = 3, "Excused absence"
+    UNEXCUSED = 4, "Unexcused absence"
+    SUSPENSION_OUT = 5, "Out-of-school suspension"
+    SUSPENSION_IN = 6, "In-school suspension"
+    PARTIAL = 7, "Partial-day absence"
+    NOT_ENROLLED = 8, "Not enrolled"
+
+
+class ImportKind(models.TextChoices):
+    SUMMARY = "summary", "Per-student summary"
+    DAILY = "daily", "Daily attendance"
+    ROSTER = "roster", "Student roster"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting to start"
+    RUNNING = "running", "Importing"
+    NEEDS_MAPPING = "needs_mapping", "Needs its columns matched"
+    SUCCEEDED = "succeeded", "Imported"
+    FAILED = "failed", "Not imported: the file has problems"
+    DUPLICATE = "duplicate", "Already imported earlier"
+
+
+class DailyMode(models.TextChoices):
+    REPLACE = "replace", "Year-to-date: replaces the days it covers"
+    APPEND = "append", "New days only: adds to what is there"
+
+
+class Student(TenantModel):
+    sis_id = models.CharField("student ID", max_length=64)
+    # Database defaults: the import inserts students in SQL, often knowing only their ID.
+    first_name = models.CharField(max_length=100, blank=True, db_default="")
+    last_name = models.CharField(max_length=100, blank=True, db_default="")
+    birth_date = models.DateField(null=True, blank=True)
+    grade = models.SmallIntegerField(choices=Grade.choices, null=True, blank=True)
+    # The school of the student's latest enrollment; standings keep every school they attended.
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, related_name="+")
+    gender = models.CharField(max_length=32, blank=True, db_default="")
+    race_ethnicity = models.CharField(max_length=64, blank=True, db_default="")
+    disability = models.BooleanField(null=True)
+    english_learner = models.BooleanField(null=True)
+    low_income = models.BooleanField(null=True)
+    zip_code = models.CharField(max_length=10, blank=True, db_default="")
+
+    objects = TenantManager.from_queryset(StudentQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["last_name", "first_name", "sis_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sis_id"],
+                name="student_unique_sis_id_per_district",
+                violation_error_message="This district already has a student with this ID.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} ({self.sis_id})" if name else self.sis_id
+
+
+class AttendanceCode(TenantModel):
+    """What a code in the district's SIS export means. Matched ignoring case."""
+
+    code = models.CharField(max_length=64)
+    category = models.SmallIntegerField(choices=AttendanceCategory.choices)
+    absent_fraction = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="For partial-day codes: the share of the day missed (else the rule set's).",
+    )
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["category", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                "district",
+                Lower("code"),
+                name="attendance_code_unique_per_district",
+                violation_error_message="This district already defines this attendance code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(absent_fraction__isnull=True)
+                | Q(absent_fraction__gte=0, absent_fraction__lte=1),
+                name="attendance_code_fraction_between_0_and_1",
+                violation_error_message="The share of the day missed must be between 0 and 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.get_category_display()}"
+
+
+class RuleSet(TenantModel):
+    """How absence is counted and when a student is rated. The primary rule set is the
+    district's own; a second one (a state accountability definition) is kept beside it."""
+
+    name = models.CharField(max_length=100)
+    is_primary = models.BooleanField(default=False)
+    minimum_days_enrolled = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(180)]
+    )
+    count_in_school_suspension = models.BooleanField(
+        default=False, help_text="Count a day of in-school suspension as a day absent."
+    )
+    partial_day_fraction = models.DecimalField(
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.50"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text="Share of a day a partial-day absence counts for, unless its code says.",
+    )
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-is_primary", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "name"],
+                name="rule_set_unique_name_per_district",
+                violation_error_message="This district already has a rule set with this name.",
+            ),
+            models.UniqueConstraint(
+                fields=["district"],
+                condition=Q(is_primary=True),
+                name="rule_set_one_primary_per_district",
+                violation_error_message="A district has exactly one primary rule set.",
+            ),
+            models.CheckConstraint(
+                condition=Q(minimum_days_enrolled__gte=1),
+                name="rule_set_minimum_days_positive",
+                violation_error_message="The minimum days enrolled must be at least 1.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportProfile(TenantModel):
+    """The column matching a district chose once for files of one kind, reused next time."""
+
+    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    column_mapping = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(fields=["district", "kind"], name="import_profile_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} columns"
+
+
+class AttendanceImport(TenantModel):
+    kind = models.CharField(max_length=16, choices=ImportKind.choices, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    daily_mode = models.CharField(
+        max_length=16, choices=DailyMode.choices, default=DailyMode.REPLACE
+    )
+    create_schools = models.BooleanField(default=False)
+    filename = models.CharField(max_length=255)
+    # A generated name under the media folder, never the uploader's.
+    stored_file = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size_bytes = models.BigIntegerField()
+    # Empty for files that arrive through the command (scheduled SIS drops).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=16, default="upload")
+    as_of = models.DateField(null=True, blank=True)
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    duplicate_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.BigIntegerField(default=0)
+    rows_imported = models.BigIntegerField(default=0)
+    progress_percent = models.PositiveSmallIntegerField(default=0)
+    progress_message = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+
+    objects = TenantManager.from_queryset(AttendanceImportQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "sha256"],
+                condition=Q(status="succeeded"),
+                name="attendance_import_content_once_per_district",
+                violation_error_message="This file was already imported.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+
+class AttendanceDay(TenantModel):
+    """One student's attendance on one school day at one school: the daily fact table."""
+
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, db_index=False)
+    school = models.ForeignKey(School, on_delete=models.PROTECT, db_index=False)
+    date = models.DateField()
+    category = models.SmallIntegerField(choices=AttendanceCategory.choices)
+    absent_fraction = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+
+    objects = TenantManager.from_queryset(SchoolScopedQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "student", "date"],
+                name="attendance_day_one_per_student_and_date",
+                violation_error_message="This student already has attendance for this day.",
+            )
+        ]
+        indexes = [models.Index(fields=["district", "school", "date"])]
+
+
+class AttendanceSummary(TenantModel):
+    """Year-to-date totals for one student at one school, as the SIS summarised them."""
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    days_enrolled = models.DecimalField(max_digits=6, decimal_places=2)
+    days_absent = models.DecimalField(max_digits=6, decimal_places=2)
+    excused = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    unexcused = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    suspension = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    tardy = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    as_of = models.DateField()
+
+    objects = TenantManager.from_queryset(SchoolScopedQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "school_year", "student", "school"],
+                name="attendance_summary_one_per_student_school_year",
+            ),
+            models.CheckConstraint(
+                condition=Q(days_absent__gte=0) & Q(days_absent__lte=models.F("days_enrolled")),
+                name="attendance_summary_absent_within_enrolled",
+                violation_error_message="Days absent must be between 0 and days enrolled.",
+            ),
+        ]
+
+
+class Snapshot(TenantModel):
+    """One classification run: every student's band under one rule set, as of a date."""
+
+    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="snapshots")
+    as_of = models.DateField()
+    source_kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    source_import = models.ForeignKey(
+        AttendanceImport, on_delete=models.PROTECT, null=True, related_name="snapshots"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-created_at"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.rule_set} as of {self.as_of:%b %-d, %Y}"
+
+
+class Standing(TenantModel):
+    """A student's attendance and band in one snapshot: at one school, or (school empty)
+    across the whole district, so a student who transferred is rated at each school over the
+    days enrolled there and once over all days."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="standings")
+    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="standings")
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+    )
+    grade = models.SmallIntegerField(choices=Grade.choices, null=True)
+    days_enrolled = models.DecimalField(max_digits=6, decimal_places=2)
+    days_absent = models.DecimalField(max_digits=6, decimal_places=2)
+    excused = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    unexcused = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    suspension = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    tardy = models.DecimalField(max_digits=6, decimal_places=2, null=True)
+    band = models.CharField(max_length=20, choices=Band.choices)
+
+    objects = TenantManager.from_queryset(SchoolScopedQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "snapshot", "student", "school"],
+                nulls_distinct=False,
+                name="standing_one_per_student_and_school",
+            )
+        ]
+        indexes = [models.Index(fields=["district", "snapshot", "school", "band"])]

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "tiering"
+
+urlpatterns = [
+    path("imports/", views.imports, name="imports"),
+    path("imports/<int:import_id>/", views.import_detail, name="import"),
+    path("imports/<int:import_id>/problems.csv", views.import_errors, name="import_errors"),
+]
