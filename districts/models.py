@@ -163,7 +163,11 @@ class TenantModel(models.Model):
     parent already implies it, so every query is a single-column filter (and the schema
     stays ready to distribute by district_id)."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    # Not indexed on its own: every tenant table's unique constraint or index leads with
+    # district_id, and a lone district index is one more to maintain on every bulk insert.
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
 
     unscoped = models.Manager()
 

@@ -1,7 +1,10 @@
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
 from django import forms
 
-from .headers import Kind
-from .models import DailyMode, ImportKind
+from .headers import LABELS, REQUIRED, Kind, columns_of
+from .models import AttendanceCategory, DailyMode, ImportKind
 
 MAX_UPLOAD_BYTES = 2 * 1024**3
 ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
@@ -49,3 +52,119 @@ class ImportForm(forms.Form):
 
     def clean_kind(self) -> Kind | None:
         return Kind(self.cleaned_data["kind"]) if self.cleaned_data["kind"] else None
+
+
+class ImportKindChoiceForm(forms.Form):
+    kind = forms.ChoiceField(label="What the file holds", choices=ImportKind.choices)
+
+    def clean_kind(self) -> Kind:
+        return Kind(self.cleaned_data["kind"])
+
+
+class ColumnMappingForm(forms.Form):
+    """Which of the file's headers holds each column a file of ``kind`` can carry."""
+
+    def __init__(
+        self,
+        *args,
+        kind: Kind,
+        headers: Sequence[str],
+        candidates: Mapping[str, Sequence[str]],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        options = [(header, header) for header in headers if header.strip()]
+        for column in columns_of(kind):
+            required = column in REQUIRED[kind]
+            label = LABELS[column]
+            self.fields[column] = forms.ChoiceField(
+                label=f"{label} (required)" if required else label,
+                choices=[
+                    ("", "— choose a column —" if required else "— not in this file —"),
+                    *options,
+                ],
+                required=required,
+                error_messages={"required": f"Choose the column of the file that holds {label}."},
+                help_text=(
+                    f"Several columns look like this one ({', '.join(candidates[column])}); "
+                    "choose the right one."
+                    if column in candidates
+                    else ""
+                ),
+            )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        columns_of_header: dict[str, list[str]] = {}
+        for column, header in cleaned.items():
+            if header:
+                columns_of_header.setdefault(header, []).append(column)
+        for header, columns in columns_of_header.items():
+            if len(columns) > 1:
+                both = " and ".join(LABELS[column] for column in columns)
+                for column in columns:
+                    self.add_error(
+                        column,
+                        f"“{header}” is chosen for {both}; a column of the file holds one of "
+                        "them only.",
+                    )
+        return cleaned
+
+    def mapping(self) -> dict[str, str]:
+        """Canonical column -> header, for the columns the file has."""
+        return {column: header for column, header in self.cleaned_data.items() if header}
+
+
+class AttendanceCodesForm(forms.Form):
+    """What each of ``codes`` means and, for a partial-day absence, the share of the day."""
+
+    def __init__(self, *args, codes: Sequence[str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.codes = list(codes)
+        for n, code in enumerate(self.codes):
+            self.fields[f"code{n}_category"] = forms.TypedChoiceField(
+                label=f"What “{code}” means",
+                choices=[("", "— choose —"), *AttendanceCategory.choices],
+                coerce=lambda value: AttendanceCategory(int(value)),
+                error_messages={"required": f"Say what “{code}” means."},
+            )
+            self.fields[f"code{n}_fraction"] = forms.DecimalField(
+                label=f"Share of the day “{code}” misses (optional)",
+                required=False,
+                min_value=0,
+                max_value=1,
+                max_digits=3,
+                decimal_places=2,
+                help_text=(
+                    "For a partial-day absence only: 0.5 is half a day. Leave it empty to use "
+                    "the district's rule."
+                ),
+            )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        for n, code in enumerate(self.codes):
+            category = cleaned.get(f"code{n}_category")
+            if cleaned.get(f"code{n}_fraction") is not None and category not in (
+                None,
+                AttendanceCategory.PARTIAL,
+            ):
+                self.add_error(
+                    f"code{n}_fraction",
+                    f"Only a partial-day absence misses a share of the day. Leave this empty, "
+                    f"or say “{code}” is a partial-day absence.",
+                )
+        return cleaned
+
+    def groups(self) -> list[tuple[str, forms.BoundField, forms.BoundField]]:
+        """Each code with its two fields, for the page to group them."""
+        return [
+            (code, self[f"code{n}_category"], self[f"code{n}_fraction"])
+            for n, code in enumerate(self.codes)
+        ]
+
+    def definitions(self) -> dict[str, tuple[AttendanceCategory, Decimal | None]]:
+        return {
+            code: (self.cleaned_data[f"code{n}_category"], self.cleaned_data[f"code{n}_fraction"])
+            for n, code in enumerate(self.codes)
+        }

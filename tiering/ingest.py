@@ -25,6 +25,9 @@ from .models import AttendanceCategory
 STAGE = "import_stage"
 Problem = tuple[int, str, str, str]  # row, canonical column, value, reason
 Progress = Callable[[int, str], None]
+# How a problem's reason begins when the district has not said what the code means: the import
+# page finds these problems by it to offer defining the codes.
+UNKNOWN_ATTENDANCE_CODE = "Unknown attendance code."
 
 # Staging columns per kind: everything arrives as text or an already-typed value, and the
 # file's row number travels with each row so that every problem points at its line.
@@ -99,6 +102,15 @@ class Rule:
 
 def stage_columns(kind: Kind) -> tuple[str, ...]:
     return tuple(name for name, _ in _STAGE_COLUMNS[kind])
+
+
+def lock_content(cursor, *, district_id: int, sha256: str) -> None:
+    """Waits until no other transaction is importing this content for this district; the lock
+    ends with the transaction, so a worker that dies cannot leave it behind."""
+    cursor.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('tiering.import'), hashtext(%s))",
+        [f"{district_id}:{sha256}"],
+    )
 
 
 def create_stage(cursor, kind: Kind) -> None:
@@ -189,8 +201,8 @@ def validate(cursor, target: Target) -> list[Problem]:
             p,
             "attendance_code",
             lambda: (
-                "Unknown attendance code. Say what it means on the district's attendance "
-                "codes page, then import again."
+                f"{UNKNOWN_ATTENDANCE_CODE} Say what it means from this import's page, and the "
+                "same file is imported again."
             ),
         )
         problems += _rows(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -31,6 +32,30 @@ class AttendanceCategory(models.IntegerChoices):
     SUSPENSION_IN = 6, "In-school suspension"
     PARTIAL = 7, "Partial-day absence"
     NOT_ENROLLED = 8, "Not enrolled"
+
+
+# What common codes mean unless the district says otherwise. Every absence counts — excused,
+# unexcused and suspension alike; tardies do not (the source documents call both out).
+DEFAULT_ATTENDANCE_CODES: tuple[tuple[str, AttendanceCategory], ...] = (
+    ("P", AttendanceCategory.PRESENT),
+    ("T", AttendanceCategory.TARDY),
+    ("E", AttendanceCategory.EXCUSED),
+    ("U", AttendanceCategory.UNEXCUSED),
+    ("A", AttendanceCategory.UNEXCUSED),
+    ("S", AttendanceCategory.SUSPENSION_OUT),
+    ("OSS", AttendanceCategory.SUSPENSION_OUT),
+    ("ISS", AttendanceCategory.SUSPENSION_IN),
+    ("H", AttendanceCategory.PARTIAL),
+    ("NE", AttendanceCategory.NOT_ENROLLED),
+    # Ed-Fi AttendanceEventCategoryDescriptor values.
+    ("In Attendance", AttendanceCategory.PRESENT),
+    ("Excused Absence", AttendanceCategory.EXCUSED),
+    ("Unexcused Absence", AttendanceCategory.UNEXCUSED),
+    ("Tardy", AttendanceCategory.TARDY),
+    ("Partial", AttendanceCategory.PARTIAL),
+    # Leaving early is not missing the day, as arriving late is not.
+    ("Early departure", AttendanceCategory.TARDY),
+)
 
 
 class ImportKind(models.TextChoices):
@@ -234,6 +259,7 @@ class AttendanceImport(TenantModel):
     class Meta:
         default_manager_name = "objects"
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["district", "-created_at"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "sha256"],
@@ -250,12 +276,32 @@ class AttendanceImport(TenantModel):
     def is_finished(self) -> bool:
         return self.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}
 
+    @property
+    def stored_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.stored_file
+
 
 class AttendanceDay(TenantModel):
-    """One student's attendance on one school day at one school: the daily fact table."""
+    """One student's attendance on one school day at one school: the daily fact table, up to
+    tens of millions of rows. Its key leads with district_id (ready to distribute by it), and
+    it has no foreign-key triggers: rows enter only through ingest.merge, which joins the
+    student, school and code rows in the same statement, and checking each of millions of rows
+    again at commit cost as much as the whole insert."""
 
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, db_index=False)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, db_index=False)
+    pk = models.CompositePrimaryKey("district", "student", "date")
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, db_index=False, db_constraint=False
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, db_index=False, db_constraint=False
+    )
     date = models.DateField()
     category = models.SmallIntegerField(choices=AttendanceCategory.choices)
     absent_fraction = models.DecimalField(max_digits=3, decimal_places=2, null=True)
@@ -264,22 +310,29 @@ class AttendanceDay(TenantModel):
 
     class Meta:
         default_manager_name = "objects"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["district", "student", "date"],
-                name="attendance_day_one_per_student_and_date",
-                violation_error_message="This student already has attendance for this day.",
-            )
-        ]
-        indexes = [models.Index(fields=["district", "school", "date"])]
 
 
 class AttendanceSummary(TenantModel):
-    """Year-to-date totals for one student at one school, as the SIS summarised them."""
+    """Year-to-date totals for one student at one school, as the SIS summarised them. Written
+    in bulk like AttendanceDay, and for the same reason without foreign-key triggers."""
 
-    school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="+")
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+    pk = models.CompositePrimaryKey("district", "school_year", "student", "school")
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    student = models.ForeignKey(
+        Student, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     days_enrolled = models.DecimalField(max_digits=6, decimal_places=2)
     days_absent = models.DecimalField(max_digits=6, decimal_places=2)
     excused = models.DecimalField(max_digits=6, decimal_places=2, null=True)
@@ -293,10 +346,6 @@ class AttendanceSummary(TenantModel):
     class Meta:
         default_manager_name = "objects"
         constraints = [
-            models.UniqueConstraint(
-                fields=["district", "school_year", "student", "school"],
-                name="attendance_summary_one_per_student_school_year",
-            ),
             models.CheckConstraint(
                 condition=Q(days_absent__gte=0) & Q(days_absent__lte=models.F("days_enrolled")),
                 name="attendance_summary_absent_within_enrolled",
@@ -323,6 +372,7 @@ class Snapshot(TenantModel):
         default_manager_name = "objects"
         ordering = ["-created_at"]
         get_latest_by = "created_at"
+        indexes = [models.Index(fields=["district", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.rule_set} as of {self.as_of:%b %-d, %Y}"
@@ -331,12 +381,38 @@ class Snapshot(TenantModel):
 class Standing(TenantModel):
     """A student's attendance and band in one snapshot: at one school, or (school empty)
     across the whole district, so a student who transferred is rated at each school over the
-    days enrolled there and once over all days."""
+    days enrolled there and once over all days. Written only by ingest.classify, in bulk,
+    without foreign-key triggers (see AttendanceDay)."""
 
-    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="standings")
-    student = models.ForeignKey(Student, on_delete=models.CASCADE, related_name="standings")
+    district = models.ForeignKey(
+        "districts.District",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    # The unique constraint below leads with (district, snapshot, student): no separate index.
+    snapshot = models.ForeignKey(
+        Snapshot,
+        on_delete=models.CASCADE,
+        related_name="standings",
+        db_constraint=False,
+        db_index=False,
+    )
+    student = models.ForeignKey(
+        Student,
+        on_delete=models.CASCADE,
+        related_name="standings",
+        db_constraint=False,
+        db_index=False,
+    )
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, null=True, related_name="+", db_index=False
+        School,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     grade = models.SmallIntegerField(choices=Grade.choices, null=True)
     days_enrolled = models.DecimalField(max_digits=6, decimal_places=2)

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
 from districts.models import School
 
+from . import ingest
 from .bands import CHRONIC_BANDS, RATED_BANDS, Band
-from .models import RuleSet, Snapshot, Standing
+from .headers import Kind, Recognition, recognise
+from .models import (
+    DEFAULT_ATTENDANCE_CODES,
+    AttendanceCode,
+    AttendanceImport,
+    ImportProfile,
+    RuleSet,
+    Snapshot,
+    Standing,
+)
 
 
 @dataclass
@@ -78,3 +89,41 @@ def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[Ban
 
 def rule_sets(*, queryset: QuerySet[RuleSet]) -> list[RuleSet]:
     return list(queryset.order_by("-is_primary", "name"))
+
+
+def import_recognition(
+    *, profiles: QuerySet[ImportProfile], headers: Sequence[str], kind: Kind | None
+) -> Recognition:
+    """How an import reads a file's headers: ``recognise`` with the district's saved column
+    matching. A file whose headers don't tell its kind is of the kind whose saved matching
+    explains them, so that a district's oddly named export is matched once, not every time."""
+    saved = dict(profiles.values_list("kind", "column_mapping"))
+    if kind is None:
+        kind = recognise(headers).kind or next(
+            (k for k in Kind if k in saved and recognise(headers, saved=saved[k]).kind == k), None
+        )
+    return recognise(headers, kind=kind, saved=saved.get(kind) if kind else None)
+
+
+def unknown_attendance_codes(*, attendance_import: AttendanceImport) -> list[str]:
+    """The codes an import failed on because the district has not said what they mean, in the
+    order the file first uses them; one spelling of each, as codes match ignoring case."""
+    codes: dict[str, str] = {}
+    for error in attendance_import.errors:
+        if error["reason"].startswith(ingest.UNKNOWN_ATTENDANCE_CODE):
+            codes.setdefault(error["value"].casefold(), error["value"])
+    return list(codes.values())
+
+
+def attendance_code_meanings(*, codes: QuerySet[AttendanceCode]) -> list[AttendanceCode]:
+    """What each code will mean at the next import: the district's own codes, and the common
+    defaults an import adds for codes the district has not defined (unsaved until then; a
+    failed first import leaves none saved)."""
+    own = list(codes)
+    defined = {code.code.casefold() for code in own}
+    defaults = [
+        AttendanceCode(code=code, category=category)
+        for code, category in DEFAULT_ATTENDANCE_CODES
+        if code.casefold() not in defined
+    ]
+    return sorted([*own, *defaults], key=lambda code: (code.category, code.code.casefold()))

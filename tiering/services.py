@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
@@ -14,9 +16,10 @@ from django.utils import timezone
 from districts.models import District, SchoolYear, User
 from districts.services import require_working_for
 
-from . import ingest, progress, readers
-from .headers import Kind, recognise
+from . import ingest, progress, readers, selectors
+from .headers import Kind
 from .models import (
+    DEFAULT_ATTENDANCE_CODES,
     AttendanceCategory,
     AttendanceCode,
     AttendanceImport,
@@ -27,28 +30,6 @@ from .models import (
     Snapshot,
 )
 
-# What common codes mean unless the district says otherwise. Every absence counts — excused,
-# unexcused and suspension alike; tardies do not (the source documents call both out).
-DEFAULT_ATTENDANCE_CODES: tuple[tuple[str, AttendanceCategory], ...] = (
-    ("P", AttendanceCategory.PRESENT),
-    ("T", AttendanceCategory.TARDY),
-    ("E", AttendanceCategory.EXCUSED),
-    ("U", AttendanceCategory.UNEXCUSED),
-    ("A", AttendanceCategory.UNEXCUSED),
-    ("S", AttendanceCategory.SUSPENSION_OUT),
-    ("OSS", AttendanceCategory.SUSPENSION_OUT),
-    ("ISS", AttendanceCategory.SUSPENSION_IN),
-    ("H", AttendanceCategory.PARTIAL),
-    ("NE", AttendanceCategory.NOT_ENROLLED),
-    # Ed-Fi AttendanceEventCategoryDescriptor values.
-    ("In Attendance", AttendanceCategory.PRESENT),
-    ("Excused Absence", AttendanceCategory.EXCUSED),
-    ("Unexcused Absence", AttendanceCategory.UNEXCUSED),
-    ("Tardy", AttendanceCategory.TARDY),
-    ("Partial", AttendanceCategory.PARTIAL),
-    # Leaving early is not missing the day, as arriving late is not.
-    ("Early departure", AttendanceCategory.TARDY),
-)
 PRIMARY_RULE_SET_NAME = "District definition"
 
 
@@ -104,10 +85,6 @@ def attendance_import_create(
             digest.update(block)
             size += len(block)
             out.write(block)
-    sha256 = digest.hexdigest()
-    earlier = AttendanceImport.objects.for_district(district).filter(
-        sha256=sha256, status=ImportStatus.SUCCEEDED
-    )
     record = AttendanceImport(
         district=district,
         kind=kind.value if kind else "",
@@ -115,12 +92,59 @@ def attendance_import_create(
         create_schools=create_schools,
         filename=Path(upload.name).name[:255],
         stored_file=str(stored.relative_to(settings.MEDIA_ROOT)),
-        sha256=sha256,
+        sha256=digest.hexdigest(),
         size_bytes=size,
         uploaded_by=uploaded_by,
         source=source,
         as_of=as_of,
-        duplicate_of=earlier.first(),
+    )
+    _queue(record, enqueue=enqueue)
+    if record.status == ImportStatus.DUPLICATE:
+        stored.unlink()  # nothing will read it: this content is already imported
+    return record
+
+
+# An import that stopped for something the district can settle from the import page (its
+# columns, its codes) reads the file it already has again; any other has nothing to redo.
+_RETRYABLE = frozenset({ImportStatus.NEEDS_MAPPING, ImportStatus.FAILED})
+
+
+@transaction.atomic
+def attendance_import_retry(
+    *, attendance_import: AttendanceImport, kind: Kind, uploaded_by: User | None
+) -> AttendanceImport:
+    """Queues the stored file of an import that needed its columns matched or its codes defined
+    as a new import of ``kind``, with the same options. The earlier import stays as it ended:
+    the list of imports is the district's record of what happened."""
+    district = attendance_import.district
+    require_working_for(district)
+    if attendance_import.status not in _RETRYABLE:
+        raise ValueError(f"An import that is {attendance_import.status} is not imported again.")
+    record = AttendanceImport(
+        district=district,
+        kind=kind.value,
+        daily_mode=attendance_import.daily_mode,
+        create_schools=attendance_import.create_schools,
+        filename=attendance_import.filename,
+        stored_file=attendance_import.stored_file,
+        sha256=attendance_import.sha256,
+        size_bytes=attendance_import.size_bytes,
+        uploaded_by=uploaded_by,
+        source=attendance_import.source,
+        as_of=attendance_import.as_of,
+    )
+    _queue(record, enqueue=True)
+    return record
+
+
+def _queue(record: AttendanceImport, *, enqueue: bool) -> None:
+    """Saves a new import and queues it once the transaction commits, unless its content was
+    already imported: then it is saved as a duplicate, which imports nothing and keeps no file
+    (the caller removes the file if no other import names it)."""
+    record.duplicate_of = (
+        AttendanceImport.objects.for_district(record.district)
+        .filter(sha256=record.sha256, status=ImportStatus.SUCCEEDED)
+        .first()
     )
     if record.duplicate_of:
         record.status = ImportStatus.DUPLICATE
@@ -131,16 +155,52 @@ def attendance_import_create(
         )
         record.finished_at = timezone.now()
         record.stored_file = ""
-        stored.unlink()
     record.full_clean()
     record.save()
     if enqueue and record.status == ImportStatus.QUEUED:
         from .tasks import run_attendance_import
 
         transaction.on_commit(
-            lambda: run_attendance_import.delay(district_id=district.pk, import_id=record.pk)
+            lambda: run_attendance_import.delay(district_id=record.district_id, import_id=record.pk)
         )
-    return record
+
+
+@transaction.atomic
+def import_profile_save(
+    *, district: District, kind: Kind, column_mapping: Mapping[str, str]
+) -> ImportProfile:
+    """Keeps the district's column matching (canonical column -> header) for files of ``kind``,
+    in place of any earlier one: every later import of that kind starts from it."""
+    require_working_for(district)
+    profile = ImportProfile.objects.for_district(district).filter(kind=kind.value).first()
+    if profile is None:
+        profile = ImportProfile(district=district, kind=kind.value)
+    profile.column_mapping = dict(column_mapping)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def attendance_codes_define(
+    *, district: District, codes: Mapping[str, tuple[AttendanceCategory, Decimal | None]]
+) -> list[AttendanceCode]:
+    """Says what codes mean (code -> category and, for partial-day absences, the share of the
+    day missed). A code the district already defines, in any case, takes the new meaning."""
+    require_working_for(district)
+    defined = AttendanceCode.objects.for_district(district)
+    saved = []
+    for code, (category, absent_fraction) in codes.items():
+        code = code.strip()
+        row = defined.filter(code__iexact=code).first() or AttendanceCode(
+            district=district, code=code
+        )
+        row.category = category
+        row.absent_fraction = absent_fraction
+        row.full_clean()
+        row.save()
+        saved.append(row)
+    return saved
 
 
 def attendance_import_run(*, import_id: int) -> str:
@@ -151,6 +211,24 @@ def attendance_import_run(*, import_id: int) -> str:
     if record.status != ImportStatus.QUEUED:
         return record.status
     district = District.objects.get(pk=record.district_id)
+    # Two imports of the same content (a double upload) run one after the other, and the
+    # second finds the first's result: without the lock both would import, and the second
+    # would break the one-success-per-content constraint at commit and stay queued forever.
+    with connection.cursor() as cursor:
+        ingest.lock_content(cursor, district_id=district.pk, sha256=record.sha256)
+    earlier = (
+        AttendanceImport.objects.for_district(district)
+        .filter(sha256=record.sha256, status=ImportStatus.SUCCEEDED)
+        .exclude(pk=record.pk)
+        .first()
+    )
+    if earlier is not None:
+        record.status = ImportStatus.DUPLICATE
+        record.duplicate_of = earlier
+        record.message = "This file was imported by an upload of the same content just before."
+        record.finished_at = timezone.now()
+        record.save()
+        return record.status
     record.status = ImportStatus.RUNNING
     record.started_at = timezone.now()
     progress.report(record.pk, 1, "Reading the file")
@@ -179,18 +257,19 @@ class _NeedsMapping(Exception):
 
 
 def _import(record: AttendanceImport, district: District) -> None:
-    path = Path(settings.MEDIA_ROOT) / record.stored_file
+    path = record.stored_path
     shape = readers.inspect_file(path, filename=record.filename)
-    kind = Kind(record.kind) if record.kind else recognise(shape.headers).kind
+    recognition = selectors.import_recognition(
+        profiles=ImportProfile.objects.for_district(district),
+        headers=shape.headers,
+        kind=Kind(record.kind) if record.kind else None,
+    )
+    kind = recognition.kind
     if kind is None:
         raise _NeedsMapping(
             "We could not tell whether this is a summary, daily or roster file from its "
             "column names. Match its columns to continue."
         )
-    profile = ImportProfile.objects.for_district(district).filter(kind=kind.value).first()
-    recognition = recognise(
-        shape.headers, kind=kind, saved=profile.column_mapping if profile else None
-    )
     if recognition.missing or recognition.duplicates:
         raise _NeedsMapping(
             "Some columns need matching: "

@@ -8,4 +8,6 @@ urlpatterns = [
     path("imports/", views.imports, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import"),
     path("imports/<int:import_id>/problems.csv", views.import_errors, name="import_errors"),
+    path("imports/<int:import_id>/columns/", views.import_columns, name="import_columns"),
+    path("imports/<int:import_id>/codes/", views.import_codes, name="import_codes"),
 ]

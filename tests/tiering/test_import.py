@@ -6,10 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+from django.core.files import File
 from django.db import connection
 
 from districts.tenancy import system_context
-from tests.sis import import_file
+from tests.sis import LAST_DAY, import_file
+from tiering import services
 from tiering.bands import Band, classify
 from tiering.headers import Kind
 from tiering.models import (
@@ -334,3 +336,24 @@ def test_partial_days_count_by_their_fraction(district, sis_district, tmp_path):
         )
     assert standing.days_absent == Decimal("1.00")  # two half days: 5% of 20
     assert standing.band == Band.AT_RISK
+
+
+def test_two_queued_imports_of_the_same_file_import_once(district, sis_district, export):
+    with system_context(district, reason="test"):
+        queued = []
+        for name in ("first.csv", "double-click.csv"):
+            with export.summary.open("rb") as upload:
+                queued.append(
+                    services.attendance_import_create(
+                        district=district,
+                        uploaded_by=None,
+                        upload=File(upload, name=name),
+                        as_of=LAST_DAY,
+                        enqueue=False,
+                    )
+                )
+    with system_context(district, reason="test"):
+        statuses = [services.attendance_import_run(import_id=r.pk) for r in queued]
+    assert statuses == [ImportStatus.SUCCEEDED, ImportStatus.DUPLICATE]
+    with system_context(district, reason="test"):
+        assert Snapshot.objects.for_district(district).count() == 1

@@ -1,0 +1,213 @@
+"""Import speed: the full import (read, validate, load, classify, snapshot) of a per-student
+summary and of a daily file, each beside a raw COPY of the same file into a plain table with a
+primary key, measured in the same run. Prints a table, then one JSON line (design.md §7).
+
+    ./run bench ingest [--summary-students 500000] [--daily-students 50000]
+
+It works in a database of its own (attendance_bench, dropped at the end) on the server that
+DATABASE_URL names, or on the embedded one. Each import runs in a child process so that its
+peak memory is the import's alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg2
+
+from tiering import synthetic
+
+BENCH_DB = "attendance_bench"
+RAW_TABLES = {
+    "summary": """CREATE TABLE raw_copy (student_id text, school_code text, grade text,
+        days_enrolled numeric, days_absent numeric, excused numeric, unexcused numeric,
+        suspension numeric, tardy numeric, PRIMARY KEY (student_id, school_code))""",
+    "daily": """CREATE TABLE raw_copy (student_id text, school_code text, date date,
+        attendance_code text, PRIMARY KEY (student_id, date))""",
+}
+
+
+def _server_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    from attendance_platform.embedded_db import embedded_database_url
+
+    return embedded_database_url()
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def _admin(url: str, statement: str) -> None:
+    connection = psycopg2.connect(_with_database(url, "postgres"))
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(statement)
+    connection.close()
+
+
+def raw_copy_seconds(url: str, kind: str, path: Path) -> float:
+    connection = psycopg2.connect(url)
+    with connection, connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS raw_copy")
+        cursor.execute(RAW_TABLES[kind])
+        start = time.perf_counter()
+        with path.open() as file:
+            cursor.copy_expert("COPY raw_copy FROM STDIN WITH (FORMAT csv, HEADER)", file)
+        elapsed = time.perf_counter() - start
+        cursor.execute("DROP TABLE raw_copy")
+    connection.close()
+    return elapsed
+
+
+def set_up_district(slug: str, generated: synthetic.SyntheticDistrict) -> None:
+    from districts.models import Grade
+    from districts.services import district_create, school_create, school_year_create
+    from districts.tenancy import system_context
+
+    district = district_create(slug=slug, name=f"Benchmark {slug}", state="CA")
+    with system_context(district, reason="bench"):
+        for spec in generated.schools:
+            school_create(
+                district=district,
+                sis_code=spec.sis_code,
+                name=spec.name,
+                low_grade=Grade.from_label(spec.low_grade),
+                high_grade=Grade.from_label(spec.high_grade),
+            )
+        school_year_create(
+            district=district,
+            label="2025–26",
+            first_day=generated.calendar.first_day,
+            last_day=generated.calendar.last_day,
+            instructional_days=len(generated.calendar.instructional_days),
+        )
+
+
+def child_import(args: argparse.Namespace) -> None:
+    """Runs in a child process: one import through the real command path."""
+    import django
+
+    django.setup()
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    start = time.perf_counter()
+    options = {"district": args.district, "json": True, "stdout": out}
+    if args.as_of:
+        options["as_of"] = args.as_of
+    call_command("import_attendance", args.file, **options)
+    elapsed = time.perf_counter() - start
+    report = json.loads(out.getvalue())
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "rows": report["rows_imported"], "peak_rss_mb": peak}))
+
+
+def run_import(url: str, slug: str, path: Path, as_of: str | None = None) -> dict:
+    command = [sys.executable, __file__, "--child", "--district", slug, "--file", str(path)]
+    if as_of:
+        command += ["--as-of", as_of]
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "attendance_platform.settings",
+    }
+    # The command line is this very script with values it chose itself.
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        raise SystemExit(f"The import of {path.name} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--summary-students", type=int, default=500_000)
+    parser.add_argument("--daily-students", type=int, default=50_000)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--district", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--as-of", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_import(args)
+        return
+
+    server = _server_url()
+    url = _with_database(server, BENCH_DB)
+    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    _admin(server, f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            folder = Path(folder)
+            summary_district = synthetic.generate_district(seed=1, students=args.summary_students)
+            summary_path = synthetic.write_summary_csv(summary_district, folder / "summary.csv")
+            daily_district = synthetic.generate_district(seed=2, students=args.daily_students)
+            daily_path = synthetic.write_daily_csv(daily_district, folder / "daily.csv")
+            set_up_district("bench-summary", summary_district)
+            set_up_district("bench-daily", daily_district)
+
+            summary_copy = raw_copy_seconds(url, "summary", summary_path)
+            summary = run_import(
+                url, "bench-summary", summary_path, summary_district.calendar.last_day.isoformat()
+            )
+            daily_copy = raw_copy_seconds(url, "daily", daily_path)
+            daily = run_import(url, "bench-daily", daily_path)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+    figures = {
+        "bench": "ingest",
+        "summary_rows": summary["rows"],
+        "summary_import_s": round(summary["seconds"], 2),
+        "summary_copy_s": round(summary_copy, 2),
+        "summary_ratio": round(summary["seconds"] / summary_copy, 2),
+        "summary_peak_rss_mb": round(summary["peak_rss_mb"]),
+        "daily_rows": daily["rows"],
+        "daily_import_s": round(daily["seconds"], 2),
+        "daily_copy_s": round(daily_copy, 2),
+        "daily_ratio": round(daily["seconds"] / daily_copy, 2),
+        "daily_rows_per_s": round(daily["rows"] / daily["seconds"]),
+        "peak_rss_mb": round(daily["peak_rss_mb"]),
+    }
+    print(
+        f"{'file':<10}{'rows':>12}{'import s':>10}{'raw COPY s':>12}{'ratio':>8}{'rows/s':>12}"
+        f"{'peak MB':>9}"
+    )
+    for kind in ("summary", "daily"):
+        rows, seconds = figures[f"{kind}_rows"], figures[f"{kind}_import_s"]
+        peak = figures["summary_peak_rss_mb"] if kind == "summary" else figures["peak_rss_mb"]
+        print(
+            f"{kind:<10}{rows:>12,}{seconds:>10.1f}{figures[f'{kind}_copy_s']:>12.1f}"
+            f"{figures[f'{kind}_ratio']:>8.2f}{rows / seconds:>12,.0f}{peak:>9,}"
+        )
+    print("targets: summary ratio ≤ 3, daily ratio ≤ 2.5, daily peak ≤ 2048 MB")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
