@@ -24,7 +24,6 @@ from .models import AttendanceCategory
 
 STAGE = "import_stage"
 Problem = tuple[int, str, str, str]  # row, canonical column, value, reason
-Progress = Callable[[int, str], None]
 # How a problem's reason begins when the district has not said what the code means: the import
 # page finds these problems by it to offer defining the codes.
 UNKNOWN_ATTENDANCE_CODE = "Unknown attendance code."
@@ -205,15 +204,11 @@ def validate(cursor, target: Target) -> list[Problem]:
                 "same file is imported again."
             ),
         )
-        problems += _rows(
+        problems += _repeated_rows(
             cursor,
-            f"""SELECT row, date, first_row FROM (
-                  SELECT row, date, min(row) OVER w AS first_row, count(*) OVER w AS n
-                  FROM {STAGE} WINDOW w AS (PARTITION BY student_id, date)) d
-                WHERE n > 1 AND row <> first_row""",
-            p,
-            "date",
-            lambda first_row: f"The same student and day appear twice (first in row {first_row}).",
+            key=("student_id", "date"),
+            column="date",
+            what="The same student and day appear twice",
         )
         problems += _rows(
             cursor,
@@ -243,17 +238,11 @@ def validate(cursor, target: Target) -> list[Problem]:
                 ),
             )
     if target.kind == Kind.SUMMARY:
-        problems += _rows(
+        problems += _repeated_rows(
             cursor,
-            f"""SELECT row, student_id, first_row FROM (
-                  SELECT row, student_id, min(row) OVER w AS first_row, count(*) OVER w AS n
-                  FROM {STAGE} WINDOW w AS (PARTITION BY student_id, school_code)) d
-                WHERE n > 1 AND row <> first_row""",
-            p,
-            "student_id",
-            lambda first_row: (
-                f"This student appears twice for the same school (first in row {first_row})."
-            ),
+            key=("student_id", "school_code"),
+            column="student_id",
+            what="This student appears twice for the same school",
         )
     for column in _conflict_columns(target.kind):
         problems += _rows(
@@ -271,6 +260,20 @@ def validate(cursor, target: Target) -> list[Problem]:
             ),
         )
     return problems
+
+
+def _repeated_rows(cursor, *, key: tuple[str, ...], column: str, what: str) -> list[Problem]:
+    """Every row after the first with the same key, pointing back at the first."""
+    return _rows(
+        cursor,
+        f"""SELECT row, {column}, first_row FROM (
+              SELECT row, {column}, min(row) OVER w AS first_row, count(*) OVER w AS n
+              FROM {STAGE} WINDOW w AS (PARTITION BY {", ".join(key)})) d
+            WHERE n > 1 AND row <> first_row""",
+        {},
+        column,
+        lambda first_row: f"{what} (first in row {first_row}).",
+    )
 
 
 def _conflict_columns(kind: Kind) -> list[str]:

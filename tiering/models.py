@@ -73,6 +73,12 @@ class ImportStatus(models.TextChoices):
     DUPLICATE = "duplicate", "Already imported earlier"
 
 
+class ImportSource(models.TextChoices):
+    UPLOAD = "upload", "Uploaded in the browser"
+    COMMAND = "command", "Command line (scheduled SIS drop)"
+    DEMO = "demo", "Demo data"
+
+
 class DailyMode(models.TextChoices):
     REPLACE = "replace", "Year-to-date: replaces the days it covers"
     APPEND = "append", "New days only: adds to what is there"
@@ -235,7 +241,9 @@ class AttendanceImport(TenantModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    source = models.CharField(max_length=16, default="upload")
+    source = models.CharField(
+        max_length=16, choices=ImportSource.choices, default=ImportSource.UPLOAD
+    )
     as_of = models.DateField(null=True, blank=True)
     school_year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -15,7 +15,6 @@ from .models import (
     AttendanceCode,
     AttendanceImport,
     ImportProfile,
-    RuleSet,
     Snapshot,
     Standing,
 )
@@ -85,10 +84,6 @@ def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[Ban
         (row for pk, row in rows.items() if pk is not None), key=lambda r: r.school.name
     )
     return district_row + school_rows
-
-
-def rule_sets(*, queryset: QuerySet[RuleSet]) -> list[RuleSet]:
-    return list(queryset.order_by("-is_primary", "name"))
 
 
 def import_recognition(

@@ -25,6 +25,7 @@ from .models import (
     AttendanceImport,
     DailyMode,
     ImportProfile,
+    ImportSource,
     ImportStatus,
     RuleSet,
     Snapshot,
@@ -68,7 +69,7 @@ def attendance_import_create(
     daily_mode: DailyMode = DailyMode.REPLACE,
     as_of: date | None = None,
     create_schools: bool = False,
-    source: str = "upload",
+    source: ImportSource = ImportSource.UPLOAD,
     enqueue: bool = True,
 ) -> AttendanceImport:
     """Keeps the uploaded file under a generated name and queues its import (or leaves it for

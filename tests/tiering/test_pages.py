@@ -7,7 +7,7 @@ from django.core.files import File
 from districts.tenancy import system_context
 from tests.sis import LAST_DAY, import_file
 from tiering import progress, services
-from tiering.models import AttendanceImport, ImportStatus
+from tiering.models import AttendanceImport, ImportSource, ImportStatus
 
 
 def _upload(client, path, **fields):
@@ -86,8 +86,9 @@ def test_another_districts_import_is_not_found(client, sis_district, export, out
 def test_a_cabinet_member_sees_the_latest_bands_on_the_imports_page(
     client, cabinet_member, sis_district, export
 ):
-    import_file(sis_district.district, export.summary)
+    import_file(sis_district.district, export.summary, source=ImportSource.COMMAND)
     client.force_login(cabinet_member)
     page = client.get("/d/riverside/attendance/imports/").content.decode()
     assert "District definition: students per band" in page
+    assert "Command line (scheduled SIS drop)" in page
     assert AttendanceImport.unscoped.count() == 1

@@ -32,7 +32,7 @@ from districts.tenancy import system_context
 from tiering import services as tiering_services
 from tiering import synthetic
 from tiering.headers import Kind
-from tiering.models import AttendanceImport, ImportStatus
+from tiering.models import AttendanceImport, ImportSource, ImportStatus
 
 DEMO_SLUG = "cedar-valley"
 DEMO_NAME = "Cedar Valley Unified School District"
@@ -117,7 +117,7 @@ class Command(BaseCommand):
                     uploaded_by=None,
                     upload=File(upload, name=path.name),
                     kind=kind,
-                    source="demo",
+                    source=ImportSource.DEMO,
                     enqueue=False,
                 )
         with system_context(district, reason="command:seed_demo"):

@@ -10,7 +10,14 @@ from districts.tenancy import system_context
 
 from ... import selectors, services
 from ...headers import Kind
-from ...models import AttendanceImport, DailyMode, ImportStatus, Snapshot, Standing
+from ...models import (
+    AttendanceImport,
+    DailyMode,
+    ImportSource,
+    ImportStatus,
+    Snapshot,
+    Standing,
+)
 
 
 class Command(BaseCommand):
@@ -53,7 +60,7 @@ class Command(BaseCommand):
                 daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
                 as_of=options["as_of"],
                 create_schools=options["create_schools"],
-                source="command",
+                source=ImportSource.COMMAND,
                 enqueue=False,
             )
         # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
