@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import District, Membership, School, SchoolYear, User
+from .tenancy import system_context
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -12,6 +13,23 @@ class UnscopedAdmin(admin.ModelAdmin):
     # tenant scoping applies to district users' routes.
     def get_queryset(self, request):
         return self.model.unscoped.all()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+
+        class InDistrictForm(base):
+            def _post_clean(self):
+                # Unique and constraint checks read the table through its scoped manager: run
+                # them inside the district of the row being saved, like any other write.
+                district = self.cleaned_data.get("district") or (
+                    District.objects.filter(pk=self.instance.district_id).first()
+                )
+                if district is None:
+                    return super()._post_clean()
+                with system_context(district, reason="operators-admin"):
+                    return super()._post_clean()
+
+        return InDistrictForm
 
 
 @admin.register(District)

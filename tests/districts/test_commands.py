@@ -100,3 +100,18 @@ def test_it_explains_bad_values(district):
 def test_it_adds_a_facilitator_without_a_district(db):
     run("add_user", "fay@workshops.org", "--facilitator", "--password", "a long passphrase")
     assert User.objects.get(email="fay@workshops.org").is_facilitator
+
+
+def test_an_operator_adds_a_school_in_the_admin(admin_client, district, school_a):
+    form = {
+        "district": district.pk,
+        "sis_code": "555",
+        "name": "Cedar School",
+        "low_grade": 0,
+        "high_grade": 5,
+    }
+    assert admin_client.post("/operators/districts/school/add/", form).status_code == 302
+    assert School.unscoped.filter(district=district, sis_code="555").exists()
+    clash = {**form, "sis_code": school_a.sis_code}
+    page = admin_client.post("/operators/districts/school/add/", clash).content.decode()
+    assert "already has a school with this SIS code" in page
