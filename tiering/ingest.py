@@ -113,6 +113,9 @@ def lock_content(cursor, *, district_id: int, sha256: str) -> None:
 
 
 def create_stage(cursor, kind: Kind) -> None:
+    # The import's sorts and hash aggregates run over every staged row; with the default 4 MB
+    # they spill to disk. Local to the import's transaction.
+    cursor.execute("SET LOCAL work_mem = '256MB'")
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type in _STAGE_COLUMNS[kind])
     cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     # Temporary and dropped at commit: nothing of a failed import outlives its transaction.
@@ -305,10 +308,6 @@ def merge(cursor, target: Target) -> int:
     cursor.execute("ANALYZE tiering_student")
     cursor.execute("ANALYZE districts_school")
     if target.kind == Kind.DAILY:
-        # In key order the primary key grows at its right edge; in file order (students by
-        # SIS id, days interleaved) every row lands on a random index page: measured 6.7 s
-        # against 26-46 s for 3.5M rows. The sort needs memory to stay off disk.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
         if not target.append:
             _delete_covered_days(cursor, p)
         cursor.execute(
@@ -323,6 +322,8 @@ def merge(cursor, target: Target) -> int:
                 JOIN tiering_attendancecode c
                   ON c.district_id = %(district)s AND lower(c.code) = lower(s.attendance_code)
                 WHERE c.category <> %(not_enrolled)s
+                -- In key order the primary key grows at its right edge; in file order every
+                -- row lands on a random index page (6.7 s against 26-46 s for 3.5M rows).
                 ORDER BY st.id, s.date""",
             p,
         )
@@ -382,8 +383,8 @@ def _delete_covered_days(cursor, p: dict) -> None:
 def _upsert_students(cursor, target: Target, p: dict) -> None:
     present = {name for name, _ in _STAGE_COLUMNS[target.kind]}
     demographic = [name for name, _ in DEMOGRAPHICS if name in present]
-    # For daily files the latest day decides the student's current school.
-    order = "s.date DESC" if target.kind == Kind.DAILY else "s.row DESC"
+    # The student's current school: of their latest day in a daily file, else of their
+    # last row.
     columns = ["grade", *demographic]
     text_columns = {name for name, sql_type in DEMOGRAPHICS if sql_type == "text"}
 
@@ -396,15 +397,25 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         f"THEN tiering_student.{c} ELSE EXCLUDED.{c} END"
         for c in columns
     )
+    if target.kind == Kind.DAILY:
+        # One row per student: the one of their latest day (student and day are unique by
+        # now), found by hash aggregate and join rather than by sorting every staged row.
+        source = f"""FROM {STAGE} s
+            JOIN (SELECT student_id, max(date) AS date FROM {STAGE} GROUP BY student_id) latest
+              USING (student_id, date)"""
+        distinct = ""
+    else:
+        source = f"FROM {STAGE} s"
+        distinct = "DISTINCT ON (s.student_id)"
     cursor.execute(
         f"""INSERT INTO tiering_student
               (district_id, sis_id, school_id, {", ".join(columns)})
-            SELECT DISTINCT ON (s.student_id) %(district)s, s.student_id, sc.id,
+            SELECT {distinct} %(district)s, s.student_id, sc.id,
                    {", ".join(value(c) for c in columns)}
-            FROM {STAGE} s
+            {source}
             LEFT JOIN districts_school sc
               ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-            ORDER BY s.student_id, {order}
+            {"" if target.kind == Kind.DAILY else "ORDER BY s.student_id, s.row DESC"}
             ON CONFLICT (district_id, sis_id) DO UPDATE SET
               school_id = coalesce(EXCLUDED.school_id, tiering_student.school_id), {updates}""",
         p,
