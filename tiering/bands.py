@@ -44,6 +44,24 @@ BAND_RULES: tuple[BandRule, ...] = (
     BandRule(Band.EXTREME_CHRONIC, Fraction(50, 100), "Missed 50% or more"),
 )
 
+
+def school_year_days(rule: BandRule) -> str:
+    """The band's range in days of a 180-day school year, in the source document's words:
+    "fewer than 9 days", "9-17 days", …, "90 or more days"."""
+    index = BAND_RULES.index(rule)
+    low = rule.lower * SCHOOL_YEAR_DAYS
+    if index + 1 == len(BAND_RULES):
+        return f"{low} or more days in a {SCHOOL_YEAR_DAYS}-day school year"
+    high = BAND_RULES[index + 1].lower * SCHOOL_YEAR_DAYS - 1
+    if index == 0:
+        return f"fewer than {high + 1} days in a {SCHOOL_YEAR_DAYS}-day school year"
+    return f"{low}-{high} days in a {SCHOOL_YEAR_DAYS}-day school year"
+
+
+BAND_KEY: tuple[tuple[Band, str, str], ...] = tuple(
+    (rule.band, rule.description, school_year_days(rule)) for rule in BAND_RULES
+)
+
 RATED_BANDS: tuple[Band, ...] = tuple(rule.band for rule in BAND_RULES)
 CHRONIC_BANDS: frozenset[Band] = frozenset(
     {Band.MODERATE_CHRONIC, Band.SEVERE_CHRONIC, Band.EXTREME_CHRONIC}

@@ -8,6 +8,7 @@ from districts.exports import csv_download
 from districts.roles import DISTRICT_WIDE_ROLES
 
 from . import progress, readers, selectors, services
+from .bands import BAND_KEY
 from .forms import AttendanceCodesForm, ColumnMappingForm, ImportForm, ImportKindChoiceForm
 from .headers import Kind
 from .models import (
@@ -41,7 +42,12 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
     return render(
         request,
         "tiering/imports.html",
-        {"form": form, "history": history, "snapshots": _band_tables(request)},
+        {
+            "form": form,
+            "history": history,
+            "snapshots": _band_tables(request),
+            "band_key": BAND_KEY,
+        },
     )
 
 
@@ -56,6 +62,7 @@ def import_detail(request: HttpRequest, district_slug: str, import_id: int) -> H
         "progress": progress.read(record.pk) if not record.is_finished else None,
         "errors": record.errors[:100],
         "snapshots": _band_tables(request, source=record) if record.is_finished else [],
+        "band_key": BAND_KEY,
         "unknown_codes": selectors.unknown_attendance_codes(attendance_import=record),
     }
     template = "tiering/import_detail.html"

@@ -1,5 +1,6 @@
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tiering.bands import (
+    BAND_KEY,
     RATED_BANDS,
     Band,
     band_sql,
@@ -119,3 +121,17 @@ def test_the_sql_rule_agrees_with_the_python_rule(pairs, minimum):
                 days_absent=absent, days_enrolled=enrolled, minimum_days_enrolled=minimum
             )
             assert in_sql == expected.value
+
+
+SOURCE = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_379de52965a8810d.txt"
+
+
+def test_the_band_key_uses_the_source_documents_words():
+    """ "Know Your Students' Attendance Status" in the training session, line for line."""
+    text = SOURCE.read_text()
+    for band, description, days in BAND_KEY:
+        line = next(line for line in text.splitlines() if band.label in line)
+        plain = line.replace("<b>", "").replace("</b>", "")
+        assert f"{band.label}\tMissed" in plain
+        assert description.removeprefix("Missed ") in plain
+        assert f"({days})" in plain

@@ -91,4 +91,5 @@ def test_a_cabinet_member_sees_the_latest_bands_on_the_imports_page(
     page = client.get("/d/riverside/attendance/imports/").content.decode()
     assert "District definition: students per band" in page
     assert "Command line (scheduled SIS drop)" in page
+    assert "Missed 10-19.99% (18-35 days in a 180-day school year)" in page
     assert AttendanceImport.unscoped.count() == 1
