@@ -21,6 +21,9 @@ from .querysets import (
     StudentQuerySet,
 )
 
+# A part of one school day, from none of it to all of it.
+SHARE_OF_DAY = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+
 
 class AttendanceCategory(models.IntegerChoices):
     # Small integers: the daily fact table holds one per student per school day.
@@ -128,7 +131,7 @@ class AttendanceCode(TenantModel):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        validators=SHARE_OF_DAY,
         help_text="For partial-day codes: the share of the day missed (else the rule set's).",
     )
 
@@ -172,7 +175,7 @@ class RuleSet(TenantModel):
         max_digits=3,
         decimal_places=2,
         default=Decimal("0.50"),
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        validators=SHARE_OF_DAY,
         help_text="Share of a day a partial-day absence counts for, unless its code says.",
     )
 
