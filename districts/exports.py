@@ -1,14 +1,28 @@
-"""Downloads of the lists people review, safe to open in a spreadsheet."""
+"""Downloads of the lists people review: CSV and XLSX safe to open in a spreadsheet, and PDFs
+rendered from the pages' own templates."""
 
 from __future__ import annotations
 
 import csv
+import datetime
+import decimal
+import io
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 # A cell starting with one of these runs as a formula in Excel or Sheets (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Spreadsheet cells keep numbers and dates as such (they sort and sum); only text can carry a
+# formula, so only text is neutralised.
+_TYPED_CELL_VALUES = (int, float, decimal.Decimal, datetime.date, datetime.datetime)
 
 
 def neutralize(value: object) -> str:
@@ -16,9 +30,22 @@ def neutralize(value: object) -> str:
     return f"'{text}" if text.startswith(FORMULA_TRIGGERS) else text
 
 
+def _xlsx_value(value: object) -> object:
+    if value is None or isinstance(value, bool):
+        return "" if value is None else ("Yes" if value else "No")
+    if isinstance(value, _TYPED_CELL_VALUES):
+        return value
+    return neutralize(value)
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def csv_download(
@@ -30,5 +57,32 @@ def csv_download(
     lines = [writer.writerow([neutralize(c) for c in header])]
     lines.extend(writer.writerow([neutralize(c) for c in row]) for row in rows)
     response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return _attachment(response, filename)
+
+
+def xlsx_download(
+    *, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> HttpResponse:
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(title=sheet[:31])
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header_cells = []
+    for title in header:
+        cell = WriteOnlyCell(worksheet, value=neutralize(title))
+        cell.font = bold
+        header_cells.append(cell)
+    worksheet.append(header_cells)
+    for row in rows:
+        worksheet.append([_xlsx_value(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), filename)
+
+
+def pdf_download(*, filename: str, html: str) -> HttpResponse:
+    """A PDF of ``html``, which carries its own styles (templates/pdf/base.html): fetching is
+    limited to data: URLs, so a document can never make the server request anything."""
+    fetcher = URLFetcher(allowed_protocols={"data"})
+    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return _attachment(HttpResponse(pdf, content_type="application/pdf"), filename)
