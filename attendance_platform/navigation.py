@@ -22,6 +22,8 @@ class NavItem:
 # pages; the navigation shows only the entries the member's role may use.
 DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Home", "districts:home", STAFF_ROLES | {Role.PARTNER_STAFF}),
+    NavItem("District attendance", "tiering:dashboard", DISTRICT_WIDE_ROLES),
+    NavItem("Schools", "tiering:schools", STAFF_ROLES),
     NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
 )

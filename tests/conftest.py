@@ -11,6 +11,7 @@ from districts.tenancy import system_context
 
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
+from .tiered import tiered  # noqa: F401 — shared fixture
 
 
 @pytest.fixture(autouse=True)

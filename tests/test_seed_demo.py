@@ -82,12 +82,20 @@ def test_seed_demo_imports_its_files_so_the_demo_has_real_bands(db, tmp_path):
     assert Student.unscoped.filter(district=district).exclude(last_name="").exists()
 
 
-def test_seed_demo_covers_the_school_year_up_to_its_date(db, tmp_path):
+def test_seed_demo_covers_the_school_year_up_to_its_date_and_the_last(db, tmp_path):
     _seed(tmp_path)
-    year = SchoolYear.unscoped.get(district__slug=DEMO_SLUG)
+    last, year = SchoolYear.unscoped.filter(district__slug=DEMO_SLUG).order_by("first_day")
     assert year.first_day == date(2026, 8, 17)
     assert year.contains(AS_OF)
     assert year.instructional_days == 180
+    assert last.first_day == date(2025, 8, 18)
+    # A snapshot every two weeks of school: the pages show a trend and last year's figures.
+    as_of = sorted(
+        Snapshot.unscoped.filter(district__slug=DEMO_SLUG).values_list("as_of", flat=True)
+    )
+    this_year = [day for day in as_of if year.contains(day)]
+    assert len(this_year) >= 3 and this_year[-1] == AS_OF
+    assert len([day for day in as_of if last.contains(day)]) >= 15
 
 
 def test_the_demo_year_opens_on_the_monday_after_mid_august():

@@ -168,3 +168,58 @@ class AttendanceCodesForm(forms.Form):
             code: (self.cleaned_data[f"code{n}_category"], self.cleaned_data[f"code{n}_fraction"])
             for n, code in enumerate(self.codes)
         }
+
+
+YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
+class TieredListForm(forms.Form):
+    """The tiered list's filters, read from the URL so a filtered list can be shared."""
+
+    q = forms.CharField(label="Name or student ID", required=False, max_length=100)
+    band = forms.ChoiceField(label="Band", required=False)
+    grade = forms.TypedChoiceField(label="Grade", required=False, coerce=int, empty_value=None)
+    change = forms.ChoiceField(label="Since the previous snapshot", required=False)
+    disability = forms.ChoiceField(
+        label="Students with disabilities", choices=YES_NO, required=False
+    )
+    english_learner = forms.ChoiceField(label="English learners", choices=YES_NO, required=False)
+    low_income = forms.ChoiceField(label="Low income", choices=YES_NO, required=False)
+    race_ethnicity = forms.ChoiceField(label="Race/ethnicity", required=False)
+    gender = forms.ChoiceField(label="Gender", required=False)
+    zip_code = forms.ChoiceField(label="ZIP code", required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("percent", "Percent missed, most first"),
+            ("percent_asc", "Percent missed, fewest first"),
+            ("days", "Days absent, most first"),
+            ("name", "Name"),
+        ],
+    )
+
+    def __init__(self, data, *, options, bands, changes):
+        super().__init__(data)
+        any_ = [("", "Any")]
+        self.fields["band"].choices = [*any_, *bands]
+        self.fields["grade"].choices = [*any_, *options.grades]
+        self.fields["change"].choices = [*any_, *changes]
+        self.fields["gender"].choices = [*any_, *((v, v) for v in options.genders)]
+        self.fields["race_ethnicity"].choices = [*any_, *((v, v) for v in options.races)]
+        self.fields["zip_code"].choices = [*any_, *((v, v) for v in options.zip_codes)]
+
+    def filters(self) -> dict:
+        """The cleaned filters; a value that is not among the choices (an old shared link)
+        is dropped rather than failing the page."""
+        cleaned = {}
+        for name, field in self.fields.items():
+            raw = self.data.get(name, "")
+            try:
+                value = field.clean(raw)
+            except forms.ValidationError:
+                continue
+            if name in ("disability", "english_learner", "low_income"):
+                value = {"yes": True, "no": False}.get(value)
+            cleaned[name] = value
+        return cleaned

@@ -22,6 +22,7 @@ from .models import (
     DEFAULT_ATTENDANCE_CODES,
     AttendanceCategory,
     AttendanceCode,
+    AttendanceDay,
     AttendanceImport,
     DailyMode,
     ImportProfile,
@@ -408,9 +409,63 @@ def _snapshot_all(cursor, record, district, year, kind, primary: RuleSet) -> Non
             school_year_id=year.pk,
             first_day=year.first_day,
             last_day=year.last_day,
-            rule=ingest.Rule(
-                minimum_days_enrolled=rule_set.minimum_days_enrolled,
-                count_in_school_suspension=rule_set.count_in_school_suspension,
-                partial_day_fraction=rule_set.partial_day_fraction,
-            ),
+            rule=_rule(rule_set),
         )
+
+
+def _rule(rule_set: RuleSet) -> ingest.Rule:
+    return ingest.Rule(
+        minimum_days_enrolled=rule_set.minimum_days_enrolled,
+        count_in_school_suspension=rule_set.count_in_school_suspension,
+        partial_day_fraction=rule_set.partial_day_fraction,
+    )
+
+
+@transaction.atomic
+def snapshots_take(*, district: District, as_of: date) -> list[Snapshot]:
+    """Places every student in a band under each rule set from the daily attendance on record
+    up to ``as_of``: a review point between imports, or one in the past (a district loading
+    last year's daily file gets last year's biweekly review points too)."""
+    require_working_for(district)
+    year = (
+        SchoolYear.objects.for_district(district)
+        .filter(first_day__lte=as_of, last_day__gte=as_of)
+        .first()
+    )
+    if year is None:
+        raise ValueError(f"No school year of {district.name} includes {as_of:%b %-d, %Y}.")
+    days = AttendanceDay.objects.for_district(district).filter(date__range=(year.first_day, as_of))
+    if not days.exists():
+        raise ValueError(
+            f"No daily attendance is on record for {year.label} up to {as_of:%b %-d, %Y}; "
+            "a review point needs daily records (a summary file's totals have one date only)."
+        )
+    source = (
+        AttendanceImport.objects.for_district(district)
+        .filter(status=ImportStatus.SUCCEEDED, kind=Kind.DAILY, school_year=year)
+        .order_by("-created_at")
+        .first()
+    )
+    taken = []
+    with connection.cursor() as cursor:
+        for rule_set in RuleSet.objects.for_district(district):
+            snapshot = Snapshot.objects.create(
+                district=district,
+                school_year=year,
+                rule_set=rule_set,
+                as_of=as_of,
+                source_kind=Kind.DAILY.value,
+                source_import=source,
+            )
+            ingest.classify(
+                cursor,
+                district_id=district.pk,
+                snapshot_id=snapshot.pk,
+                source=Kind.DAILY,
+                school_year_id=year.pk,
+                first_day=year.first_day,
+                last_day=as_of,
+                rule=_rule(rule_set),
+            )
+            taken.append(snapshot)
+    return taken

@@ -710,11 +710,14 @@ def generate_district(
     first_day: date = date(2025, 8, 18),
     through: date | None = None,
     schools: int | None = None,
+    variant: int = 0,
 ) -> SyntheticDistrict:
     """Generate a district of about ``students`` students (the roster holds those enrolled by
     ``through``) with attendance up to ``through`` (default: the whole year).
 
     ``schools`` fixes the total number of schools; by default they are sized from ``students``.
+    ``variant`` redraws enrollment and attendance for the same schools and students: another
+    school year of the same district (the demo's last year).
     """
     if students < 1:
         raise ValueError("a district needs at least one student")
@@ -728,6 +731,11 @@ def generate_district(
     district_rng, student_rng, stint_rng, attendance_rng = (
         np.random.default_rng(child) for child in np.random.SeedSequence(seed).spawn(4)
     )
+    if variant:
+        stint_rng, attendance_rng = (
+            np.random.default_rng(child)
+            for child in np.random.SeedSequence([seed, variant]).spawn(2)
+        )
     zip_prefix = _ZIP_PREFIXES[district_rng.integers(len(_ZIP_PREFIXES))]
     zip_count = int(district_rng.integers(4, 9))
     zips = [f"{zip_prefix}{n:02d}" for n in np.sort(district_rng.choice(100, zip_count, False))]

@@ -5,6 +5,10 @@ from . import views
 app_name = "tiering"
 
 urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("schools/", views.schools, name="schools"),
+    path("schools/<int:school_id>/", views.school, name="school"),
+    path("students/<int:student_id>/", views.student, name="student"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import"),
     path("imports/<int:import_id>/problems.csv", views.import_errors, name="import_errors"),

@@ -1,27 +1,46 @@
 from __future__ import annotations
 
+import zoneinfo
+
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from districts.access import role_required
-from districts.exports import csv_download
-from districts.roles import DISTRICT_WIDE_ROLES
+from districts.exports import csv_download, pdf_download, xlsx_download
+from districts.models import School
+from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES
 
-from . import progress, readers, selectors, services
-from .bands import BAND_KEY
-from .forms import AttendanceCodesForm, ColumnMappingForm, ImportForm, ImportKindChoiceForm
+from . import charts, progress, readers, reports, selectors, services
+from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
+from .forms import (
+    AttendanceCodesForm,
+    ColumnMappingForm,
+    ImportForm,
+    ImportKindChoiceForm,
+    TieredListForm,
+)
+from .guidance import CARING_CONVERSATIONS, TIERS, tiers_for
 from .headers import Kind
 from .models import (
     AttendanceCode,
+    AttendanceDay,
     AttendanceImport,
+    AttendanceSummary,
     ImportKind,
     ImportProfile,
     ImportStatus,
     Snapshot,
     Standing,
+    Student,
 )
 
 IMPORT_ROLES = tuple(DISTRICT_WIDE_ROLES)
+READER_ROLES = tuple(STAFF_ROLES)
+PAGE_SIZE = 50
+EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
 @role_required(*IMPORT_ROLES)
@@ -166,3 +185,329 @@ def _band_tables(request: HttpRequest, source: AttendanceImport | None = None) -
         (snapshot, selectors.band_table(snapshot=snapshot, standings=standings))
         for snapshot in selectors.latest_snapshots(snapshots=snapshots)
     ]
+
+
+# --- Principals' and cabinet's pages ---------------------------------------------------------
+
+
+def _rule_set_id(request: HttpRequest) -> int | None:
+    value = request.GET.get("rule_set", "")
+    return int(value) if value.isdigit() else None
+
+
+def _today(request: HttpRequest):
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
+
+
+@role_required(*READER_ROLES)
+def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
+    visible = School.objects.for_user(request.user).order_by("name")
+    if request.membership.is_school_role and len(visible) == 1:
+        return redirect("tiering:school", district_slug=district_slug, school_id=visible[0].pk)
+    snapshot = reports.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    rows = (
+        reports.school_rows(standings=Standing.objects.for_user(request.user), snapshot=snapshot)
+        if snapshot
+        else []
+    )
+    return render(
+        request,
+        "tiering/schools.html",
+        {
+            "snapshot": snapshot,
+            "rows": rows,
+            "schools": visible,
+            "band_key": BAND_KEY,
+            "import_roles": IMPORT_ROLES,
+        },
+    )
+
+
+@role_required(*READER_ROLES)
+def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
+    school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
+    snapshots = Snapshot.objects.for_user(request.user)
+    standings = Standing.objects.for_user(request.user)
+    snapshot = reports.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    if snapshot is None:
+        return render(request, "tiering/no_snapshot.html", {"school": school}, status=200)
+    previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
+    form = TieredListForm(
+        request.GET,
+        options=reports.filter_options(standings=standings, snapshot=snapshot, school=school),
+        bands=[
+            (reports.CHRONIC_FILTER, "Chronically absent (moderate, severe, extreme)"),
+            *((band.value, band.label) for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
+        ],
+        changes=list(reports.ListChange.LABELS.items()) if previous else [],
+    )
+    filters = reports.ListFilters(**form.filters())
+    rows = reports.tiered_students(
+        standings=standings, snapshot=snapshot, previous=previous, school=school, filters=filters
+    )
+    export = request.GET.get("format")
+    if export in EXPORT_FORMATS:
+        return _tiered_list_export(request, export, school, snapshot, previous, form, rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    trend = reports.trend(
+        standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+    )
+    context = {
+        "school": school,
+        "snapshot": snapshot,
+        "previous": previous,
+        "last_year_snapshot": reports.last_year_snapshot(snapshots=snapshots, snapshot=snapshot),
+        "rule_sets": selectors.latest_snapshots(snapshots=snapshots),
+        "comparison": reports.comparison(
+            standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+        ),
+        "chart": charts.trend_chart(trend),
+        "change_counts": _change_counts(standings, snapshot, previous, school),
+        "form": form,
+        "filtered": any(v not in ("", None, "percent") for v in form.filters().values()),
+        "page": page,
+        "rows": [_list_row(standing) for standing in page.object_list],
+        "query": query.urlencode(),
+        "band_key": BAND_KEY,
+        "tiers": TIERS,
+        "caring_conversations": CARING_CONVERSATIONS,
+        "chronic_bands": CHRONIC_BANDS,
+    }
+    template = "tiering/school.html"
+    if request.htmx and request.htmx.target == "tiered-list":
+        template += "#tiered-list"
+    return render(request, template, context)
+
+
+def _change_counts(standings, snapshot, previous, school) -> dict[str, int]:
+    if previous is None:
+        return {}
+    return {
+        change: reports.tiered_students(
+            standings=standings,
+            snapshot=snapshot,
+            previous=previous,
+            school=school,
+            filters=reports.ListFilters(change=change),
+        ).count()
+        for change in (reports.ListChange.NEWLY_CHRONIC, reports.ListChange.IMPROVED)
+    }
+
+
+LIST_HEADER = [
+    "Student",
+    "Student ID",
+    "Grade",
+    "Days enrolled",
+    "Days absent",
+    "Excused",
+    "Unexcused",
+    "Suspension",
+    "Percent missed",
+    "Days in a 180-day year",
+    "Band",
+    "Band at previous snapshot",
+]
+
+
+def _list_row(standing: Standing) -> dict:
+    percent = standing.percent
+    return {
+        "standing": standing,
+        "student": standing.student,
+        "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
+        "year_days": reports.school_year_days(percent),
+        "band": Band(standing.band),
+        "previous_band": Band(standing.previous_band) if standing.previous_band else None,
+        "worse": reports.is_worse(standing.band, standing.previous_band),
+    }
+
+
+def _export_values(row: dict) -> list:
+    standing, student = row["standing"], row["student"]
+    name = f"{student.last_name}, {student.first_name}".strip(", ")
+    return [
+        name,
+        student.sis_id,
+        standing.get_grade_display() if standing.grade is not None else "",
+        standing.days_enrolled,
+        standing.days_absent,
+        standing.excused,
+        standing.unexcused,
+        standing.suspension,
+        row["percent"],
+        row["year_days"],
+        row["band"].label,
+        row["previous_band"].label if row["previous_band"] else "",
+    ]
+
+
+def _tiered_list_export(request, export, school, snapshot, previous, form, rows) -> HttpResponse:
+    listed = [_list_row(standing) for standing in rows]
+    stem = f"{school.sis_code}-students-{snapshot.as_of:%Y-%m-%d}"
+    if export == "pdf":
+        html = render_to_string(
+            "tiering/school_pdf.html",
+            {
+                "school": school,
+                "snapshot": snapshot,
+                "previous": previous,
+                "rows": listed,
+                "filters": _filter_summary(form),
+            },
+            request=request,
+        )
+        return pdf_download(filename=f"{stem}.pdf", html=html)
+    values = [_export_values(row) for row in listed]
+    if export == "xlsx":
+        return xlsx_download(
+            filename=f"{stem}.xlsx", sheet="Tiered list", header=LIST_HEADER, rows=values
+        )
+    return csv_download(filename=f"{stem}.csv", header=LIST_HEADER, rows=values)
+
+
+def _filter_summary(form: TieredListForm) -> list[str]:
+    """The filters in words, for the printed list: "Band: Severe Chronic Absence", …"""
+    summary = []
+    for name, value in form.filters().items():
+        if value in ("", None) or name == "sort":
+            continue
+        field = form.fields[name]
+        choices = dict(getattr(field, "choices", []))
+        if isinstance(value, bool):
+            shown = "Yes" if value else "No"
+        else:
+            shown = choices.get(value, choices.get(str(value), value))
+        summary.append(f"{field.label}: {shown}")
+    return summary
+
+
+@role_required(*READER_ROLES)
+def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpResponse:
+    standings = Standing.objects.for_user(request.user)
+    # A school role reaches a student through a standing at one of its schools, which also
+    # covers a student who has since moved to another school.
+    visible = Student.objects.for_user(request.user).filter(pk=student_id).exists()
+    if not visible and not standings.filter(student_id=student_id).exists():
+        raise Http404("No such student.")
+    student = get_object_or_404(Student.objects.select_related("school"), pk=student_id)
+    snapshot = reports.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    history = reports.band_history(standings=standings, student_id=student.pk)
+    months, patterns = ([], None)
+    if snapshot is not None:
+        year = snapshot.school_year
+        months, patterns = reports.absence_calendar(
+            days=AttendanceDay.objects.for_user(request.user).filter(student_id=student.pk),
+            first_day=year.first_day,
+            last_day=min(year.last_day, snapshot.as_of),
+        )
+    current = next(
+        (s for s in history if s.snapshot_id == (snapshot.pk if snapshot else None)), None
+    )
+    return render(
+        request,
+        "tiering/student.html",
+        {
+            "student": student,
+            "snapshot": snapshot,
+            "current": current,
+            "history": [_history_row(s) for s in history],
+            "months": months,
+            "patterns": patterns,
+            "band_key": BAND_KEY,
+            "tiers": _tiers_for(current),
+            "caring_conversations": CARING_CONVERSATIONS,
+        },
+    )
+
+
+def _tiers_for(current: Standing | None) -> list:
+    if current is None or current.band == Band.NOT_YET_RATED:
+        return []
+    return tiers_for(Band(current.band))
+
+
+def _history_row(standing: Standing) -> dict:
+    percent = (
+        standing.days_absent * 100 / standing.days_enrolled if standing.days_enrolled else None
+    )
+    return {
+        "standing": standing,
+        "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
+        "year_days": reports.school_year_days(percent),
+        "band": Band(standing.band),
+    }
+
+
+@role_required(*IMPORT_ROLES)
+def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
+    snapshots = Snapshot.objects.for_user(request.user)
+    standings = Standing.objects.for_user(request.user)
+    snapshot = reports.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    freshness = reports.data_freshness(
+        schools=School.objects.for_user(request.user),
+        days=AttendanceDay.objects.for_user(request.user),
+        summaries=AttendanceSummary.objects.for_user(request.user),
+        today=_today(request),
+    )
+    if snapshot is None:
+        return render(request, "tiering/dashboard.html", {"snapshot": None, "freshness": freshness})
+    side_by_side = [
+        (s, reports.band_counts(standings=standings, snapshot=s, school=None))
+        for s in selectors.latest_snapshots(snapshots=snapshots)
+    ]
+    school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
+    groups = reports.breakdowns(standings=standings, snapshot=snapshot)
+    export = request.GET.get("export", "")
+    if export and request.GET.get("format") in ("csv", "xlsx"):
+        return _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
+    context = {
+        "snapshot": snapshot,
+        "rule_sets": [s for s, _ in side_by_side],
+        "side_by_side": side_by_side if len(side_by_side) > 1 else [],
+        "comparison": reports.comparison(
+            standings=standings, snapshots=snapshots, snapshot=snapshot, school=None
+        ),
+        "chart": charts.trend_chart(
+            reports.trend(standings=standings, snapshots=snapshots, snapshot=snapshot, school=None)
+        ),
+        "school_rows": school_rows,
+        "breakdowns": [(d, groups[d.key]) for d in reports.DIMENSIONS],
+        "freshness": freshness,
+        "stale_count": sum(1 for f in freshness if f.stale),
+        "band_key": BAND_KEY,
+    }
+    return render(request, "tiering/dashboard.html", context)
+
+
+GROUP_HEADER = [
+    *(band.label for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
+    "Students",
+    "Chronically absent",
+    "Chronic absence rate (%)",
+]
+
+
+def _group_values(label: str, row) -> list:
+    return [label, *(n for _, n in row.cells()), row.total, row.chronic, row.chronic_percent]
+
+
+def _dashboard_export(request, snapshot, export, school_rows, groups, freshness) -> HttpResponse:
+    stem = f"{request.district.slug}-{export}-{snapshot.as_of:%Y-%m-%d}"
+    if export == "schools":
+        header = ["School", *GROUP_HEADER]
+        rows = [_group_values(row.school.name, row) for row in school_rows]
+    elif export == "freshness":
+        header = ["School", "Last date with attendance data", "Older than the biweekly cycle"]
+        rows = [[f.school.name, f.last_date, f.stale] for f in freshness]
+    else:
+        dimension = next((d for d in reports.DIMENSIONS if d.key == export), None)
+        if dimension is None:
+            raise Http404("No such table.")
+        header = [dimension.label, *GROUP_HEADER]
+        rows = [_group_values(row.label, row) for row in groups[dimension.key]]
+    if request.GET["format"] == "xlsx":
+        return xlsx_download(filename=f"{stem}.xlsx", sheet=export, header=header, rows=rows)
+    return csv_download(filename=f"{stem}.csv", header=header, rows=rows)

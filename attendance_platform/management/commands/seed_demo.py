@@ -32,7 +32,7 @@ from districts.tenancy import system_context
 from tiering import services as tiering_services
 from tiering import synthetic
 from tiering.headers import Kind
-from tiering.models import AttendanceImport, ImportSource, ImportStatus
+from tiering.models import AttendanceImport, ImportSource, ImportStatus, Snapshot
 
 DEMO_SLUG = "cedar-valley"
 DEMO_NAME = "Cedar Valley Unified School District"
@@ -40,6 +40,7 @@ DEMO_TIMEZONE = "America/Los_Angeles"
 # The demo runs on a laptop with made-up people; its shared password is printed on purpose.
 DEMO_PASSWORD = "attendance-demo"  # noqa: S105
 DEMO_SEED = 2026
+REVIEW_EVERY_SCHOOL_DAYS = 10
 
 # (email, name, role); school roles get the demo's first school.
 DEMO_PEOPLE: tuple[tuple[str, str, Role | None], ...] = (
@@ -82,24 +83,61 @@ class Command(BaseCommand):
         as_of = options["as_of"] or timezone.localdate(timezone=zoneinfo.ZoneInfo(DEMO_TIMEZONE))
         output = options["output"] or Path(settings.MEDIA_ROOT) / "demo" / "sis-export"
         calendar = synthetic.school_calendar(first_day=demo_school_year_start(as_of))
+        last_calendar = synthetic.school_calendar(
+            first_day=demo_school_year_start(calendar.first_day - timedelta(days=1))
+        )
         generated = synthetic.generate_district(
             seed=DEMO_SEED,
             students=options["students"],
             first_day=calendar.first_day,
             through=min(as_of, calendar.last_day),
         )
+        # The same schools and students last year, with that year's own attendance, so pages
+        # can compare with the same point of last school year.
+        last_year = synthetic.generate_district(
+            seed=DEMO_SEED,
+            students=options["students"],
+            first_day=last_calendar.first_day,
+            variant=1,
+        )
         with transaction.atomic():
             district = self._district()
             with system_context(district, reason="command:seed_demo"):
+                last_school_year = self._school_year(district, last_calendar)
                 year = self._school_year(district, calendar)
                 schools = [self._school(district, spec) for spec in generated.schools]
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
-        files = synthetic.write_export(generated, output)
+        last_label = last_school_year.label.replace("–", "-")
         imports = [
+            self._import(
+                district,
+                synthetic.write_roster_csv(last_year, output / f"roster-{last_label}.csv"),
+                Kind.ROSTER,
+            ),
+            self._import(
+                district,
+                synthetic.write_daily_csv(last_year, output / f"daily_attendance-{last_label}.csv"),
+                Kind.DAILY,
+            ),
+        ]
+        self._review_points(district, last_calendar, through=last_calendar.last_day)
+        files = synthetic.write_export(generated, output)
+        imports += [
             self._import(district, files.roster, Kind.ROSTER),
             self._import(district, files.daily, Kind.DAILY),
         ]
+        self._review_points(district, calendar, through=generated.through)
         self._report(district, year, schools, generated, files, people, imports)
+
+    def _review_points(self, district: District, calendar, *, through: date) -> None:
+        """A snapshot every two weeks of school, as a team reviewing its data every two weeks
+        would have had, from the daily records already imported."""
+        days = [day for day in calendar.instructional_days if day <= through]
+        points = days[REVIEW_EVERY_SCHOOL_DAYS - 1 :: REVIEW_EVERY_SCHOOL_DAYS] + days[-1:]
+        with system_context(district, reason="command:seed_demo"):
+            taken = set(Snapshot.objects.for_district(district).values_list("as_of", flat=True))
+            for point in sorted(set(points) - taken):
+                tiering_services.snapshots_take(district=district, as_of=point)
 
     def _import(self, district: District, path: Path, kind: Kind) -> AttendanceImport:
         """Through the real import path, once per file content: a file already imported is

@@ -1,0 +1,216 @@
+"""Page latency with a large district loaded: the principal's tiered list under changing
+filters and the cabinet's district dashboard, server time per request (in-process, through
+the whole middleware stack and template rendering), 200 requests each. Prints a table, then
+one JSON line (design.md §7).
+
+    ./run bench page_latency [--students 500000] [--requests 200]
+
+The district gets a roster and two biweekly summaries (so lists show the previous band and
+pages the change since the previous snapshot), imported through the real import path. It
+works in a database of its own (attendance_bench_pages, dropped at the end) on the server
+that DATABASE_URL names, or on the embedded one; the cache is the configured one, emptied
+first, so the first dashboard request is a cold one and is reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+from ingest import _admin, _server_url, _with_database, set_up_district
+
+from tiering import synthetic
+
+BENCH_DB = "attendance_bench_pages"
+SLUG = "bench-pages"
+PASSWORD = "bench-password"  # noqa: S105 — a throwaway account in a throwaway database
+
+
+def _vacuum_analyze(url: str) -> None:
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+
+
+def _p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[94]
+
+
+def _load(students: int, folder: Path) -> tuple[int, int, str]:
+    """Imports the district; returns its students, and the size and code of its largest
+    school."""
+    from django.core.files import File
+
+    from districts.models import District
+    from districts.tenancy import system_context
+    from tiering import services
+    from tiering.models import AttendanceImport, ImportStatus
+
+    now = synthetic.generate_district(seed=7, students=students)
+    calendar = now.calendar
+    through = calendar.instructional_days[99]
+    current = synthetic.generate_district(seed=7, students=students, through=through)
+    previous = synthetic.generate_district(
+        seed=7, students=students, through=through - timedelta(days=14)
+    )
+    set_up_district(SLUG, current)
+    district = District.objects.get(slug=SLUG)
+    files = [
+        (synthetic.write_roster_csv(current, folder / "roster.csv"), current.through),
+        (synthetic.write_summary_csv(previous, folder / "previous.csv"), previous.through),
+        (synthetic.write_summary_csv(current, folder / "current.csv"), current.through),
+    ]
+    for path, as_of in files:
+        start = time.perf_counter()
+        with system_context(district, reason="bench"), path.open("rb") as upload:
+            record = services.attendance_import_create(
+                district=district,
+                uploaded_by=None,
+                upload=File(upload, name=path.name),
+                as_of=as_of,
+                enqueue=False,
+            )
+        with system_context(district, reason="bench"):
+            services.attendance_import_run(import_id=record.pk)
+            record = AttendanceImport.objects.get(pk=record.pk)
+        if record.status != ImportStatus.SUCCEEDED:
+            raise SystemExit(f"{path.name} did not import: {record.message}")
+        print(
+            f"imported {path.name}: {record.rows_imported:,} rows in "
+            f"{time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+        )
+    largest = current.roster["school_code"].value_counts()
+    return len(current.roster), int(largest.iloc[0]), str(largest.index[0])
+
+
+def _people(school_code: str):
+    from districts.models import District, School
+    from districts.roles import Role
+    from districts.services import membership_grant, user_create
+    from districts.tenancy import system_context
+
+    district = District.objects.get(slug=SLUG)
+    with system_context(district, reason="bench"):
+        school = School.objects.for_district(district).get(sis_code=school_code)
+        principal = user_create(email="principal@bench.example", password=PASSWORD)
+        cabinet = user_create(email="cabinet@bench.example", password=PASSWORD)
+        membership_grant(district=district, user=principal, role=Role.PRINCIPAL, schools=[school])
+        membership_grant(district=district, user=cabinet, role=Role.CABINET_MEMBER)
+    return school, principal, cabinet
+
+
+def _list_queries(count: int) -> list[str]:
+    """Filters a principal would use, cycled: bands, grades, subgroups, search, sorts, pages."""
+    bands = ["", "chronic", "severe_chronic", "at_risk", "extreme_chronic"]
+    extras = [
+        "",
+        "&english_learner=yes",
+        "&low_income=yes",
+        "&disability=yes",
+        "&change=newly_chronic",
+        "&change=improved",
+        "&sort=days",
+        "&sort=name",
+        "&page=3",
+        "&q=ma",
+    ]
+    grades = ["", "&grade=9", "&grade=10", "&grade=11", "&grade=12"]
+    combos = itertools.cycle(itertools.product(bands, extras, grades))
+    return [f"?band={b}{e}{g}" for b, e, g in itertools.islice(combos, count)]
+
+
+def _time(client, url: str) -> float:
+    start = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=500_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+
+    server = _server_url()
+    url = _with_database(server, BENCH_DB)
+    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    _admin(server, f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.core.management import call_command
+    from django.test import Client
+
+    # The test client's host; not setup_test_environment(), whose template instrumentation
+    # would add to every page's time.
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    call_command("migrate", verbosity=0)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            students, school_students, school_code = _load(args.students, Path(folder))
+        school, principal, cabinet = _people(school_code)
+        # What autovacuum does within a minute of the imports' commits: pages are measured
+        # in that steady state, with statistics that count the new snapshots.
+        _vacuum_analyze(url)
+        cache.clear()
+        list_client, dashboard_client = Client(), Client()
+        list_client.force_login(principal)
+        dashboard_client.force_login(cabinet)
+        list_url = f"/d/{SLUG}/attendance/schools/{school.pk}/"
+        dashboard_url = f"/d/{SLUG}/attendance/"
+        dashboard_cold = _time(dashboard_client, dashboard_url)
+        list_first = _time(list_client, list_url)
+        list_ms = [_time(list_client, list_url + q) for q in _list_queries(args.requests)]
+        dashboard_ms = [_time(dashboard_client, dashboard_url) for _ in range(args.requests)]
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+    figures = {
+        "bench": "page_latency",
+        "students": students,
+        "school_students": school_students,
+        "requests": args.requests,
+        "list_p50_ms": round(statistics.median(list_ms), 1),
+        "list_p95_ms": round(_p95(list_ms), 1),
+        "list_max_ms": round(max(list_ms), 1),
+        "list_first_ms": round(list_first, 1),
+        "dashboard_p50_ms": round(statistics.median(dashboard_ms), 1),
+        "dashboard_p95_ms": round(_p95(dashboard_ms), 1),
+        "dashboard_max_ms": round(max(dashboard_ms), 1),
+        "dashboard_cold_ms": round(dashboard_cold, 1),
+    }
+    print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'first ms':>10}")
+    for page, first in (("list", "list_first_ms"), ("dashboard", "dashboard_cold_ms")):
+        print(
+            f"{page:<22}{figures[f'{page}_p50_ms']:>9}{figures[f'{page}_p95_ms']:>9}"
+            f"{figures[f'{page}_max_ms']:>9}{figures[first]:>10}"
+        )
+    print(f"{students:,} students; the principal's school has {school_students:,}")
+    print("targets: tiered list p95 ≤ 150 ms, district dashboard p95 ≤ 300 ms")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
