@@ -123,10 +123,14 @@ class PartnerOrganizationForm(forms.Form):
         self.fields.update(
             fields_for_model(
                 PartnerOrganization,
-                fields=["name", "partner_type", "description", "website", "email"],
+                fields=["name", "partner_type", "description", "email"],
             )
         )
         self.fields["description"].widget.attrs["rows"] = 3
+        self.fields["website"] = forms.URLField(
+            required=False, max_length=200, label="Website", assume_scheme="https"
+        )
+        self.order_fields(["name", "partner_type", "description", "website", "email"])
 
 
 class StaffInviteForm(forms.Form):

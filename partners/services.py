@@ -88,14 +88,18 @@ def _snapshot(entry: PartnerEntry) -> dict[str, str]:
     for name in _SCALARS:
         values[str(meta.get_field(name).verbose_name).capitalize()] = getattr(entry, name)
     values["Tiers served"] = ", ".join(entry.tier_labels())
-    values["Schools served"] = "; ".join(
-        sorted(s.name for s in entry.schools.all()) or ["All schools"]
-    )
+    # Read through the link tables, never a prefetch cache that may predate the change.
+    schools = PartnerEntrySchool.objects.filter(entry=entry).values_list("school__name", flat=True)
+    values["Schools served"] = "; ".join(sorted(schools) or ["All schools"])
+    reasons = PartnerEntryReason.objects.filter(entry=entry).order_by("reason__position")
     values["Reasons for absence addressed"] = "; ".join(
-        r.name for r in entry.reasons.order_by("position")
+        reasons.values_list("reason__name", flat=True)
+    )
+    interventions = PartnerEntryIntervention.objects.filter(entry=entry).order_by(
+        "intervention__position"
     )
     values["Interventions offered"] = "; ".join(
-        i.name for i in entry.interventions.order_by("position")
+        interventions.values_list("intervention__name", flat=True)
     )
     values["Last updated on"] = entry.last_updated.isoformat()
     return values

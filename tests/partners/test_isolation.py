@@ -4,6 +4,7 @@ page: every URL of the student-data apps answers them 403 or 404."""
 import pytest
 from django.urls import get_resolver, reverse
 
+from districts.tenancy import system_context
 from partners.models import PartnerEntry
 
 
@@ -58,8 +59,7 @@ def _student_data_urls():
     for namespace in ("tiering",):
         _prefix, sub = resolver.namespace_dict[namespace]
         for pattern in sub.url_patterns:
-            kwargs = {"district_slug": "riverside"}
-            kwargs.update({name: 1 for name in pattern.pattern.regex.groupindex})
+            kwargs = {name: 1 for name in pattern.pattern.regex.groupindex}
             kwargs["district_slug"] = "riverside"
             urls.append(reverse(f"{namespace}:{pattern.name}", kwargs=kwargs))
     return urls
@@ -95,10 +95,8 @@ def test_it_lets_partner_staff_edit_their_own_entry_but_not_move_it(
         },
     )
     assert response.status_code == 302
-    with_context = client.get(response["Location"]).content.decode()
-    assert "After-school STEM and robotics club" in with_context
-    from districts.tenancy import system_context
-
+    page = client.get(response["Location"]).content.decode()
+    assert "After-school STEM and robotics club" in page
     with system_context(club_entry.district, reason="test"):
         entry = PartnerEntry.objects.get(pk=club_entry.pk)
         assert entry.organization.name == "Riverside Youth Club"
@@ -107,10 +105,7 @@ def test_it_lets_partner_staff_edit_their_own_entry_but_not_move_it(
 def test_it_shows_unlinked_partner_staff_what_to_do(client, partner_staff, food_entry):
     client.force_login(partner_staff)
     page = client.get("/d/riverside/partners/").content.decode()
-    assert (
-        "not linked to a partner organisation" in page
-        and "food" not in page.split("<main")[1].split("Partners</h1>")[1][:0]
-    )
+    assert "not linked to a partner organisation" in page
     assert "Springfield County Food Bank" not in page
     assert client.get("/d/riverside/partners/new/").status_code == 403
 
