@@ -12,6 +12,10 @@ from districts.tenancy import system_context
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 
+# The partner registry's organisations, entries and linked partner staff, for its page and
+# browser tests alike.
+pytest_plugins = ["tests.partners.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

@@ -10,7 +10,7 @@ from districts.tenancy import system_context
 from partners import tasks
 from partners.models import PartnerEntry
 
-from .conftest import make_entry
+from .fixtures import make_entry
 
 
 def test_it_reminds_contacts_of_stale_entries_once_a_month(

@@ -10,7 +10,7 @@ from districts.tenancy import system_context
 from partners.models import PartnerEntry, is_stale, stale_cutoff
 from partners.selectors import district_today
 
-from .conftest import make_entry
+from .fixtures import make_entry
 
 
 @pytest.mark.parametrize(
