@@ -2,14 +2,9 @@
 cannot reach another partner's entry or any student page; a district administrator reads the
 coverage gap map."""
 
-import pytest
 from playwright.sync_api import expect
 
 from .test_sign_in import sign_in
-
-# The live server's tests empty every table afterwards, the seeded reasons for absence too:
-# restore the migrations' rows before each.
-pytestmark = pytest.mark.django_db(serialized_rollback=True)
 
 
 def test_partner_staff_edit_their_entry_and_reach_nothing_else(

@@ -1,9 +1,11 @@
 """The partner registry's personas: Pia (partner_staff) works for the Riverside Youth Club;
 the food bank is another partner of the same district, whose entries she must never reach."""
 
+import importlib
 from datetime import date
 
 import pytest
+from django.apps import apps
 
 from districts.models import Membership
 from districts.tenancy import system_context
@@ -52,7 +54,15 @@ def make_entry(
 
 
 @pytest.fixture
-def youth_club(district):
+def taxonomy(db):
+    """The seeded reasons for absence and interventions. Browser tests run on a live server
+    whose teardown empties every table, migration-seeded rows included: seed them again."""
+    if not AbsenceReason.objects.exists():
+        importlib.import_module("partners.migrations.0002_seed_taxonomy").seed(apps, None)
+
+
+@pytest.fixture
+def youth_club(district, taxonomy):
     with system_context(district, reason="test fixture"):
         return partner_organization_create(
             district=district,
@@ -62,7 +72,7 @@ def youth_club(district):
 
 
 @pytest.fixture
-def food_bank(district):
+def food_bank(district, taxonomy):
     with system_context(district, reason="test fixture"):
         return partner_organization_create(
             district=district,
@@ -106,7 +116,7 @@ def pia(district, partner_staff, youth_club):
 
 
 @pytest.fixture
-def lakeview_entry(other_district):
+def lakeview_entry(other_district, taxonomy):
     with system_context(other_district, reason="test fixture"):
         org = partner_organization_create(
             district=other_district,
