@@ -1,9 +1,18 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
 
 app = Celery("attendance_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Partner registry: remind the contacts of entries not updated for 12 months.
+    "partners-remind-stale": {
+        "task": "partners.tasks.remind_stale_partners",
+        "schedule": crontab(hour=15, minute=0),
+    },
+}

@@ -26,6 +26,8 @@ DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Schools", "tiering:schools", STAFF_ROLES),
     NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
+    NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
+    NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
 )
 
 

@@ -13,6 +13,10 @@ from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFa
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
 
+# The partner registry's organisations, entries and linked partner staff, for its page and
+# browser tests alike.
+pytest_plugins = ["tests.partners.fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

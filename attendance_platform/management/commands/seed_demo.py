@@ -29,6 +29,7 @@ from districts.services import (
     user_create,
 )
 from districts.tenancy import system_context
+from partners.demo import seed_demo_partners
 from tiering import services as tiering_services
 from tiering import synthetic
 from tiering.headers import Kind
@@ -107,6 +108,7 @@ class Command(BaseCommand):
                 year = self._school_year(district, calendar)
                 schools = [self._school(district, spec) for spec in generated.schools]
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
+                seed_demo_partners(district=district, as_of=as_of)
         last_label = last_school_year.label.replace("–", "-")
         imports = [
             self._import(
