@@ -12,9 +12,15 @@ from pypdf import PdfReader
 from districts.models import School
 from districts.tenancy import system_context
 from tests.sis import import_file
-from tests.tiered import DAILY, write
+from tests.tiered import CURRENT, DAILY, write
 from tiering import reports
-from tiering.models import AttendanceCategory, AttendanceDay, AttendanceSummary, Student
+from tiering.models import (
+    AttendanceCategory,
+    AttendanceDay,
+    AttendanceSummary,
+    RuleSet,
+    Student,
+)
 
 
 def _school_url(school, query=""):
@@ -248,3 +254,25 @@ def test_a_students_calendar_marks_each_absence_and_its_patterns(
     assert october[date(2026, 10, 28)].category is None
     assert months[-1].absences == 3
     assert "Unexcused absence" in response.content.decode()
+
+
+def test_the_dashboard_puts_a_second_rule_set_beside_the_districts(
+    client, cabinet_member, district, tiered, tmp_path
+):
+    with system_context(district, reason="test"):
+        RuleSet.objects.create(
+            district=district, name="State accountability", minimum_days_enrolled=41
+        )
+    # The next import classifies under both: S10's 41 days are the only ones the state rates.
+    later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
+    record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
+    assert record.status == "succeeded", record.errors
+    client.force_login(cabinet_member)
+    response = client.get("/d/riverside/attendance/")
+    side_by_side = [
+        (s.rule_set.name, row.rated, row.chronic) for s, row in response.context["side_by_side"]
+    ]
+    assert side_by_side == [("District definition", 9, 5), ("State accountability", 1, 0)]
+    state = response.context["side_by_side"][1][0]
+    chosen = client.get(f"/d/riverside/attendance/?rule_set={state.rule_set_id}")
+    assert chosen.context["snapshot"] == state
