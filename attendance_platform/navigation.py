@@ -23,6 +23,7 @@ class NavItem:
 DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Home", "districts:home", STAFF_ROLES | {Role.PARTNER_STAFF}),
     NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
+    NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
 )
 

@@ -43,5 +43,6 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("d/<slug:district_slug>/", include("districts.urls")),
     path("d/<slug:district_slug>/attendance/", include("tiering.urls")),
+    path("d/<slug:district_slug>/self-assessment/", include("selfassessment.urls")),
     path("operators/", admin.site.urls),
 ]
