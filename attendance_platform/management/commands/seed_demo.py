@@ -29,6 +29,7 @@ from districts.services import (
     user_create,
 )
 from districts.tenancy import system_context
+from selfassessment.demo import seed_demo_assessments
 from tiering import services as tiering_services
 from tiering import synthetic
 from tiering.headers import Kind
@@ -94,6 +95,7 @@ class Command(BaseCommand):
                 year = self._school_year(district, calendar)
                 schools = [self._school(district, spec) for spec in generated.schools]
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
+                seed_demo_assessments(district=district, school_year=year.label)
         files = synthetic.write_export(generated, output)
         imports = [
             self._import(district, files.roster, Kind.ROSTER),
