@@ -18,7 +18,9 @@ PRIORITY_FIELDS = ("title", "resources", "key_groups", "lead", "timeline", "stat
 
 
 def filename(assessment: Assessment, extension: str) -> str:
-    return f"action-plan-{assessment.school_year}-{slugify(assessment.title)}.{extension}"
+    # ASCII only: browsers ignore a Content-Disposition filename with an en dash in it.
+    year = slugify(assessment.school_year.replace("–", "-"))
+    return f"action-plan-{year}-{slugify(assessment.title)}.{extension}"
 
 
 def action_plan(*, assessment: Assessment) -> dict:
