@@ -30,7 +30,7 @@ def _n(value: float) -> str:
 
 
 def _legend(y: int) -> SafeString:
-    x = LABEL_WIDTH
+    x = 0
     parts = []
     for rating in (*RATING_ORDER, None):
         fill, _ink = RATING_FILLS[rating]

@@ -113,3 +113,14 @@ def test_a_later_version_never_rewrites_assessments_made_with_an_earlier_one(
 
 def assessment_responses(assessment):
     return ItemResponse.objects.filter(assessment=assessment).select_related("item")
+
+
+def test_operators_read_the_tool_but_never_change_it(admin_client):
+    page = admin_client.get("/operators/selfassessment/item/?q=cabinet-led").content.decode()
+    assert "capacity-building-1" in page
+    assert admin_client.get("/operators/selfassessment/templateversion/add/").status_code == 403
+    item = Item.objects.get(key="capacity-building-1", ingredient__version__number=1)
+    response = admin_client.post(f"/operators/selfassessment/item/{item.pk}/change/", {"text": "x"})
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.text.startswith("Our district has a cabinet-led team")
