@@ -118,6 +118,11 @@ def assessment_create(
     its items and an empty answer for each reflection question."""
     require_working_for(district)
     template = template or TemplateVersion.objects.order_by("-number").first()
+    if template is None:
+        raise ValidationError(
+            "The planning tool's items are not installed. Ask the people who run the service "
+            "to run the database migrations (manage.py migrate)."
+        )
     assessment = Assessment(
         district=district,
         template=template,

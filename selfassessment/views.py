@@ -66,7 +66,7 @@ def assessment_list(request: HttpRequest, district_slug: str) -> HttpResponse:
                     title=form.cleaned_data["title"],
                 )
             except ValidationError as error:
-                form.add_error(None, error)
+                form.add_error(None, error.messages)
             else:
                 return redirect(
                     "selfassessment:overview",
@@ -200,25 +200,25 @@ def field_edit(
         )
     require_role(request, *EDIT_ROLES)
     form = field_form(record, field, data=request.POST)
-    base = request.POST.get("overwrite") or request.POST.get("revision") or "0"
-    state: dict = {}
+    submitted = request.POST.get("overwrite") or request.POST.get("revision") or "0"
+    base = int(submitted) if submitted.isdigit() else 0
+    # Until a save succeeds the page keeps the revision its editor loaded, so that a later
+    # keystroke cannot slip over the newer version it was just shown.
+    state: dict = {"revision": base}
     status = 200
     try:
-        value = cleaned_value(form, field)
         record = services.field_save(
             record=record,
             field=field,
-            value=value,
-            base_revision=int(base) if base.isdigit() else 0,
+            value=cleaned_value(form, field),
+            base_revision=base,
             editor=request.user,
         )
-        state["just_saved"] = True
-        form = field_form(record, field, data=request.POST)
+        state = {"just_saved": True}
     except services.EditConflict as conflict:
         status = CONFLICT
         state["conflict"] = conflict.theirs
         state["conflict_value"] = _shown(conflict.record, field)
-        state["revision"] = record.revision_of(field)
     except ValidationError as error:
         status = UNPROCESSABLE
         state["error"] = " ".join(error.messages)
@@ -333,7 +333,7 @@ def member_rate(
     response = render(request, "selfassessment/_member_ratings.html", context)
     response.status_code = UNPROCESSABLE if error else 200
     response.content += render_to_string(
-        "selfassessment/_progress.html", {**context, "oob": True}, request=request
+        "selfassessment/_my_progress.html", {**context, "oob": True}, request=request
     ).encode()
     return response
 

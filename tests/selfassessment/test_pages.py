@@ -121,6 +121,7 @@ def test_the_second_save_of_a_field_is_refused_showing_the_first_persons_version
     assert "Carol&#x27;s steps" in fragment
     assert "Use their version" in fragment
     assert 'name="overwrite" value="1"' in fragment
+    assert 'name="revision" value="0"' in fragment  # typing on does not overwrite Carol
     with system_context(assessment.district, reason="test"):
         assert ItemResponse.objects.get(pk=record.pk).next_steps == "Carol's steps"
 
