@@ -44,5 +44,6 @@ urlpatterns = [
     path("d/<slug:district_slug>/", include("districts.urls")),
     path("d/<slug:district_slug>/attendance/", include("tiering.urls")),
     path("d/<slug:district_slug>/partners/", include("partners.urls")),
+    path("d/<slug:district_slug>/self-assessment/", include("selfassessment.urls")),
     path("operators/", admin.site.urls),
 ]

@@ -63,18 +63,27 @@ def csv_download(
 def xlsx_download(
     *, filename: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> HttpResponse:
+    return xlsx_workbook_download(filename=filename, sheets=[(sheet, header, rows)])
+
+
+def xlsx_workbook_download(
+    *, filename: str, sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[object]]]]
+) -> HttpResponse:
+    """One workbook of several (title, header, rows) sheets, for documents with several
+    parts (an action plan's items, reflections and priorities)."""
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(title=sheet[:31])
-    worksheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header_cells = []
-    for title in header:
-        cell = WriteOnlyCell(worksheet, value=neutralize(title))
-        cell.font = bold
-        header_cells.append(cell)
-    worksheet.append(header_cells)
-    for row in rows:
-        worksheet.append([_xlsx_value(value) for value in row])
+    for sheet, header, rows in sheets:
+        worksheet = workbook.create_sheet(title=sheet[:31])
+        worksheet.freeze_panes = "A2"
+        header_cells = []
+        for title in header:
+            cell = WriteOnlyCell(worksheet, value=neutralize(title))
+            cell.font = bold
+            header_cells.append(cell)
+        worksheet.append(header_cells)
+        for row in rows:
+            worksheet.append([_xlsx_value(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), filename)

@@ -30,6 +30,7 @@ from districts.services import (
 )
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
+from selfassessment.demo import seed_demo_assessments
 from tiering import services as tiering_services
 from tiering import synthetic
 from tiering.headers import Kind
@@ -109,6 +110,7 @@ class Command(BaseCommand):
                 schools = [self._school(district, spec) for spec in generated.schools]
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
                 seed_demo_partners(district=district, as_of=as_of)
+                seed_demo_assessments(district=district, school_year=year.label)
         last_label = last_school_year.label.replace("–", "-")
         imports = [
             self._import(
