@@ -309,6 +309,12 @@ def _latest_import() -> str:
     return _version(AttendanceImport.objects.order_by("-pk").first())
 
 
+def figures_version(snapshot: Snapshot | None) -> str:
+    """What a page's figures for this snapshot depend on, so a rendered table can be cached
+    under it: the snapshot itself and the latest import (demographics, data freshness)."""
+    return f"{current_tenant().district_id}:{_version(snapshot)}:{_latest_import()}"
+
+
 # --- District dashboard --------------------------------------------------------------------
 
 

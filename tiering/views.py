@@ -446,14 +446,21 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
     snapshot = reports.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    today = _today(request)
     freshness = reports.data_freshness(
         schools=School.objects.for_user(request.user),
         days=AttendanceDay.objects.for_user(request.user),
         summaries=AttendanceSummary.objects.for_user(request.user),
-        today=_today(request),
+        today=today,
     )
     if snapshot is None:
-        return render(request, "tiering/dashboard.html", {"snapshot": None, "freshness": freshness})
+        context = {
+            "snapshot": None,
+            "freshness": freshness,
+            "figures_version": reports.figures_version(None),
+            "today": today,
+        }
+        return render(request, "tiering/dashboard.html", context)
     side_by_side = [
         (s, reports.band_counts(standings=standings, snapshot=s, school=None))
         for s in selectors.latest_snapshots(snapshots=snapshots)
@@ -478,6 +485,8 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         "freshness": freshness,
         "stale_count": sum(1 for f in freshness if f.stale),
         "band_key": BAND_KEY,
+        "figures_version": reports.figures_version(snapshot),
+        "today": today,
     }
     return render(request, "tiering/dashboard.html", context)
 
