@@ -25,6 +25,7 @@ DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("District attendance", "tiering:dashboard", DISTRICT_WIDE_ROLES),
     NavItem("Schools", "tiering:schools", STAFF_ROLES),
     NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
+    NavItem("Attendance rules", "tiering:rules", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),

@@ -223,3 +223,54 @@ class TieredListForm(forms.Form):
                 value = {"yes": True, "no": False}.get(value)
             cleaned[name] = value
         return cleaned
+
+
+class RuleSetForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100)
+    minimum_days_enrolled = forms.IntegerField(
+        label="Minimum days enrolled to be rated",
+        min_value=1,
+        max_value=180,
+        help_text="Students enrolled fewer days are listed as not yet rated (10 by default; "
+        "state definitions often use 31 or 45).",
+    )
+    count_in_school_suspension = forms.BooleanField(
+        label="Count a day of in-school suspension as a day absent", required=False
+    )
+    partial_day_fraction = forms.DecimalField(
+        label="Share of a day a partial-day absence counts for",
+        min_value=0,
+        max_value=1,
+        max_digits=3,
+        decimal_places=2,
+        help_text="0.5 is half a day; a code can say its own share.",
+    )
+
+
+class AttendanceCodeForm(forms.Form):
+    code = forms.CharField(label="Code as it appears in the SIS export", max_length=64)
+    category = forms.TypedChoiceField(
+        label="What it means",
+        choices=[("", "— choose —"), *AttendanceCategory.choices],
+        coerce=lambda value: AttendanceCategory(int(value)),
+    )
+    absent_fraction = forms.DecimalField(
+        label="Share of the day missed (partial-day absences only)",
+        required=False,
+        min_value=0,
+        max_value=1,
+        max_digits=3,
+        decimal_places=2,
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("absent_fraction") is not None and cleaned.get("category") not in (
+            None,
+            AttendanceCategory.PARTIAL,
+        ):
+            self.add_error(
+                "absent_fraction",
+                "Only a partial-day absence misses a share of the day. Leave this empty.",
+            )
+        return cleaned

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
 from districts.services import require_working_for
+from districts.tenancy import CrossTenantAccess
 
 from . import ingest, progress, readers, selectors
 from .headers import Kind
@@ -469,3 +470,38 @@ def snapshots_take(*, district: District, as_of: date) -> list[Snapshot]:
             )
             taken.append(snapshot)
     return taken
+
+
+@transaction.atomic
+def rule_set_save(
+    *,
+    district: District,
+    rule_set: RuleSet | None,
+    name: str,
+    minimum_days_enrolled: int,
+    count_in_school_suspension: bool,
+    partial_day_fraction: Decimal,
+) -> RuleSet:
+    """Creates a rule set beside the district's own (``rule_set`` None) or changes one. A
+    change applies from the next classification; snapshots already taken keep their bands."""
+    require_working_for(district)
+    if rule_set is None:
+        rule_set = RuleSet(district=district, is_primary=False)
+    elif rule_set.district_id != district.pk:
+        raise CrossTenantAccess("This rule set belongs to another district.")
+    rule_set.name = name.strip()
+    rule_set.minimum_days_enrolled = minimum_days_enrolled
+    rule_set.count_in_school_suspension = count_in_school_suspension
+    rule_set.partial_day_fraction = partial_day_fraction
+    rule_set.full_clean()
+    rule_set.save()
+    return rule_set
+
+
+def attendance_code_delete(*, district: District, code: AttendanceCode) -> None:
+    """Forgets a code: facts already imported keep their meaning (they store the category), and
+    a file using the code again stops at it until someone says what it means."""
+    require_working_for(district)
+    if code.district_id != district.pk:
+        raise CrossTenantAccess("This attendance code belongs to another district.")
+    code.delete()

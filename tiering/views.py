@@ -2,24 +2,29 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from districts.access import role_required
 from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import School
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES
+from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
 from . import charts, progress, readers, reports, selectors, services
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
+    AttendanceCodeForm,
     AttendanceCodesForm,
     ColumnMappingForm,
     ImportForm,
     ImportKindChoiceForm,
+    RuleSetForm,
     TieredListForm,
 )
 from .guidance import CARING_CONVERSATIONS, TIERS, tiers_for
@@ -32,6 +37,7 @@ from .models import (
     ImportKind,
     ImportProfile,
     ImportStatus,
+    RuleSet,
     Snapshot,
     Standing,
     Student,
@@ -520,3 +526,100 @@ def _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
     if request.GET["format"] == "xlsx":
         return xlsx_download(filename=f"{stem}.xlsx", sheet=export, header=header, rows=rows)
     return csv_download(filename=f"{stem}.csv", header=header, rows=rows)
+
+
+# --- The district's attendance rules (district administrators) -----------------------------
+
+RULE_EDITORS = (Role.DISTRICT_ADMIN,)
+
+
+def _rule_set_initial(rule_set: RuleSet) -> dict:
+    return {
+        "name": rule_set.name,
+        "minimum_days_enrolled": rule_set.minimum_days_enrolled,
+        "count_in_school_suspension": rule_set.count_in_school_suspension,
+        "partial_day_fraction": rule_set.partial_day_fraction,
+    }
+
+
+def _rules_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200):
+    """The rules page; ``bound`` holds the one form that was posted with mistakes."""
+    bound = bound or {}
+    services.rule_set_primary(district=request.district)
+    rule_sets = list(RuleSet.objects.for_user(request.user))
+    context = {
+        "rule_set_forms": [
+            (
+                rs,
+                bound.get(rs.pk) or RuleSetForm(initial=_rule_set_initial(rs), prefix=f"rs{rs.pk}"),
+            )
+            for rs in rule_sets
+        ],
+        "new_rule_set_form": bound.get("new")
+        or RuleSetForm(
+            initial={"minimum_days_enrolled": 31, "partial_day_fraction": "0.50"}, prefix="new"
+        ),
+        "code_form": bound.get("code") or AttendanceCodeForm(),
+        "meanings": selectors.attendance_code_meanings(
+            codes=AttendanceCode.objects.for_user(request.user)
+        ),
+    }
+    return render(request, "tiering/rules.html", context, status=status)
+
+
+@role_required(*RULE_EDITORS)
+def rules(request: HttpRequest, district_slug: str) -> HttpResponse:
+    return _rules_page(request)
+
+
+@role_required(*RULE_EDITORS)
+@require_POST
+def rule_set_save(request: HttpRequest, district_slug: str, rule_set_id: int | None = None):
+    rule_set = (
+        get_object_or_404(RuleSet.objects.for_user(request.user), pk=rule_set_id)
+        if rule_set_id
+        else None
+    )
+    key = rule_set.pk if rule_set else "new"
+    form = RuleSetForm(request.POST, prefix=f"rs{rule_set.pk}" if rule_set else "new")
+    if form.is_valid():
+        try:
+            saved = services.rule_set_save(
+                district=request.district, rule_set=rule_set, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                f"“{saved.name}” saved. It applies from the next import; snapshots already "
+                "taken keep their bands.",
+            )
+            return redirect("tiering:rules", district_slug=district_slug)
+    return _rules_page(request, bound={key: form}, status=400)
+
+
+@role_required(*RULE_EDITORS)
+@require_POST
+def attendance_code_save(request: HttpRequest, district_slug: str) -> HttpResponse:
+    form = AttendanceCodeForm(request.POST)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        services.attendance_codes_define(
+            district=request.district,
+            codes={code: (form.cleaned_data["category"], form.cleaned_data["absent_fraction"])},
+        )
+        messages.success(request, f"“{code}” now means {form.cleaned_data['category'].label}.")
+        return redirect("tiering:rules", district_slug=district_slug)
+    return _rules_page(request, bound={"code": form}, status=400)
+
+
+@role_required(*RULE_EDITORS)
+@require_POST
+def attendance_code_delete(request: HttpRequest, district_slug: str, code_id: int):
+    code = get_object_or_404(AttendanceCode.objects.for_user(request.user), pk=code_id)
+    services.attendance_code_delete(district=request.district, code=code)
+    messages.success(
+        request, f"“{code.code}” removed. A file using it again will ask what it means."
+    )
+    return redirect("tiering:rules", district_slug=district_slug)
