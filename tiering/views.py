@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required
@@ -257,20 +258,32 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    trend = reports.trend(
-        standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
-    )
     context = {
         "school": school,
         "snapshot": snapshot,
         "previous": previous,
-        "last_year_snapshot": reports.last_year_snapshot(snapshots=snapshots, snapshot=snapshot),
         "rule_sets": selectors.latest_snapshots(snapshots=snapshots),
-        "comparison": reports.comparison(
-            standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+        # The figures above the list are the snapshot's and are cached rendered
+        # (figures_version): they are worked out only when the page renders them.
+        "figures_version": reports.figures_version(snapshot),
+        "last_year_snapshot": SimpleLazyObject(
+            lambda: reports.last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
         ),
-        "chart": charts.trend_chart(trend),
-        "change_counts": _change_counts(standings, snapshot, previous, school),
+        "comparison": SimpleLazyObject(
+            lambda: reports.comparison(
+                standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+            )
+        ),
+        "chart": SimpleLazyObject(
+            lambda: charts.trend_chart(
+                reports.trend(
+                    standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+                )
+            )
+        ),
+        "change_counts": SimpleLazyObject(
+            lambda: _change_counts(standings, snapshot, previous, school)
+        ),
         "form": form,
         "filtered": any(v not in ("", None, "percent") for v in form.filters().values()),
         "page": page,
