@@ -267,6 +267,19 @@ def test_a_roster_fills_in_names_and_demographics(district, sis_district, export
     assert student.low_income == (first.low_income == "Y")
 
 
+def test_names_keep_the_characters_copy_escapes(district, sis_district, export, tmp_path):
+    import_file(district, export.summary)
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    roster.loc[0, "first_name"] = "Zoë\tAnn"
+    roster.loc[0, "last_name"] = "O\\Brien \\N"
+    path = tmp_path / "roster.csv"
+    roster.to_csv(path, index=False)
+    assert import_file(district, path).status == ImportStatus.SUCCEEDED
+    with system_context(district, reason="test"):
+        student = Student.objects.for_district(district).get(sis_id=roster.student_id[0])
+    assert (student.first_name, student.last_name) == ("Zoë\tAnn", "O\\Brien \\N")
+
+
 def test_conflicting_demographics_for_one_student_are_refused(
     district, sis_district, export, tmp_path
 ):
