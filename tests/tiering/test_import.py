@@ -141,6 +141,38 @@ def test_cross_row_problems_are_found_once_rows_are_clean(district, sis_district
         assert not Standing.objects.for_district(district).exists()
 
 
+def test_a_repeated_student_and_day_is_listed_and_changes_nothing(
+    district, sis_district, export, tmp_path
+):
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    daily = pd.read_csv(export.daily, dtype=str)
+    # A repeat the fact table's key meets, then one as a not-enrolled day, which is never
+    # inserted and so must be found by the checks themselves.
+    for name, code in (("daily.csv", None), ("daily-ne.csv", "NE")):
+        repeated = daily.loc[[10]]
+        if code:
+            repeated = repeated.assign(attendance_code=code)
+        path = tmp_path / name
+        pd.concat([daily, repeated]).to_csv(path, index=False)
+        record = import_file(district, path)
+        assert record.status == ImportStatus.FAILED
+        assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+            (len(daily) + 2, "date", "The same student and day appear twice (first in row 12).")
+        ]
+        assert _table_fingerprint() == before
+
+
+def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
+    rows = export.summary.read_text().splitlines(keepends=True)
+    path = export.summary.with_name("repeated.csv")
+    path.write_text("".join([*rows, rows[10]]))
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in record.errors] == [(len(rows) + 1, "student_id")]
+    assert "first in row 11" in record.errors[0]["reason"]
+
+
 def test_the_same_file_twice_counts_once(district, sis_district, export):
     first = import_file(district, export.summary)
     second = import_file(district, export.summary, name="renamed.csv")
