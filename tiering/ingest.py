@@ -8,7 +8,9 @@ caller's transaction) and plain values, so an import is exactly as atomic as tha
 
 from __future__ import annotations
 
-import io
+import contextlib
+import queue
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -160,13 +162,69 @@ class Staged:
             self.last_date = max(last, self.last_date or last)
 
 
-def copy_chunk(cursor, kind: Kind, frame: pd.DataFrame, staged: Staged) -> int:
-    columns = [c for c in stage_columns(kind) if c in frame.columns]
-    cursor.copy_expert(
-        f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN", io.BytesIO(copy_text(frame, columns))
-    )
-    staged.add(frame)
-    return len(frame)
+class StageWriter:
+    """One COPY into the staging table for the whole file, fed chunk by chunk: a thread of
+    its own waits on PostgreSQL (psycopg2 lets go of the GIL while it sends) so that the server
+    stores one chunk while Python reads and types the next, on the other core.
+
+    Use as a context manager; leaving it ends the COPY and raises what the COPY raised."""
+
+    _END = b""
+
+    def __init__(self, cursor, kind: Kind, staged: Staged) -> None:
+        self._cursor = cursor
+        self._kind = kind
+        self._staged = staged
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=2)
+        self._thread: threading.Thread | None = None
+        self._columns: list[str] = []
+        self._failure: BaseException | None = None
+
+    def __enter__(self) -> StageWriter:
+        return self
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if frame.empty:  # its COPY text would read as the end of the stream
+            return
+        if self._thread is None:
+            self._columns = [c for c in stage_columns(self._kind) if c in frame.columns]
+            self._thread = threading.Thread(target=self._copy, name="import-copy", daemon=True)
+            self._thread.start()
+        self._put(copy_text(frame, self._columns))
+        self._staged.add(frame)
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if self._thread is None:
+            return
+        self._put(self._END)
+        self._thread.join()
+        if self._failure is not None and exc is None:
+            raise self._failure
+
+    def _put(self, data: bytes) -> None:
+        # A COPY that failed reads no more: the chunk is dropped and __exit__ raises why.
+        while self._thread.is_alive():
+            with contextlib.suppress(queue.Full):
+                self._chunks.put(data, timeout=1)
+                return
+
+    def _copy(self) -> None:
+        try:
+            self._cursor.copy_expert(
+                f"COPY {STAGE} ({', '.join(self._columns)}) FROM STDIN", _QueueReader(self._chunks)
+            )
+        except BaseException as failure:  # handed to the importing thread by __exit__
+            self._failure = failure
+
+
+class _QueueReader:
+    """The file-like object copy_expert reads: each read is one encoded chunk, b"" the end."""
+
+    def __init__(self, chunks: queue.Queue[bytes]) -> None:
+        self._chunks = chunks
+
+    def read(self, size: int = -1) -> bytes:
+        return self._chunks.get()
 
 
 def copy_text(frame: pd.DataFrame, columns: list[str]) -> bytes:

@@ -294,30 +294,31 @@ def _import(record: AttendanceImport, district: District) -> None:
         staged = ingest.Staged()
         collector = readers.ErrorCollector()
         expected_rows = _count_data_lines(path) if shape.format == "csv" else None
-        for chunk in readers.read_rows(path, shape, kind=kind, mapping=recognition.mapping):
-            collector.add_chunk(chunk)
-            frame = chunk.frame
-            if "grade" in frame.columns:
-                frame["grade"], bad = ingest.grade_numbers(frame["grade"])
-                collector.add(
-                    readers.RowError(
-                        row=int(row),
-                        column=header_of["grade"],
-                        value=str(value),
-                        reason="Not a grade; write K, 1 to 12, or PK.",
+        with ingest.StageWriter(cursor, kind, staged) as stage:
+            for chunk in readers.read_rows(path, shape, kind=kind, mapping=recognition.mapping):
+                collector.add_chunk(chunk)
+                frame = chunk.frame
+                if "grade" in frame.columns:
+                    frame["grade"], bad = ingest.grade_numbers(frame["grade"])
+                    collector.add(
+                        readers.RowError(
+                            row=int(row),
+                            column=header_of["grade"],
+                            value=str(value),
+                            reason="Not a grade; write K, 1 to 12, or PK.",
+                        )
+                        for row, value in zip(
+                            frame.loc[bad, "row"], chunk.frame.loc[bad, "grade"], strict=True
+                        )
                     )
-                    for row, value in zip(
-                        frame.loc[bad, "row"], chunk.frame.loc[bad, "grade"], strict=True
-                    )
+                    frame = frame[~bad]
+                record.rows_read += len(chunk.frame) + chunk.error_rows
+                if not collector:
+                    stage.write(frame)
+                share = record.rows_read / expected_rows if expected_rows else 0
+                progress.report(
+                    record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
                 )
-                frame = frame[~bad]
-            record.rows_read += len(chunk.frame) + chunk.error_rows
-            if not collector:
-                ingest.copy_chunk(cursor, kind, frame, staged)
-            share = record.rows_read / expected_rows if expected_rows else 0
-            progress.report(
-                record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
-            )
         collector.raise_if_any(record.filename)
         ingest.analyze_stage(cursor)
 

@@ -6,12 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from django.core.files import File
 from django.db import connection
 
 from districts.tenancy import system_context
 from tests.sis import LAST_DAY, import_file
-from tiering import services
+from tiering import ingest, services
 from tiering.bands import Band, classify
 from tiering.headers import Kind
 from tiering.models import (
@@ -171,6 +172,29 @@ def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_dist
     assert record.status == ImportStatus.FAILED
     assert [(e["row"], e["column"]) for e in record.errors] == [(len(rows) + 1, "student_id")]
     assert "first in row 11" in record.errors[0]["reason"]
+
+
+def test_a_copy_that_fails_is_raised_when_the_stage_is_closed():
+    class FailingCursor:
+        def copy_expert(self, sql, file):
+            file.read()
+            raise RuntimeError("the server refused the COPY")
+
+    frame = pd.DataFrame(
+        {
+            "row": [2],
+            "student_id": pd.Series(["7"], dtype="str"),
+            "school_code": pd.Series(["101"], dtype="str"),
+            "date": pd.to_datetime(["2025-09-02"]),
+            "attendance_code": pd.Series(["P"], dtype="str"),
+        }
+    )
+    with (
+        pytest.raises(RuntimeError, match="refused"),
+        ingest.StageWriter(FailingCursor(), Kind.DAILY, ingest.Staged()) as stage,
+    ):
+        for _ in range(10):  # more chunks than the queue holds: writing must not hang
+            stage.write(frame)
 
 
 def test_the_same_file_twice_counts_once(district, sis_district, export):
