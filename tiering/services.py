@@ -293,36 +293,38 @@ def _import(record: AttendanceImport, district: District) -> None:
     with connection.cursor() as wrapper:
         cursor = wrapper.cursor  # the psycopg2 cursor, for COPY
         ingest.create_stage(cursor, kind)
+        staged = ingest.Staged()
         collector = readers.ErrorCollector()
         expected_rows = _count_data_lines(path) if shape.format == "csv" else None
-        for chunk in readers.read_rows(path, shape, kind=kind, mapping=recognition.mapping):
-            collector.add_chunk(chunk)
-            frame = chunk.frame
-            if "grade" in frame.columns:
-                frame["grade"], bad = ingest.grade_numbers(frame["grade"])
-                collector.add(
-                    readers.RowError(
-                        row=int(row),
-                        column=header_of["grade"],
-                        value=str(value),
-                        reason="Not a grade; write K, 1 to 12, or PK.",
+        with ingest.StageWriter(cursor, kind, staged) as stage:
+            for chunk in readers.read_rows(path, shape, kind=kind, mapping=recognition.mapping):
+                collector.add_chunk(chunk)
+                frame = chunk.frame
+                if "grade" in frame.columns:
+                    frame["grade"], bad = ingest.grade_numbers(frame["grade"])
+                    collector.add(
+                        readers.RowError(
+                            row=int(row),
+                            column=header_of["grade"],
+                            value=str(value),
+                            reason="Not a grade; write K, 1 to 12, or PK.",
+                        )
+                        for row, value in zip(
+                            frame.loc[bad, "row"], chunk.frame.loc[bad, "grade"], strict=True
+                        )
                     )
-                    for row, value in zip(
-                        frame.loc[bad, "row"], chunk.frame.loc[bad, "grade"], strict=True
-                    )
+                    frame = frame[~bad]
+                record.rows_read += len(chunk.frame) + chunk.error_rows
+                if not collector:
+                    stage.write(frame)
+                share = record.rows_read / expected_rows if expected_rows else 0
+                progress.report(
+                    record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
                 )
-                frame = frame[~bad]
-            record.rows_read += len(chunk.frame) + chunk.error_rows
-            if not collector:
-                ingest.copy_chunk(cursor, kind, frame)
-            share = record.rows_read / expected_rows if expected_rows else 0
-            progress.report(
-                record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
-            )
         collector.raise_if_any(record.filename)
         ingest.analyze_stage(cursor)
 
-        year = _school_year_for(cursor, record, district, kind)
+        year = _school_year_for(record, district, kind, staged)
         record.school_year = year
         target = ingest.Target(
             district_id=district.pk,
@@ -335,14 +337,18 @@ def _import(record: AttendanceImport, district: District) -> None:
             append=record.daily_mode == DailyMode.APPEND,
         )
         progress.report(record.pk, 65, "Checking the file against the district's data")
-        problems = ingest.validate(cursor, target)
+        problems = ingest.validate(cursor, target, staged)
+        if not problems:
+            progress.report(record.pk, 75, "Saving attendance")
+            try:
+                record.rows_imported = ingest.merge(cursor, target, staged)
+            except ingest.RepeatedRowsError as repeated:
+                problems = repeated.problems
         collector.add(
             readers.RowError(row=row, column=header_of.get(col, col), value=v, reason=r)
             for row, col, v, r in ingest.problems_in_order(problems)
         )
         collector.raise_if_any(record.filename)
-        progress.report(record.pk, 75, "Saving attendance")
-        record.rows_imported = ingest.merge(cursor, target)
         ingest.analyze_written(cursor, kind)
         if kind != Kind.ROSTER:
             progress.report(record.pk, 90, "Placing every student in a band")
@@ -361,10 +367,10 @@ def _count_data_lines(path: Path) -> int:
     return max(lines - 1, 1)
 
 
-def _school_year_for(cursor, record, district, kind) -> SchoolYear:
+def _school_year_for(record, district, kind, staged: ingest.Staged) -> SchoolYear:
     years = SchoolYear.objects.for_district(district)
     if kind == Kind.DAILY:
-        first, last = ingest.staged_date_span(cursor)
+        first, last = staged.first_date, staged.last_date
         if first is None:
             raise _file_problem(record.filename, "The file has no rows of attendance.")
         year = years.filter(first_day__lte=first, last_day__gte=first).first()

@@ -6,12 +6,13 @@ from datetime import date
 from decimal import Decimal
 
 import pandas as pd
+import pytest
 from django.core.files import File
 from django.db import connection
 
 from districts.tenancy import system_context
 from tests.sis import LAST_DAY, import_file
-from tiering import services
+from tiering import ingest, services
 from tiering.bands import Band, classify
 from tiering.headers import Kind
 from tiering.models import (
@@ -141,6 +142,61 @@ def test_cross_row_problems_are_found_once_rows_are_clean(district, sis_district
         assert not Standing.objects.for_district(district).exists()
 
 
+def test_a_repeated_student_and_day_is_listed_and_changes_nothing(
+    district, sis_district, export, tmp_path
+):
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    daily = pd.read_csv(export.daily, dtype=str)
+    # A repeat the fact table's key meets, then one as a not-enrolled day, which is never
+    # inserted and so must be found by the checks themselves.
+    for name, code in (("daily.csv", None), ("daily-ne.csv", "NE")):
+        repeated = daily.loc[[10]]
+        if code:
+            repeated = repeated.assign(attendance_code=code)
+        path = tmp_path / name
+        pd.concat([daily, repeated]).to_csv(path, index=False)
+        record = import_file(district, path)
+        assert record.status == ImportStatus.FAILED
+        assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+            (len(daily) + 2, "date", "The same student and day appear twice (first in row 12).")
+        ]
+        assert _table_fingerprint() == before
+
+
+def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
+    rows = export.summary.read_text().splitlines(keepends=True)
+    path = export.summary.with_name("repeated.csv")
+    path.write_text("".join([*rows, rows[10]]))
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in record.errors] == [(len(rows) + 1, "student_id")]
+    assert "first in row 11" in record.errors[0]["reason"]
+
+
+def test_a_copy_that_fails_is_raised_when_the_stage_is_closed():
+    class FailingCursor:
+        def copy_expert(self, sql, file):
+            file.read()
+            raise RuntimeError("the server refused the COPY")
+
+    frame = pd.DataFrame(
+        {
+            "row": [2],
+            "student_id": pd.Series(["7"], dtype="str"),
+            "school_code": pd.Series(["101"], dtype="str"),
+            "date": pd.to_datetime(["2025-09-02"]),
+            "attendance_code": pd.Series(["P"], dtype="str"),
+        }
+    )
+    with (
+        pytest.raises(RuntimeError, match="refused"),
+        ingest.StageWriter(FailingCursor(), Kind.DAILY, ingest.Staged()) as stage,
+    ):
+        for _ in range(10):  # more chunks than the queue holds: writing must not hang
+            stage.write(frame)
+
+
 def test_the_same_file_twice_counts_once(district, sis_district, export):
     first = import_file(district, export.summary)
     second = import_file(district, export.summary, name="renamed.csv")
@@ -265,6 +321,19 @@ def test_a_roster_fills_in_names_and_demographics(district, sis_district, export
         first.zip_code,
     )
     assert student.low_income == (first.low_income == "Y")
+
+
+def test_names_keep_the_characters_copy_escapes(district, sis_district, export, tmp_path):
+    import_file(district, export.summary)
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    roster.loc[0, "first_name"] = "Zoë\tAnn"
+    roster.loc[0, "last_name"] = "O\\Brien \\N"
+    path = tmp_path / "roster.csv"
+    roster.to_csv(path, index=False)
+    assert import_file(district, path).status == ImportStatus.SUCCEEDED
+    with system_context(district, reason="test"):
+        student = Student.objects.for_district(district).get(sis_id=roster.student_id[0])
+    assert (student.first_name, student.last_name) == ("Zoë\tAnn", "O\\Brien \\N")
 
 
 def test_conflicting_demographics_for_one_student_are_refused(
