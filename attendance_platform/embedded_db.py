@@ -21,4 +21,21 @@ def embedded_database_url() -> str:
     pgdata = DATA_DIR / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    return server.get_uri("postgres")
+    uri = server.get_uri("postgres")
+    _ensure_roles(uri)
+    return uri
+
+
+def _ensure_roles(uri: str) -> None:
+    # The app signs in as its own role (districts/db_walls.py): a fresh cluster gets the roles
+    # as it starts, so a clean clone needs no extra step.
+    import psycopg2
+
+    from districts import db_walls
+
+    connection = psycopg2.connect(uri)
+    try:
+        with connection, connection.cursor() as cursor:
+            db_walls.ensure_roles(cursor, app_password=None)
+    finally:
+        connection.close()

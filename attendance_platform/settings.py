@@ -93,11 +93,18 @@ if not DATABASE_URL:
     DATABASE_URL = embedded_database_url()
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True
-    )
+_admin_database = dj_database_url.parse(
+    DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True
+)
+# DATABASE_URL's account creates the roles (db_roles) and runs migrations as the owner role;
+# everything else signs in as the app's role on the same server and database, which is no
+# superuser, owns nothing and bypasses no row-level security (districts/db_walls.py).
+DATABASE_ADMIN_LOGIN = {"USER": _admin_database["USER"], "PASSWORD": _admin_database["PASSWORD"]}
+DATABASE_APP_LOGIN = {
+    "USER": "attendance_app",  # districts.db_walls.APP
+    "PASSWORD": env_str("DATABASE_APP_PASSWORD", ""),
 }
+DATABASES = {"default": {**_admin_database, **DATABASE_APP_LOGIN}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

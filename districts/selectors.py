@@ -6,16 +6,18 @@ from django.db.models import Count, QuerySet
 
 from .models import Membership, School, SchoolYear, User
 from .roles import Role
+from .tenancy import own_rows
 
 
-def memberships_of(user: User) -> QuerySet[Membership]:
+def memberships_of(user: User) -> list[Membership]:
     """Every district the user may enter, for the district switcher. The only read across
     districts, and it is limited to the user's own membership rows."""
-    return (
-        Membership.unscoped.filter(user=user, user__is_active=True)
-        .select_related("district")
-        .order_by("district__name")
-    )
+    with own_rows(user):
+        return list(
+            Membership.unscoped.filter(user=user, user__is_active=True)
+            .select_related("district")
+            .order_by("district__name")
+        )
 
 
 def visible_schools(*, user: User) -> QuerySet[School]:

@@ -26,7 +26,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import Resolver404, resolve
 
-from .roles import SCHOOL_ROLES, Role
+from . import db_walls
+from .roles import DISTRICT_WIDE_ROLES, SCHOOL_ROLES, Role
 
 
 class TenantContextMissing(RuntimeError):
@@ -65,14 +66,48 @@ def current_tenant() -> TenantContext:
     return ctx
 
 
+def _persona(ctx: TenantContext) -> str:
+    if ctx.is_system:
+        return db_walls.SYSTEM
+    if ctx.role in SCHOOL_ROLES:
+        return db_walls.SCHOOL
+    if ctx.role in DISTRICT_WIDE_ROLES:
+        return db_walls.STAFF
+    if ctx.role == Role.PARTNER_STAFF:
+        return db_walls.PARTNER
+    raise ValueError(f"No database persona for role {ctx.role!r}.")
+
+
 @contextmanager
 def tenant_context(ctx: TenantContext) -> Iterator[TenantContext]:
-    with transaction.atomic():
+    state = db_walls.DbState(
+        role=_persona(ctx),
+        district_id=ctx.district_id,
+        school_ids=ctx.school_ids,
+        user_id=ctx.user_id,
+    )
+    with transaction.atomic(), db_walls.entered(state):
         token = _current.set(ctx)
         try:
             yield ctx
         finally:
             _current.reset(token)
+
+
+@contextmanager
+def own_rows(user) -> Iterator[None]:
+    """Before any district is chosen: the signed-in user's own memberships, nothing else."""
+    with transaction.atomic(), db_walls.entered(db_walls.DbState(role=None, user_id=user.pk)):
+        yield
+
+
+@contextmanager
+def operator_context(*, user=None, reason: str) -> Iterator[None]:
+    """Work across districts on configuration, never on student records: the operators'
+    admin site and setting up districts. Scoped querysets still refuse to run here."""
+    state = db_walls.DbState(role=db_walls.OPERATOR, user_id=getattr(user, "pk", None))
+    with transaction.atomic(), db_walls.entered(state):
+        yield
 
 
 def system_context(district, *, reason: str):
@@ -89,11 +124,12 @@ def context_for_membership(membership) -> TenantContext:
 
     school_ids = None
     if membership.role in SCHOOL_ROLES:
-        school_ids = frozenset(
-            MembershipSchool.unscoped.filter(
-                district_id=membership.district_id, membership=membership
-            ).values_list("school_id", flat=True)
-        )
+        with own_rows(membership.user):
+            school_ids = frozenset(
+                MembershipSchool.unscoped.filter(
+                    district_id=membership.district_id, membership=membership
+                ).values_list("school_id", flat=True)
+            )
     return TenantContext(
         district_id=membership.district_id,
         user_id=membership.user_id,
@@ -108,11 +144,12 @@ def membership_for(user, district_slug: str):
     districts the user does not belong to look the same, so nobody can probe which exist."""
     from .models import Membership
 
-    return (
-        Membership.unscoped.select_related("district", "user")
-        .filter(user=user, district__slug=district_slug, user__is_active=True)
-        .first()
-    )
+    with own_rows(user):
+        return (
+            Membership.unscoped.select_related("district", "user")
+            .filter(user=user, district__slug=district_slug, user__is_active=True)
+            .first()
+        )
 
 
 class TenantMiddleware:
@@ -130,6 +167,11 @@ class TenantMiddleware:
         except Resolver404:
             return self.get_response(request)
         slug = match.kwargs.get("district_slug")
+        if "admin" in match.app_names and request.user.is_authenticated:
+            if not (request.user.is_active and request.user.is_staff):
+                return self.get_response(request)
+            with operator_context(user=request.user, reason="operators-admin"):
+                return self.get_response(request)
         if slug is None:
             return self.get_response(request)
         if not request.user.is_authenticated:

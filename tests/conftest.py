@@ -5,9 +5,10 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 
 from attendance_platform.celery import app as celery_app
+from districts import db_walls
 from districts.roles import Role
 from districts.services import membership_grant
-from districts.tenancy import system_context
+from districts.tenancy import operator_context, system_context
 
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
@@ -16,6 +17,30 @@ from .tiered import tiered  # noqa: F401 — shared fixture
 # The partner registry's organisations, entries and linked partner staff, for its page and
 # browser tests alike.
 pytest_plugins = ["tests.partners.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    # The test database is created, migrated and dropped by DATABASE_URL's account as the
+    # owner role, like a deployment's migrations ...
+    db_walls.use_owner()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    # ... and every test runs as the app's login role, which row-level security binds (the
+    # owner and superusers would pass through it unseen).
+    db_walls.use_app()
+    yield
+    db_walls.use_owner()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    # pytest-django's operator account (same address and password), created the way the
+    # operators' commands create accounts.
+    with operator_context(reason="test fixture"):
+        return django_user_model.objects.create_superuser("admin@example.com", "password")
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,28 @@ from datetime import date
 import factory
 
 from districts.models import District, Grade, School, SchoolYear, User
+from districts.tenancy import operator_context, system_context
 
 PERSONA_PASSWORD = "correct horse battery staple"
 
 
-class DistrictFactory(factory.django.DjangoModelFactory):
+class _AsOperator:
+    # Tests run as the app's database role: accounts and districts are created the way the
+    # commands create them, in the operators' context.
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with operator_context(reason="test factory"):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class _InDistrict:
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with system_context(kwargs["district"], reason="test factory"):
+            return super()._create(model_class, *args, **kwargs)
+
+
+class DistrictFactory(_AsOperator, factory.django.DjangoModelFactory):
     class Meta:
         model = District
         django_get_or_create = ("slug",)
@@ -20,7 +37,7 @@ class DistrictFactory(factory.django.DjangoModelFactory):
     timezone = "America/Los_Angeles"
 
 
-class SchoolFactory(factory.django.DjangoModelFactory):
+class SchoolFactory(_InDistrict, factory.django.DjangoModelFactory):
     class Meta:
         model = School
         # Tests build schools outside any tenant context, like the import and commands do.
@@ -37,7 +54,7 @@ class SchoolFactory(factory.django.DjangoModelFactory):
         return model_class.unscoped
 
 
-class SchoolYearFactory(factory.django.DjangoModelFactory):
+class SchoolYearFactory(_InDistrict, factory.django.DjangoModelFactory):
     class Meta:
         model = SchoolYear
 
@@ -52,7 +69,7 @@ class SchoolYearFactory(factory.django.DjangoModelFactory):
         return model_class.unscoped
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(_AsOperator, factory.django.DjangoModelFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True

@@ -12,12 +12,13 @@ from districts.tenancy import (
     system_context,
     tenant_context,
 )
+from tests.reading import reading
 
 
 def _context_of(user, district):
-    return tenant_context(
-        context_for_membership(Membership.unscoped.get(user=user, district=district))
-    )
+    with reading(district):
+        membership = Membership.unscoped.get(user=user, district=district)
+    return tenant_context(context_for_membership(membership))
 
 
 def test_it_raises_when_tenant_data_is_read_without_a_context(school_a):

@@ -10,6 +10,7 @@ from django.apps import apps as django_apps
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from districts.tenancy import operator_context
 from selfassessment.models import Item, TemplateVersion
 
 from .test_sign_in import sign_in
@@ -21,7 +22,9 @@ def planning_tool(transactional_db):
     included: put the tool back exactly as the migration writes it."""
     if not TemplateVersion.objects.exists():
         migration = importlib.import_module("selfassessment.migrations.0002_template_version_1")
-        migration.seed_version_1(django_apps, None)
+        # Reference data is the operators' to write once migrations are done.
+        with operator_context(reason="test fixture"):
+            migration.seed_version_1(django_apps, None)
 
 
 def test_a_cabinet_member_rates_items_sets_a_priority_and_downloads_the_action_plan(

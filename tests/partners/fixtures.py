@@ -8,7 +8,7 @@ import pytest
 from django.apps import apps
 
 from districts.models import Membership
-from districts.tenancy import system_context
+from districts.tenancy import operator_context, system_context
 from partners.models import AbsenceReason, Intervention, PartnerType
 from partners.services import (
     EntryFields,
@@ -58,7 +58,9 @@ def taxonomy(db):
     """The seeded reasons for absence and interventions. Browser tests run on a live server
     whose teardown empties every table, migration-seeded rows included: seed them again."""
     if not AbsenceReason.objects.exists():
-        importlib.import_module("partners.migrations.0002_seed_taxonomy").seed(apps, None)
+        # Reference data is the operators' to write once migrations are done.
+        with operator_context(reason="test fixture"):
+            importlib.import_module("partners.migrations.0002_seed_taxonomy").seed(apps, None)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from selfassessment.models import (
     Rating,
     Reflection,
 )
+from tests.reading import reading
 
 from .conftest import agree_on
 
@@ -289,12 +290,14 @@ def test_next_years_assessment_carries_the_plan_and_priorities_but_not_the_ratin
 
 
 def test_it_refuses_to_work_on_another_districts_assessment(assessment, other_district, outsider):
+    with reading(assessment.district):
+        record = ItemResponse.unscoped.filter(assessment=assessment).first()
     with system_context(other_district, reason="test"):
         with pytest.raises(CrossTenantAccess):
             services.priority_add(assessment=assessment)
         with pytest.raises(ItemResponse.DoesNotExist):
             services.field_save(
-                record=ItemResponse.unscoped.filter(assessment=assessment).first(),
+                record=record,
                 field="next_steps",
                 value="taken over",
                 base_revision=0,

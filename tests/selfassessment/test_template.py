@@ -4,7 +4,7 @@ import html
 import re
 from pathlib import Path
 
-from districts.tenancy import system_context
+from districts.tenancy import operator_context, system_context
 from selfassessment import services
 from selfassessment.models import (
     Ingredient,
@@ -88,13 +88,16 @@ def test_item_keys_stay_the_same_from_version_to_version(db):
 def test_a_later_version_never_rewrites_assessments_made_with_an_earlier_one(
     district, cabinet_member, assessment
 ):
-    version_2 = TemplateVersion.objects.create(number=2, title="Revised tool", source="test")
-    for old in Ingredient.objects.filter(version__number=1):
-        new = Ingredient.objects.create(version=version_2, position=old.position, name=old.name)
-        for item in old.items.all():
-            Item.objects.create(
-                ingredient=new, position=item.position, key=item.key, text=f"Revised: {item.text}"
-            )
+    # Template versions are reference data, published by operators.
+    with operator_context(reason="test"):
+        version_2 = TemplateVersion.objects.create(number=2, title="Revised tool", source="test")
+        for old in Ingredient.objects.filter(version__number=1):
+            new = Ingredient.objects.create(version=version_2, position=old.position, name=old.name)
+            for item in old.items.all():
+                revised = f"Revised: {item.text}"
+                Item.objects.create(
+                    ingredient=new, position=item.position, key=item.key, text=revised
+                )
     with system_context(district, reason="test"):
         newer = services.assessment_create(
             district=district,

@@ -1,3 +1,4 @@
+from tests.reading import reading
 from tiering.models import RuleSet
 
 
@@ -12,7 +13,8 @@ def test_an_operator_adds_a_second_rule_set_for_a_district(admin_client, distric
         },
     )
     assert response.status_code == 302
-    rule_set = RuleSet.unscoped.get(district=district)
+    with reading(district):
+        rule_set = RuleSet.unscoped.get(district=district)
     assert (rule_set.name, rule_set.minimum_days_enrolled, rule_set.is_primary) == (
         "State accountability",
         31,

@@ -84,6 +84,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = options["as_of"] or timezone.localdate(timezone=zoneinfo.ZoneInfo(DEMO_TIMEZONE))
         output = options["output"] or Path(settings.MEDIA_ROOT) / "demo" / "sis-export"
+        output.mkdir(parents=True, exist_ok=True)  # last year's files are written before the export
         calendar = synthetic.school_calendar(first_day=demo_school_year_start(as_of))
         last_calendar = synthetic.school_calendar(
             first_day=demo_school_year_start(calendar.first_day - timedelta(days=1))

@@ -7,7 +7,7 @@ from django.db import transaction
 from districts.models import School, User
 from districts.roles import Role
 from districts.services import membership_grant, user_create
-from districts.tenancy import system_context
+from districts.tenancy import operator_context, system_context
 
 from ._common import describe, district_or_error
 
@@ -43,12 +43,14 @@ class Command(BaseCommand):
         try:
             if user is None:
                 password = options["password"] or secrets.token_urlsafe(12)
-                user = user_create(
-                    email=email,
-                    password=password,
-                    full_name=options["name"],
-                    is_facilitator=options["facilitator"],
-                )
+                # Accounts span districts: creating one is operators' work.
+                with operator_context(reason="command:add_user"):
+                    user = user_create(
+                        email=email,
+                        password=password,
+                        full_name=options["name"],
+                        is_facilitator=options["facilitator"],
+                    )
             elif options["facilitator"] and not user.is_facilitator:
                 user.is_facilitator = True
                 user.save(update_fields=["is_facilitator"])

@@ -1,0 +1,355 @@
+"""The database's own walls behind the scoped querysets (design.md §3, security-notes.md (a)).
+
+Privileges: the app logs in as APP, a role that is no superuser, cannot bypass row-level
+security, owns nothing and inherits nothing. Each transaction that touches tenant data switches
+with `SET LOCAL ROLE` into one persona, whose grants say which tables it may touch at all
+(partner and facilitator personas have none on student tables). OWNER owns the schema and is
+used only by migrations.
+
+Rows: every table with a district_id has row-level security enabled and forced, keyed on
+settings written with `set_config(…, true)`: they belong to the transaction and vanish at its
+end, so a pooled connection never carries one request's district into the next.
+
+Tables added later need their own migration calling `protect_tenant_table` (and
+`grant_reference_table` for global tables); tests/test_db_walls.py fails until they do.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
+
+OWNER = "attendance_owner"
+APP = "attendance_app"
+STAFF = "attendance_staff"  # district-wide roles: district administrators, cabinet
+SCHOOL = "attendance_school"  # principals and school teams, limited to their schools
+PARTNER = "attendance_partner"
+FACILITATOR = "attendance_facilitator"
+SYSTEM = "attendance_system"  # tasks, imports and commands acting for one whole district
+OPERATOR = "attendance_operator"  # the operators' admin site and district set-up, across districts
+PERSONAS = (STAFF, SCHOOL, PARTNER, FACILITATOR, SYSTEM, OPERATOR)
+
+# Tables holding students' records or what is computed from them.
+STUDENT_TABLES = frozenset(
+    {
+        "tiering_student",
+        "tiering_attendanceday",
+        "tiering_attendancesummary",
+        "tiering_standing",
+        "tiering_snapshot",
+        "tiering_attendanceimport",
+    }
+)
+# What the operators' admin site edits across districts: configuration, never student records
+# (the record of imports is listed there, read-only).
+OPERATOR_TENANT_TABLES = frozenset(
+    {
+        "districts_school",
+        "districts_schoolyear",
+        "districts_membership",
+        "districts_membershipschool",
+        "tiering_ruleset",
+        "tiering_attendancecode",
+        "tiering_importprofile",
+        "tiering_attendanceimport",
+    }
+)
+# Partner staff read the district's schools and their own membership beside the registry.
+PARTNER_READS = frozenset(
+    {
+        "districts_school",
+        "districts_schoolyear",
+        "districts_membership",
+        "districts_membershipschool",
+    }
+)
+# The registry says which schools a partner serves, for every reader of the district; only
+# student tables and memberships are narrowed to a school role's own schools.
+UNSCOPED_SCHOOL_TABLES = frozenset({"partners_partnerentryschool"})
+
+_DISTRICT = "NULLIF(current_setting('app.district_id', true), '')::bigint"
+_USER = "NULLIF(current_setting('app.user_id', true), '')::bigint"
+_SCHOOLS = "string_to_array(NULLIF(current_setting('app.school_ids', true), ''), ',')::bigint[]"
+_OWN_MEMBERSHIP_IDS = "SELECT id FROM districts_membership WHERE user_id = " + _USER  # noqa: S608
+CRUD = "SELECT, INSERT, UPDATE, DELETE"
+# ANALYZE needs ownership; imports call this instead, for these tables only.
+ANALYZABLE_TABLES = (
+    "tiering_student",
+    "districts_school",
+    "tiering_attendanceday",
+    "tiering_attendancesummary",
+)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def tenant_table_sql(table: str, *, has_school: bool) -> list[str]:
+    """Row-level security and grants for one table with a district_id."""
+    t = _q(table)
+    sql = [
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY district_isolation ON {t} USING (district_id = {_DISTRICT})"
+        f" WITH CHECK (district_id = {_DISTRICT})",
+    ]
+    if has_school and table not in UNSCOPED_SCHOOL_TABLES:
+        # Restrictive: ANDed with every other policy, so no permissive policy can widen it.
+        sql.append(
+            f"CREATE POLICY school_scope ON {t} AS RESTRICTIVE TO {SCHOOL}"
+            f" USING (school_id = ANY ({_SCHOOLS})) WITH CHECK (school_id = ANY ({_SCHOOLS}))"
+        )
+    if table in OPERATOR_TENANT_TABLES:
+        sql.append(
+            f"CREATE POLICY operator_access ON {t} TO {OPERATOR} USING (true) WITH CHECK (true)"
+        )
+    writers = [STAFF, SCHOOL, SYSTEM]
+    if table.startswith("partners_"):
+        writers.append(PARTNER)
+    elif table in PARTNER_READS:
+        sql.append(f"GRANT SELECT ON {t} TO {PARTNER}")
+    if table in OPERATOR_TENANT_TABLES:
+        writers.append(OPERATOR)
+    sql.append(f"GRANT {CRUD} ON {t} TO {', '.join(writers)}")
+    return sql
+
+
+def own_membership_sql() -> list[str]:
+    """Before a district is chosen the app reads the signed-in user's own memberships (which
+    districts they may enter), and nobody else's."""
+    personas = ", ".join((APP, *PERSONAS))
+    return [
+        f"GRANT SELECT ON districts_membership, districts_membershipschool TO {APP}",
+        f"CREATE POLICY own_memberships ON districts_membership FOR SELECT TO {personas}"
+        f" USING (user_id = {_USER})",
+        f"CREATE POLICY own_memberships ON districts_membershipschool FOR SELECT TO {personas}"
+        f" USING (membership_id IN ({_OWN_MEMBERSHIP_IDS}))",
+    ]
+
+
+def reference_table_sql(table: str, *, app_writes: str = "") -> list[str]:
+    """Grants for a global table: every persona reads it, operators edit it in the admin."""
+    t = _q(table)
+    sql = [
+        f"GRANT SELECT ON {t} TO {APP}, {', '.join(PERSONAS)}",
+        f"GRANT {CRUD} ON {t} TO {OPERATOR}",
+    ]
+    if app_writes:
+        sql.append(f"GRANT {app_writes} ON {t} TO {APP}, {', '.join(PERSONAS)}")
+    return sql
+
+
+def sequences_sql() -> list[str]:
+    return [
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {', '.join(PERSONAS)}",
+    ]
+
+
+def analyze_function_sql() -> list[str]:
+    tables = ", ".join(f"'{t}'" for t in ANALYZABLE_TABLES)
+    return [
+        "CREATE OR REPLACE FUNCTION attendance_analyze(target text) RETURNS void"
+        " LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
+        f" BEGIN IF target NOT IN ({tables}) THEN"
+        "   RAISE EXCEPTION 'attendance_analyze: % is not on the allow-list', target;"
+        " END IF; EXECUTE format('ANALYZE %I', target); END $$",
+        "REVOKE ALL ON FUNCTION attendance_analyze(text) FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION attendance_analyze(text) TO {SYSTEM}, {STAFF}",
+    ]
+
+
+def drop_tenant_table_sql(table: str) -> list[str]:
+    t = _q(table)
+    return [
+        f"DROP POLICY IF EXISTS district_isolation ON {t}",
+        f"DROP POLICY IF EXISTS school_scope ON {t}",
+        f"DROP POLICY IF EXISTS operator_access ON {t}",
+        f"DROP POLICY IF EXISTS own_memberships ON {t}",
+        f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY",
+        f"REVOKE ALL ON {t} FROM {APP}, {', '.join(PERSONAS)}",
+    ]
+
+
+# --- Roles (cluster-wide) and per-database preparation; need a superuser or CREATEROLE.
+
+
+def ensure_roles(cursor, *, app_password: str | None) -> None:
+    # Processes starting together (runserver and its reloader) would race to create a role.
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('attendance_platform.db_roles'))")
+
+    def create(role: str, attributes: str) -> None:
+        cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
+        verb = "ALTER" if cursor.fetchone() else "CREATE"
+        cursor.execute(f"{verb} ROLE {role} {attributes}")
+
+    create(OWNER, "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
+    create(APP, "LOGIN NOINHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION")
+    if app_password:
+        cursor.execute(f"ALTER ROLE {APP} PASSWORD %s", [app_password])
+    for persona in PERSONAS:
+        create(persona, "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS")
+        cursor.execute(f"GRANT {persona} TO {APP}")
+    # The login that runs migrations switches into the owner; a superuser may anyway.
+    cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+    if not cursor.fetchone()[0]:
+        cursor.execute(f"GRANT {OWNER} TO session_user")
+
+
+def prepare_database(cursor) -> None:
+    """Give the owner the schema and whatever an earlier, pre-walls migrate created."""
+    cursor.execute(f"ALTER SCHEMA public OWNER TO {OWNER}")
+    cursor.execute(
+        "SELECT c.relname, c.relkind FROM pg_class c"
+        " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S', 'v', 'p')"
+        " AND pg_get_userbyid(c.relowner) <> %s"
+        # Sequences owned by a column follow their table.
+        " AND NOT (c.relkind = 'S' AND EXISTS (SELECT 1 FROM pg_depend d"
+        "  WHERE d.objid = c.oid AND d.deptype IN ('a', 'i')))",
+        [OWNER],
+    )
+    for name, kind in cursor.fetchall():
+        noun = {"S": "SEQUENCE", "v": "VIEW"}.get(kind, "TABLE")
+        cursor.execute(f"ALTER {noun} {_q(name)} OWNER TO {OWNER}")
+    cursor.execute(
+        "SELECT p.oid::regprocedure FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"
+        " AND pg_get_userbyid(p.proowner) <> %s",
+        [OWNER],
+    )
+    for (function,) in cursor.fetchall():
+        cursor.execute(f"ALTER FUNCTION {function} OWNER TO {OWNER}")
+
+
+def missing_roles(cursor) -> list[str]:
+    roles = [OWNER, APP, *PERSONAS]
+    cursor.execute("SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)", [roles])
+    present = {row[0] for row in cursor.fetchall()}
+    return [role for role in roles if role not in present]
+
+
+class RolesMissing(RuntimeError):
+    pass
+
+
+# --- Which login a connection uses: the app's, or (db_roles, migrations, flush) the account
+# DATABASE_URL names, which for migrations and flush switches into the owner role.
+
+_admin_aliases: dict[str, bool] = {}  # alias -> switch into the owner role
+
+
+def app_password() -> str:
+    return settings.DATABASE_APP_LOGIN["PASSWORD"]
+
+
+def _switch(alias: str, *, admin: bool, as_owner: bool = True) -> None:
+    connection = connections[alias]
+    connection.close()
+    connection.settings_dict.update(
+        settings.DATABASE_ADMIN_LOGIN if admin else settings.DATABASE_APP_LOGIN
+    )
+    if admin:
+        _admin_aliases[alias] = as_owner
+    else:
+        _admin_aliases.pop(alias, None)
+
+
+def use_owner(alias: str = DEFAULT_DB_ALIAS) -> None:
+    _switch(alias, admin=True)
+
+
+def use_app(alias: str = DEFAULT_DB_ALIAS) -> None:
+    _switch(alias, admin=False)
+
+
+@contextmanager
+def owner_connection(alias: str = DEFAULT_DB_ALIAS, *, as_owner: bool = True):
+    """The connection signed in with DATABASE_URL's account; as_owner=False keeps that
+    account's own rights (creating roles)."""
+    if alias in _admin_aliases:
+        yield connections[alias]
+        return
+    _switch(alias, admin=True, as_owner=as_owner)
+    try:
+        yield connections[alias]
+    finally:
+        use_app(alias)
+
+
+def is_owner_connection(alias: str) -> bool:
+    return alias in _admin_aliases
+
+
+@receiver(connection_created)
+def _become_owner(sender, connection, **kwargs) -> None:
+    if not _admin_aliases.get(connection.alias):
+        return
+    with connection.cursor() as cursor:
+        if OWNER in missing_roles(cursor):
+            raise RolesMissing(
+                f"The database role {OWNER} does not exist: run `manage.py db_roles` (with "
+                "DATABASE_URL naming an account that may create roles), then migrate again."
+            )
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = session_user")
+        if cursor.fetchone()[0]:
+            # A database created since db_roles ran (a test database) gets its schema here.
+            prepare_database(cursor)
+        cursor.execute(f"SET ROLE {OWNER}")
+
+
+# --- Per-transaction persona and settings.
+
+
+@dataclass(frozen=True)
+class DbState:
+    role: str | None  # None: the bare login role
+    district_id: int | None = None
+    school_ids: frozenset[int] | None = None
+    user_id: int | None = None
+
+
+_state: ContextVar[DbState | None] = ContextVar("db_walls_state", default=None)
+
+
+def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Switch the open transaction to `state`; None returns to the bare login role."""
+    state = state or DbState(role=None)
+    schools = ",".join(str(s) for s in sorted(state.school_ids or ()))
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SET LOCAL ROLE {state.role or 'NONE'}")
+        cursor.execute(
+            "SELECT set_config('app.district_id', %s, true),"
+            " set_config('app.school_ids', %s, true), set_config('app.user_id', %s, true)",
+            [
+                "" if state.district_id is None else str(state.district_id),
+                schools,
+                "" if state.user_id is None else str(state.user_id),
+            ],
+        )
+
+
+@contextmanager
+def entered(state: DbState, using: str = DEFAULT_DB_ALIAS):
+    """Inside an open transaction: apply `state`, and on the way out give back the enclosing
+    one (a settled savepoint keeps SET LOCAL values until the whole transaction ends)."""
+    if is_owner_connection(using):
+        # Migrations run as the owner; their data steps need no persona.
+        yield
+        return
+    outer = _state.get()
+    token = _state.set(state)
+    apply(state, using)
+    try:
+        yield
+    except BaseException:
+        # The enclosing atomic block rolls back to its savepoint, which restores the settings.
+        _state.reset(token)
+        raise
+    _state.reset(token)
+    apply(outer, using)

@@ -1,0 +1,288 @@
+"""The database's walls behind the scoped querysets (districts/db_walls.py): each is tested on
+its own, against the real PostgreSQL, as the app's login role."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+
+from districts import db_walls
+from districts.models import Membership, School
+from districts.tenancy import (
+    TenantContextMissing,
+    context_for_membership,
+    operator_context,
+    system_context,
+    tenant_context,
+)
+from tiering.models import Student
+
+from .reading import reading
+
+STUDENT_TABLES = sorted(db_walls.STUDENT_TABLES)
+
+
+def _one(sql, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _tenant_tables() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+            " AND a.attname = 'district_id' AND NOT a.attisdropped ORDER BY 1"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _as_member(user, district):
+    with reading(district):
+        membership = Membership.unscoped.get(user=user, district=district)
+    return tenant_context(context_for_membership(membership))
+
+
+@pytest.fixture
+def students_in_both(tiered, other_district, other_school):
+    with system_context(other_district, reason="test fixture"):
+        Student.unscoped.create(district=other_district, sis_id="L1", school=other_school)
+
+
+# --- Privileges
+
+
+def test_tests_run_as_the_app_role_which_cannot_get_past_row_security(db):
+    user, session_user = _one("SELECT current_user, session_user")
+    assert user == session_user == db_walls.APP
+    flags = _one(
+        "SELECT rolsuper, rolbypassrls, rolinherit, rolcreatedb, rolcreaterole FROM pg_roles"
+        " WHERE rolname = current_user"
+    )
+    assert flags == (False, False, False, False, False)
+    owned = _one(
+        "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles"
+        " WHERE rolname = current_user)"
+    )
+    assert owned == (0,)
+    assert _one("SELECT row_security_active('tiering_student')") == (True,)
+
+
+def test_the_owner_owns_every_table_and_no_persona_can_bypass_row_security(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relkind IN ('r', 'p', 'v', 'm') AND pg_get_userbyid(relowner) <> %s",
+            [db_walls.OWNER],
+        )
+        assert cursor.fetchall() == []
+        cursor.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s) AND (rolsuper OR rolbypassrls)",
+            [[db_walls.OWNER, *db_walls.PERSONAS]],
+        )
+        assert cursor.fetchall() == []
+
+
+@pytest.mark.parametrize("table", STUDENT_TABLES)
+def test_a_partner_reading_a_student_table_gets_permission_denied(table, district, partner_staff):
+    with _as_member(partner_staff, district):
+        assert _one("SELECT current_user") == (db_walls.PARTNER,)
+        denied = pytest.raises(DatabaseError, match=f"permission denied for table {table}")
+        with denied, transaction.atomic():
+            _one(f"SELECT count(*) FROM {table}")  # noqa: S608 — a constant
+
+
+@pytest.mark.parametrize("table", STUDENT_TABLES)
+def test_the_facilitator_persona_has_no_privilege_on_student_tables(table, db):
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL ROLE {db_walls.FACILITATOR}")
+        for privilege in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            assert _one("SELECT has_table_privilege(%s, %s)", [table, privilege]) == (False,)
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            _one(f"SELECT count(*) FROM {table}")  # noqa: S608 — a constant
+
+
+def test_imports_analyze_only_the_allowed_tables(district):
+    with system_context(district, reason="test"):
+        _one("SELECT attendance_analyze('tiering_student')")
+        refused = pytest.raises(DatabaseError, match="not on the allow-list")
+        with refused, transaction.atomic():
+            _one("SELECT attendance_analyze('districts_user')")
+
+
+# --- Rows
+
+
+def test_every_table_with_a_district_id_has_forced_row_security_and_grants(db):
+    tables = _tenant_tables()
+    assert "tiering_student" in tables and len(tables) >= 25
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,"
+            " EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public'"
+            "  AND p.tablename = c.relname AND p.policyname = 'district_isolation'"
+            "  AND p.qual LIKE '%%app.district_id%%' AND p.with_check LIKE '%%app.district_id%%'),"
+            " has_table_privilege(%s, c.oid, 'SELECT')"
+            " FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
+            " AND c.relname = ANY(%s)",
+            [db_walls.STAFF, tables],
+        )
+        unprotected = [row[0] for row in cursor.fetchall() if row[1:] != (True, True, True, True)]
+    assert unprotected == [], (
+        "These tables have a district_id but no forced row-level security, district policy or "
+        "persona grants: add a migration calling districts.db_walls.tenant_table_sql for them."
+    )
+
+
+def test_every_table_is_granted_to_some_role_of_the_app(db):
+    roles = [db_walls.APP, *db_walls.PERSONAS]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace"
+            " AND c.relkind IN ('r', 'p') AND NOT EXISTS (SELECT 1 FROM unnest(%s::text[]) r"
+            " WHERE has_table_privilege(r, c.oid, 'SELECT'))",
+            [roles],
+        )
+        assert cursor.fetchall() == []
+
+
+def test_school_tables_are_narrowed_to_a_school_roles_schools(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_policies WHERE policyname = 'school_scope'"
+            " AND permissive = 'RESTRICTIVE' AND roles = %s::name[]",
+            [[db_walls.SCHOOL]],
+        )
+        scoped = {row[0] for row in cursor.fetchall()}
+    for table in _tenant_tables():
+        has_school = _one(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = %s::regclass"
+            " AND attname = 'school_id'",
+            [table],
+        ) == (1,)
+        assert (table in scoped) == (has_school and table not in db_walls.UNSCOPED_SCHOOL_TABLES)
+
+
+def test_no_context_means_no_rows_in_the_database_and_an_error_in_the_app(students_in_both):
+    with pytest.raises(TenantContextMissing):
+        list(Student.objects.all())
+    # The bare login role holds no privilege on tenant tables but its own memberships ...
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        _one("SELECT count(*) FROM tiering_student")
+    assert _one("SELECT count(*) FROM districts_membership") == (0,)
+    # ... and a persona without a district setting reads no row of any of them.
+    for persona in (db_walls.STAFF, db_walls.SYSTEM, db_walls.SCHOOL):
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL ROLE {persona}")
+            for table in _tenant_tables():
+                assert _one(f"SELECT count(*) FROM {table}")  # noqa: S608 — a constant == (0,), (persona, table)  # noqa: S608
+    with reading("riverside"):
+        assert Student.unscoped.count() == 10
+
+
+def test_an_unscoped_queryset_sees_only_the_contexts_district(students_in_both, district):
+    with system_context(district, reason="test"):
+        assert Student.unscoped.count() == 10
+        assert not Student.unscoped.filter(sis_id="L1").exists()
+
+
+def test_an_unscoped_queryset_planted_in_a_view_cannot_read_another_district(
+    client, district_admin, students_in_both, settings
+):
+    settings.ROOT_URLCONF = "tests.planted_urls"
+    client.force_login(district_admin)
+    sis_ids = client.get("/d/riverside/planted/students/").json()["sis_ids"]
+    assert sis_ids == sorted(f"S{n}" for n in range(1, 11))
+
+
+def test_a_principal_sees_only_students_of_their_schools(students_in_both, principal, district):
+    with _as_member(principal, district):
+        assert _one("SELECT current_user") == (db_walls.SCHOOL,)
+        ids = set(Student.unscoped.values_list("sis_id", flat=True))
+    assert ids == {f"S{n}" for n in range(1, 9)}  # S9 and S10 are at Banneker
+
+
+def test_a_write_into_another_district_is_rejected(district, other_district, other_school):
+    with system_context(district, reason="test"):
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            School.unscoped.create(
+                district=other_district, sis_code="999", name="Planted", low_grade=0, high_grade=5
+            )
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            Student.unscoped.create(district=other_district, sis_id="X", school=other_school)
+    with reading(other_district):
+        assert not School.unscoped.filter(sis_code="999").exists()
+
+
+def test_a_principal_cannot_write_a_student_into_another_school(tiered, principal, district):
+    banneker = tiered_school(district, "102")
+    rejected = pytest.raises(DatabaseError, match="row-level security")
+    with _as_member(principal, district), rejected, transaction.atomic():
+        Student.unscoped.create(district=district, sis_id="X", school=banneker)
+
+
+def tiered_school(district, sis_code):
+    with reading(district):
+        return School.unscoped.get(sis_code=sis_code)
+
+
+def test_operators_reach_configuration_across_districts_but_no_student(students_in_both):
+    with operator_context(reason="test"):
+        assert School.unscoped.count() == 3
+        denied = pytest.raises(DatabaseError, match="permission denied for table tiering_student")
+        with denied, transaction.atomic():
+            Student.unscoped.count()
+
+
+# --- Settings belong to the transaction
+
+
+def _settings():
+    return _one(
+        "SELECT current_user, current_setting('app.district_id', true),"
+        " current_setting('app.school_ids', true), current_setting('app.user_id', true)"
+    )
+
+
+BARE = (db_walls.APP, "", "", "")
+
+
+def test_leaving_a_context_gives_back_the_enclosing_one(district, other_district, principal):
+    with _as_member(principal, district):
+        inner = _settings()
+        with system_context(other_district, reason="nested"):
+            assert _settings() == (db_walls.SYSTEM, str(other_district.pk), "", "")
+        assert _settings() == inner
+        with pytest.raises(RuntimeError), system_context(other_district, reason="failing"):
+            raise RuntimeError
+        assert _settings() == inner
+    assert _settings() in (BARE, (db_walls.APP, None, None, None))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reused_connection_carries_no_tenant_setting_after_a_request(
+    district_admin, students_in_both, settings
+):
+    settings.ROOT_URLCONF = "tests.planted_urls"
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = 600  # pooled: the connection outlives requests
+    try:
+        client = Client(raise_request_exception=False)
+        client.force_login(district_admin)
+        pid = _one("SELECT pg_backend_pid()")
+        assert client.get("/d/riverside/planted/students/").status_code == 200
+        assert _one("SELECT pg_backend_pid()") == pid
+        assert _settings() in (BARE, (db_walls.APP, None, None, None))
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            _one("SELECT count(*) FROM tiering_student")
+
+        assert client.get("/d/riverside/planted/failure/").status_code == 500
+        assert _one("SELECT pg_backend_pid()") == pid
+        assert _settings() in (BARE, (db_walls.APP, None, None, None))
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            _one("SELECT count(*) FROM tiering_student")
+    finally:
+        connection.close()
+        connection.settings_dict["CONN_MAX_AGE"] = 0
