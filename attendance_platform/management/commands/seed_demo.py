@@ -112,7 +112,6 @@ class Command(BaseCommand):
                 people = [self._person(district, schools[0], *p) for p in DEMO_PEOPLE]
                 seed_demo_partners(district=district, as_of=as_of)
                 seed_demo_assessments(district=district, school_year=year.label)
-        output.mkdir(parents=True, exist_ok=True)
         last_label = last_school_year.label.replace("–", "-")
         imports = [
             self._import(
