@@ -132,6 +132,7 @@ FOOD_ENTRY = _ids(entry_id="food_entry")
 DISTRICT_ROWS = [
     district_row("districts:home", ok=MEMBERS),
     district_row("districts:people", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
     # Tiering: student records.
     district_row(
         "tiering:dashboard",
