@@ -276,7 +276,9 @@ ADMIN_ROWS = [
 # Every model on the admin site, with the routes Django gives it and the world's object each
 # opens; a model added to the admin without a line here fails the matrix. Records that only
 # the product writes (the seeded self-assessment template, the history of imports) are
-# read-only there: no operator adds or deletes them.
+# read-only there: no operator adds or deletes them. django-axes' records of sign-in attempts
+# are added only by signing in; an operator deletes one to lift a lockout.
+NO_ADD_ADMIN_MODELS = frozenset({"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"})
 READ_ONLY_ADMIN_MODELS = frozenset(
     {
         "tiering.attendanceimport",
@@ -299,6 +301,9 @@ ADMIN_MODELS = {
     "selfassessment.templateversion": "template",
     "selfassessment.item": "item",
     "selfassessment.reflectionquestion": "question",
+    "axes.accessattempt": "access_attempt",
+    "axes.accesslog": "access_log",
+    "axes.accessfailurelog": "access_failure_log",
 }
 ADMIN_MODEL_ROUTES = ("changelist", "add", "history", "delete", "change", "<redirect>")
 
@@ -311,7 +316,9 @@ def admin_model_rows() -> list[Row]:
             kwargs = None
             if suffix not in ("changelist", "add"):
                 kwargs = (lambda k: lambda ids: {"object_id": ids[k]})(key)
-            refused = label in READ_ONLY_ADMIN_MODELS and suffix in ("add", "delete")
+            refused = (label in READ_ONLY_ADMIN_MODELS and suffix in ("add", "delete")) or (
+                label in NO_ADD_ADMIN_MODELS and suffix == "add"
+            )
             expect = operators_only(FORBIDDEN if refused else OK)
             rows.append(Row(f"{prefix}_{suffix}", expect, kwargs=kwargs))
     return rows

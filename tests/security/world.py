@@ -148,12 +148,20 @@ def world(
 
 def _admin_ids(district, group) -> dict[str, int]:
     """Ids of the rows the operators' admin pages open (every admin model has one)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
     from districts.models import SchoolYear
     from selfassessment.models import ReflectionQuestion, TemplateVersion
     from tiering.models import AttendanceCode, RuleSet
 
+    attempt = {"ip_address": "203.0.113.7", "username": "alice@riverside.org", "user_agent": ""}
     with system_context(district, reason="test fixture"):
         return {
+            "access_attempt": AccessAttempt.objects.create(
+                **attempt, get_data="", post_data="", failures_since_start=1
+            ).pk,
+            "access_log": AccessLog.objects.create(**attempt).pk,
+            "access_failure_log": AccessFailureLog.objects.create(**attempt).pk,
             "group": group.pk,
             "district": district.pk,
             "school_year": SchoolYear.objects.first().pk,
