@@ -28,6 +28,7 @@ DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Attendance rules", "tiering:rules", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
+    NavItem("Access record", "districts:audit", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
     NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
 )

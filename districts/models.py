@@ -16,6 +16,7 @@ from .querysets import (
     SchoolQuerySet,
     SchoolYearQuerySet,
     TenantManager,
+    TenantQuerySet,
 )
 from .roles import SCHOOL_ROLES, Role
 
@@ -355,3 +356,63 @@ class MembershipSchool(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.membership} at {self.school}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    EXPORT = "export", "Exported"
+    CHANGE = "change", "Changed"
+
+
+class AuditEventQuerySet(TenantQuerySet):
+    # Who looked at which students is the district administrators' to review (FERPA §99.32).
+    readable_by = frozenset({Role.DISTRICT_ADMIN})
+
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events are never changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly(
+            "Audit events are never deleted one by one; districts.audit.prune removes those "
+            "older than AUDIT_RETENTION_DAYS."
+        )
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something tried to change or delete a written audit event."""
+
+
+class AuditEvent(TenantModel):
+    """One read, export or change of student records (or other confidential rows): who, when,
+    which rows, and why. Written once, never changed."""
+
+    at = models.DateTimeField(default=now, editable=False)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Kept beside the user so the record still says who after their account is gone.
+    user_email = models.EmailField(blank=True)
+    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=64, help_text="app_label.model of the rows")
+    object_ids = models.JSONField(default=list, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    purpose = models.CharField(max_length=200)
+    path = models.CharField(max_length=500, blank=True)
+
+    objects = TenantManager.from_queryset(AuditEventQuerySet)()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        default_manager_name = "objects"
+        indexes = [models.Index(fields=["district", "at"], name="audit_event_district_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_email or 'system'} {self.action} {self.object_type} at {self.at}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit events are never deleted one by one.")

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet
 
-from .models import Membership, School, SchoolYear, User
+from .models import AuditEvent, Membership, School, SchoolYear, User
 from .roles import Role
 from .tenancy import own_rows
 
@@ -46,3 +46,21 @@ def people_count_by_role(*, user: User) -> list[tuple[str, int]]:
         .values_list("role", "n")
     )
     return [(role.label, counts.get(role.value, 0)) for role in Role]
+
+
+def audit_events(*, user: User, filters: dict) -> QuerySet[AuditEvent]:
+    events = AuditEvent.objects.for_user(user)
+    if filters.get("who"):
+        events = events.filter(user_email__icontains=filters["who"])
+    if filters.get("action"):
+        events = events.filter(action=filters["action"])
+    if filters.get("since"):
+        events = events.filter(at__date__gte=filters["since"])
+    if filters.get("until"):
+        events = events.filter(at__date__lte=filters["until"])
+    if filters.get("student"):
+        # Disclosures of one student's records (FERPA §99.32(c)): every event naming them.
+        events = events.filter(
+            object_type="tiering.student", object_ids__contains=[filters["student"]]
+        )
+    return events

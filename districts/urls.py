@@ -7,4 +7,5 @@ app_name = "districts"
 urlpatterns = [
     path("", views.district_home, name="home"),
     path("people/", views.district_people, name="people"),
+    path("audit/", views.audit_log, name="audit"),
 ]

@@ -3,13 +3,17 @@ from __future__ import annotations
 import zoneinfo
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from . import selectors
 from .access import role_required
+from .audit import audit_record
 from .exports import csv_download
+from .forms import AuditFilterForm
+from .models import AuditAction, Membership
 from .roles import Role
 
 
@@ -78,6 +82,13 @@ def _elapsed_percent(school_year, today) -> int | None:
 def district_people(request: HttpRequest, district_slug: str) -> HttpResponse:
     people = selectors.district_people(user=request.user)
     if request.GET.get("format") == "csv":
+        audit_record(
+            request,
+            action=AuditAction.EXPORT,
+            model=Membership,
+            ids=[m.pk for m in people],
+            purpose="People and roles (CSV)",
+        )
         return csv_download(
             filename=f"{request.district.slug}-people.csv",
             header=["Name", "Email", "Role", "Schools", "Active"],
@@ -93,3 +104,42 @@ def district_people(request: HttpRequest, district_slug: str) -> HttpResponse:
             ),
         )
     return render(request, "districts/people.html", {"people": people})
+
+
+AUDIT_HEADER = ["When (UTC)", "Who", "Action", "Records", "Ids", "Rows", "Purpose", "Address"]
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def audit_log(request: HttpRequest, district_slug: str) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_events(user=request.user, filters=filters)
+    if request.GET.get("format") == "csv":
+        return csv_download(
+            filename=f"{request.district.slug}-audit.csv",
+            header=AUDIT_HEADER,
+            rows=(
+                [
+                    e.at.isoformat(),
+                    e.user_email or "system",
+                    e.get_action_display(),
+                    e.object_type,
+                    " ".join(str(i) for i in e.object_ids),
+                    e.row_count,
+                    e.purpose,
+                    e.path,
+                ]
+                for e in events.iterator()
+            ),
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "districts/audit.html",
+        {
+            "form": form,
+            "page": Paginator(events, 50).get_page(request.GET.get("page")),
+            "query": query.urlencode(),
+        },
+    )

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required
+from districts.audit import audit_record
 from districts.exports import csv_download, xlsx_download
-from districts.models import School
+from districts.models import AuditAction, School
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
 from . import selectors, services
@@ -119,6 +120,14 @@ def registry(request: HttpRequest, district_slug: str) -> HttpResponse:
 
 
 def _export(request, entries, today, export: str) -> HttpResponse:
+    entries = list(entries)
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=PartnerEntry,
+        ids=[e.pk for e in entries],
+        purpose=f"List of partners ({export.upper()})",
+    )
     rows = (
         [
             e.organization.name,
@@ -397,10 +406,16 @@ def coverage(request: HttpRequest, district_slug: str) -> HttpResponse:
 
 @role_required(*DISTRICT_WIDE_ROLES)
 def hsds_export(request: HttpRequest, district_slug: str) -> HttpResponse:
+    entries = list(selectors.entry_details(user=request.user))
     document = services.partner_registry_export_hsds(
-        district=request.district,
-        entries=selectors.entry_details(user=request.user),
-        exported_at=timezone.now(),
+        district=request.district, entries=entries, exported_at=timezone.now()
+    )
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=PartnerEntry,
+        ids=[e.pk for e in entries],
+        purpose="Partner registry (HSDS JSON)",
     )
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"

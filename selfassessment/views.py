@@ -13,8 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from districts.access import require_role, role_required
+from districts.audit import audit_record
 from districts.exports import pdf_download
-from districts.models import SchoolYear
+from districts.models import AuditAction, SchoolYear
 
 from . import charts, exports, selectors, services
 from .forms import AssessmentForm, MemberRatingForm, cleaned_value, field_form
@@ -413,6 +414,7 @@ def assessment_next_year(request: HttpRequest, district_slug: str, assessment_id
 @role_required(*READ_ROLES)
 def action_plan_pdf(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
+    _audit_export(request, assessment, "PDF")
     html = render_to_string(
         "selfassessment/pdf/action_plan.html",
         exports.action_plan(assessment=assessment),
@@ -424,4 +426,15 @@ def action_plan_pdf(request: HttpRequest, district_slug: str, assessment_id: int
 @role_required(*READ_ROLES)
 def action_plan_xlsx(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
+    _audit_export(request, assessment, "Excel")
     return exports.action_plan_xlsx(assessment=assessment)
+
+
+def _audit_export(request: HttpRequest, assessment: Assessment, kind: str) -> None:
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=Assessment,
+        ids=[assessment.pk],
+        purpose=f"Action plan of {assessment} ({kind})",
+    )

@@ -3,6 +3,7 @@ from datetime import date
 from io import StringIO
 
 from django.core.management import call_command
+from django.http import HttpRequest
 
 from attendance_platform.management.commands.seed_demo import (
     DEMO_PASSWORD,
@@ -74,7 +75,8 @@ def test_seed_demo_creates_one_login_per_role_and_prints_them(db, tmp_path, clie
     assert User.objects.filter(is_facilitator=True).count() == 1
     for user in User.objects.all():
         assert user.email in printed
-        assert client.login(username=user.email, password=DEMO_PASSWORD)
+        # django-axes needs the request to know where a sign-in comes from.
+        assert client.login(request=HttpRequest(), username=user.email, password=DEMO_PASSWORD)
     assert DEMO_PASSWORD in printed
     assert {"roster.csv", "daily_attendance.csv", "attendance_summary.csv"} <= {
         p.name for p in tmp_path.iterdir()

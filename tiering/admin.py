@@ -40,6 +40,30 @@ class AttendanceImportAdmin(UnscopedAdmin):
     # The record of what was imported is history: readable here, changed only by imports.
     list_display = ["filename", "district", "kind", "status", "created_at", "rows_imported"]
     list_filter = ["district", "status", "kind"]
+    # Named, so that the page never builds a form: a form's choices for the school year and
+    # the duplicated import would read tenant tables outside any tenant context.
+    fields = readonly_fields = [
+        "district",
+        "filename",
+        "kind",
+        "status",
+        "daily_mode",
+        "create_schools",
+        "source",
+        "uploaded_by",
+        "as_of",
+        "school_year",
+        "duplicate_of",
+        "sha256",
+        "size_bytes",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "rows_read",
+        "rows_imported",
+        "error_count",
+        "message",
+    ]
 
     def has_add_permission(self, request):
         return False

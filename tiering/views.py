@@ -13,8 +13,9 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required
+from districts.audit import audit_record
 from districts.exports import csv_download, pdf_download, xlsx_download
-from districts.models import School
+from districts.models import AuditAction, School
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
 from . import charts, progress, readers, reports, selectors, services
@@ -63,6 +64,13 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
             as_of=form.cleaned_data["as_of"],
             create_schools=form.cleaned_data["create_schools"],
         )
+        audit_record(
+            request,
+            action=AuditAction.CHANGE,
+            model=AttendanceImport,
+            ids=[record.pk],
+            purpose=f"Uploaded {record.filename} for import",
+        )
         return redirect("tiering:import", district_slug=district_slug, import_id=record.pk)
     history = AttendanceImport.objects.for_user(request.user).select_related("uploaded_by")[:25]
     return render(
@@ -100,6 +108,14 @@ def import_detail(request: HttpRequest, district_slug: str, import_id: int) -> H
 @role_required(*IMPORT_ROLES)
 def import_errors(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = get_object_or_404(AttendanceImport.objects.for_user(request.user), pk=import_id)
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=AttendanceImport,
+        ids=[record.pk],
+        count=len(record.errors),
+        purpose=f"Problems of import {record.pk} (CSV), which quote the file's values",
+    )
     return csv_download(
         filename=f"import-{record.pk}-problems.csv",
         header=["row", "column", "value", "reason"],
@@ -258,6 +274,14 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    listed = [_list_row(standing) for standing in page.object_list]
+    audit_record(
+        request,
+        action=AuditAction.VIEW,
+        model=Student,
+        ids=[row["student"].pk for row in listed],
+        purpose=f"Tiered list of {school.name}",
+    )
     context = {
         "school": school,
         "snapshot": snapshot,
@@ -287,7 +311,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         "form": form,
         "filtered": any(v not in ("", None, "percent") for v in form.filters().values()),
         "page": page,
-        "rows": [_list_row(standing) for standing in page.object_list],
+        "rows": listed,
         "query": query.urlencode(),
         "band_key": BAND_KEY,
         "tiers": TIERS,
@@ -366,6 +390,13 @@ def _export_values(row: dict) -> list:
 def _tiered_list_export(request, export, school, snapshot, previous, form, rows) -> HttpResponse:
     listed = [_list_row(standing) for standing in rows]
     stem = f"{school.sis_code}-students-{snapshot.as_of:%Y-%m-%d}"
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=Student,
+        ids=[row["student"].pk for row in listed],
+        purpose=f"Tiered list of {school.name} ({export.upper()})",
+    )
     if export == "pdf":
         html = render_to_string(
             "tiering/school_pdf.html",
@@ -424,6 +455,13 @@ def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpRe
         )
     current = next(
         (s for s in history if s.snapshot_id == (snapshot.pk if snapshot else None)), None
+    )
+    audit_record(
+        request,
+        action=AuditAction.VIEW,
+        model=Student,
+        ids=[student.pk],
+        purpose="Student attendance: band history and absence calendar",
     )
     return render(
         request,
@@ -536,6 +574,14 @@ def _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
             raise Http404("No such table.")
         header = [dimension.label, *GROUP_HEADER]
         rows = [_group_values(row.label, row) for row in groups[dimension.key]]
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=Snapshot,
+        ids=[snapshot.pk],
+        count=len(rows),
+        purpose=f"District attendance by {export} ({request.GET['format'].upper()}), counts only",
+    )
     if request.GET["format"] == "xlsx":
         return xlsx_download(filename=f"{stem}.xlsx", sheet=export, header=header, rows=rows)
     return csv_download(filename=f"{stem}.csv", header=header, rows=rows)
@@ -609,7 +655,7 @@ def rule_set_save(request: HttpRequest, district_slug: str, rule_set_id: int | N
                 "taken keep their bands.",
             )
             return redirect("tiering:rules", district_slug=district_slug)
-    return _rules_page(request, bound={key: form}, status=400)
+    return _rules_page(request, bound={key: form}, status=422)
 
 
 @role_required(*RULE_EDITORS)
@@ -624,7 +670,7 @@ def attendance_code_save(request: HttpRequest, district_slug: str) -> HttpRespon
         )
         messages.success(request, f"“{code}” now means {form.cleaned_data['category'].label}.")
         return redirect("tiering:rules", district_slug=district_slug)
-    return _rules_page(request, bound={"code": form}, status=400)
+    return _rules_page(request, bound={"code": form}, status=422)
 
 
 @role_required(*RULE_EDITORS)

@@ -28,6 +28,13 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which the app's Content-Security-Policy
+    # rightly refuses; the pages themselves are tested under the policy in tests/security.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     # Test tools cannot download their own browser here; Debian's Chromium is the one.
     return {

@@ -72,7 +72,7 @@ def test_a_rule_set_with_mistakes_is_refused_with_the_reason(client, district_ad
             "new-partial_day_fraction": "2",
         },
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.content.decode()
     assert "greater than or equal to 1" in body
     assert "less than or equal to 1" in body
@@ -93,7 +93,7 @@ def test_an_administrator_defines_and_removes_a_code(client, district_admin, dis
         f"{RULES}codes/",
         {"code": "X", "category": AttendanceCategory.PRESENT.value, "absent_fraction": "0.5"},
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert "Only a partial-day absence" in refused.content.decode()
     assert client.post(f"{RULES}codes/{code.pk}/delete/").status_code == 302
     with system_context(district, reason="test"):

@@ -1,0 +1,66 @@
+"""The access record (FERPA §99.32; security-notes.md checklist 13–14): every page and
+download showing student rows, and every change of them, writes one AuditEvent naming who,
+when, which rows and why. District administrators read it on /d/<district>/audit/.
+
+Append-only in the application: events are inserted here and nowhere else, and the model and
+its queryset refuse updates and deletes. Only `prune` removes events, those older than the
+retention period (AUDIT_RETENTION_DAYS). Revoking UPDATE and DELETE from the web role in the
+database itself belongs to the database roles work (security-notes.md §a).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, models
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import AuditAction, AuditEvent, District
+from .tenancy import current_tenant, system_context
+
+# Enough ids to find every student of a long list; the count is always exact.
+MAX_IDS = 10_000
+
+
+def audit_record(
+    request: HttpRequest,
+    *,
+    action: AuditAction,
+    model: type[models.Model],
+    ids: Iterable[int] = (),
+    count: int | None = None,
+    purpose: str,
+) -> AuditEvent:
+    ctx = current_tenant()
+    ids = list(ids)
+    return AuditEvent.objects.create(
+        district_id=ctx.district_id,
+        user=request.user if request.user.is_authenticated else None,
+        user_email=getattr(request.user, "email", ""),
+        action=action,
+        object_type=model._meta.label_lower,
+        object_ids=ids[:MAX_IDS],
+        row_count=len(ids) if count is None else count,
+        purpose=purpose[:200],
+        path=request.get_full_path()[:500],
+    )
+
+
+def prune(*, now=None) -> int:
+    """Deletes the events older than the retention period, for every district; returns how
+    many. The one deletion path of the log, run daily by Celery beat."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    deleted = 0
+    # District by district: the database lets the system persona delete a district's entries
+    # only inside that district's context.
+    for district in District.objects.all():
+        with system_context(district, reason="audit retention"), connection.cursor() as cursor:
+            cursor.execute(
+                f"DELETE FROM {AuditEvent._meta.db_table} WHERE at < %s",  # noqa: S608
+                [cutoff],
+            )
+            deleted += cursor.rowcount
+    return deleted

@@ -1,0 +1,344 @@
+"""The isolation matrix: every route of the application, with who may use it.
+
+Each row names a route (namespace:name, as Django's URL resolver knows it), how to fill in its
+URL from a district's objects, and what each persona gets on their own district's objects.
+tests/security/test_isolation_matrix.py derives the rest — another district's ids under one's
+own district, another district's URLs, a sibling school or partner — and fails for any route
+of the resolver that has no row here, so a new route cannot escape the matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Personas (tests/conftest.py), plus an operator of the service and someone not signed in.
+ANON = "anonymous"
+ALICE = "alice"  # district administrator, Riverside
+CAROL = "carol"  # cabinet member, Riverside
+PAT = "pat"  # principal of Adams (school_a)
+TESS = "tess"  # school attendance team, Adams
+BOB = "bob"  # principal of Banneker (school_b): Adams' students are not his
+PIA = "pia"  # partner staff, Riverside Youth Club
+FRAN = "fran"  # workshop facilitator: no district membership
+OSCAR = "oscar"  # district administrator of Lakeview
+OLIVE = "olive"  # operator (superuser) of the service: no district membership
+PERSONAS = (ANON, ALICE, CAROL, PAT, TESS, BOB, PIA, FRAN, OSCAR, OLIVE)
+NON_MEMBERS = (FRAN, OSCAR, OLIVE)
+
+STAFF = frozenset({ALICE, CAROL, PAT, TESS, BOB})
+MEMBERS = STAFF | {PIA}
+DISTRICT_WIDE = frozenset({ALICE, CAROL})
+EDITORS = frozenset({ALICE, PIA})
+
+# Outcomes.
+OK = "ok"  # served: any status below 400 that is not a sign-in redirect (or a form's 422)
+LOGIN = "login"  # redirected to the product's sign-in page
+ADMIN_LOGIN = "admin-login"  # redirected to the operators' sign-in page
+FORBIDDEN = 403
+NOT_FOUND = 404
+
+Kwargs = Callable[[dict[str, int]], dict[str, object]]
+
+
+@dataclass(frozen=True)
+class Row:
+    route: str
+    expect: dict[str, object]
+    kwargs: Kwargs | None = None
+    method: str = "GET"
+    # Query strings of the same route that serve another format (exports, PDFs).
+    variants: tuple[str, ...] = ()
+    # Another object of the same district that some personas must not reach (another
+    # partner's entry), and who gets what there.
+    sibling: Kwargs | None = None
+    sibling_expect: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def names_objects(self) -> bool:
+        return self.kwargs is not None
+
+
+def district_row(
+    route: str,
+    *,
+    ok: frozenset[str],
+    hidden: frozenset[str] = frozenset(),
+    kwargs: Kwargs | None = None,
+    method: str = "GET",
+    variants: tuple[str, ...] = (),
+    sibling: Kwargs | None = None,
+    sibling_hidden: frozenset[str] = frozenset(),
+) -> Row:
+    """A /d/<district>/ route: `ok` personas are served, `hidden` ones get 404 (the object is
+    outside their schools or partner), other members 403; non-members 404, anonymous sign-in."""
+
+    def expectations(hidden_here: frozenset[str]) -> dict[str, object]:
+        expect: dict[str, object] = {ANON: LOGIN}
+        expect.update(dict.fromkeys(NON_MEMBERS, NOT_FOUND))
+        for persona in MEMBERS:
+            if persona in hidden_here:
+                expect[persona] = NOT_FOUND
+            elif persona in ok:
+                expect[persona] = OK
+            else:
+                expect[persona] = FORBIDDEN
+        return expect
+
+    return Row(
+        route=route,
+        expect=expectations(hidden),
+        kwargs=kwargs,
+        method=method,
+        variants=variants,
+        sibling=sibling,
+        sibling_expect=expectations(hidden | sibling_hidden) if sibling else {},
+    )
+
+
+def everyone(outcome: object = OK, **overrides: object) -> dict[str, object]:
+    return {**dict.fromkeys(PERSONAS, outcome), **overrides}
+
+
+def signed_in(**overrides: object) -> dict[str, object]:
+    return everyone(OK, **{ANON: LOGIN, **overrides})
+
+
+def operators_only(operator: object = OK) -> dict[str, object]:
+    return everyone(ADMIN_LOGIN, **{OLIVE: operator})
+
+
+def _ids(*names: str, **renamed: str) -> Kwargs:
+    """URL kwargs from a district's object ids: `school_id` from ids["school"], …"""
+
+    def build(ids: dict[str, int]) -> dict[str, object]:
+        values: dict[str, object] = {f"{n}_id": ids[n] for n in names}
+        values.update({key: ids[source] for key, source in renamed.items()})
+        return values
+
+    return build
+
+
+def _with(base: Kwargs, **fixed: object) -> Kwargs:
+    return lambda ids: {**base(ids), **fixed}
+
+
+SCHOOL = frozenset({PAT, TESS})
+ADAMS_HIDDEN = frozenset({BOB})
+ASSESSMENT = _ids("assessment")
+ENTRY = _ids("entry")
+FOOD_ENTRY = _ids(entry_id="food_entry")
+
+DISTRICT_ROWS = [
+    district_row("districts:home", ok=MEMBERS),
+    district_row("districts:people", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    # Tiering: student records.
+    district_row(
+        "tiering:dashboard",
+        ok=DISTRICT_WIDE,
+        variants=tuple(
+            f"?export={table}&format={fmt}"
+            for table in ("schools", "freshness", "grade")
+            for fmt in ("csv", "xlsx")
+        ),
+    ),
+    district_row("tiering:schools", ok=STAFF),
+    district_row(
+        "tiering:school",
+        ok=DISTRICT_WIDE | SCHOOL,
+        hidden=ADAMS_HIDDEN,
+        kwargs=_ids("school"),
+        variants=("?format=csv", "?format=xlsx", "?format=pdf"),
+    ),
+    district_row(
+        "tiering:student", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=_ids("student")
+    ),
+    district_row("tiering:rules", ok=frozenset({ALICE})),
+    district_row("tiering:rule_set_add", ok=frozenset({ALICE}), method="POST"),
+    district_row(
+        "tiering:rule_set_save",
+        ok=frozenset({ALICE}),
+        kwargs=_ids(rule_set_id="district_rule_set"),
+        method="POST",
+    ),
+    district_row("tiering:attendance_code_save", ok=frozenset({ALICE}), method="POST"),
+    district_row(
+        "tiering:attendance_code_delete",
+        ok=frozenset({ALICE}),
+        kwargs=_ids(code_id="district_code"),
+        method="POST",
+    ),
+    district_row("tiering:imports", ok=DISTRICT_WIDE),
+    district_row("tiering:import", ok=DISTRICT_WIDE, kwargs=_ids(import_id="import")),
+    district_row("tiering:import_errors", ok=DISTRICT_WIDE, kwargs=_ids(import_id="codes_import")),
+    district_row(
+        "tiering:import_columns", ok=DISTRICT_WIDE, kwargs=_ids(import_id="mapping_import")
+    ),
+    district_row("tiering:import_codes", ok=DISTRICT_WIDE, kwargs=_ids(import_id="codes_import")),
+    # Partner registry.
+    district_row("partners:registry", ok=MEMBERS, variants=("?format=csv", "?format=xlsx")),
+    district_row("partners:entry_create", ok=EDITORS),
+    *(
+        district_row(
+            route,
+            ok=ok,
+            kwargs=ENTRY,
+            method=method,
+            sibling=FOOD_ENTRY,
+            sibling_hidden=frozenset({PIA}),
+        )
+        for route, ok, method in (
+            ("partners:entry", MEMBERS, "GET"),
+            ("partners:edit", EDITORS, "GET"),
+            ("partners:confirm", EDITORS, "POST"),
+            ("partners:entry_history", MEMBERS, "GET"),
+        )
+    ),
+    district_row("partners:delete", ok=frozenset({ALICE}), kwargs=ENTRY, method="POST"),
+    district_row("partners:history", ok=MEMBERS),
+    district_row("partners:organizations", ok=frozenset({ALICE})),
+    district_row(
+        "partners:organization_edit",
+        ok=EDITORS,
+        kwargs=_ids(org_id="organization"),
+        sibling=_ids(org_id="food_bank"),
+        sibling_hidden=frozenset({PIA}),
+    ),
+    district_row("partners:staff_invite", ok=frozenset({ALICE})),
+    district_row(
+        "partners:staff_remove", ok=frozenset({ALICE}), kwargs=_ids(link_id="link"), method="POST"
+    ),
+    district_row("partners:coverage", ok=STAFF),
+    district_row("partners:hsds_export", ok=DISTRICT_WIDE),
+    district_row("partners:hsds_import", ok=frozenset({ALICE})),
+    # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
+    district_row("selfassessment:list", ok=STAFF),
+    *(
+        district_row(route, ok=STAFF, kwargs=kwargs)
+        for route, kwargs in (
+            ("selfassessment:overview", ASSESSMENT),
+            ("selfassessment:ingredient", _with(ASSESSMENT, position=1)),
+            ("selfassessment:reflections", ASSESSMENT),
+            ("selfassessment:results", ASSESSMENT),
+            (
+                "selfassessment:field",
+                _with(
+                    _ids("assessment", record_id="item_response"), kind="item", field="consensus"
+                ),
+            ),
+            ("selfassessment:action_plan_pdf", ASSESSMENT),
+            ("selfassessment:action_plan_xlsx", ASSESSMENT),
+        )
+    ),
+    *(
+        district_row(route, ok=DISTRICT_WIDE, kwargs=kwargs, method="POST")
+        for route, kwargs in (
+            ("selfassessment:rate", _ids("assessment", "item")),
+            ("selfassessment:priority_add", ASSESSMENT),
+            ("selfassessment:priority_remove", _ids("assessment", "priority")),
+            ("selfassessment:finalise", ASSESSMENT),
+            ("selfassessment:next_year", ASSESSMENT),
+        )
+    ),
+]
+
+ACCOUNT_ROWS = [
+    Row("home", signed_in()),
+    Row("login", everyone()),
+    # Signing out lands on the sign-in page, whoever asks.
+    Row("logout", everyone(LOGIN), method="POST"),
+    Row("password_change", signed_in()),
+    Row("password_change_done", signed_in()),
+    Row("password_reset", everyone()),
+    Row("password_reset_done", everyone()),
+    Row(
+        "password_reset_confirm",
+        everyone(),
+        kwargs=lambda ids: {"uidb64": "MQ", "token": "set-password"},
+    ),
+    Row("password_reset_complete", everyone()),
+]
+
+# The operators' admin site: nobody but an operator gets past its sign-in page.
+ADMIN_ROWS = [
+    Row("admin:index", operators_only()),
+    Row("admin:login", everyone()),
+    # An operator signing out lands on the product's sign-in page; anyone else is sent to the
+    # admin's own.
+    Row("admin:logout", everyone(**{OLIVE: LOGIN}), method="POST"),
+    Row("admin:password_change", operators_only()),
+    Row("admin:password_change_done", operators_only()),
+    Row("admin:jsi18n", operators_only()),
+    # Without a model and field to complete, the view refuses even an operator.
+    Row("admin:autocomplete", operators_only(FORBIDDEN)),
+    Row(
+        "admin:view_on_site",
+        # No admin model has a public page to jump to.
+        operators_only(NOT_FOUND),
+        kwargs=lambda ids: {"content_type_id": 1, "object_id": 1},
+    ),
+    Row("admin:app_list", operators_only(), kwargs=lambda ids: {"app_label": "districts"}),
+    # Everything else under /operators/ (unknown addresses) is behind the sign-in page too.
+    Row("admin:<catch-all>", operators_only(NOT_FOUND), kwargs=lambda ids: {"url": "no/such/"}),
+    Row(
+        "admin:auth_user_password_change",
+        operators_only(),
+        kwargs=lambda ids: {"id": ids["operator"]},
+    ),
+]
+
+# Every model on the admin site, with the routes Django gives it and the world's object each
+# opens; a model added to the admin without a line here fails the matrix. Records that only
+# the product writes (the seeded self-assessment template, the history of imports) are
+# read-only there: no operator adds or deletes them. django-axes' records of sign-in attempts
+# are added only by signing in; an operator deletes one to lift a lockout.
+NO_ADD_ADMIN_MODELS = frozenset({"axes.accessattempt", "axes.accesslog", "axes.accessfailurelog"})
+READ_ONLY_ADMIN_MODELS = frozenset(
+    {
+        "tiering.attendanceimport",
+        "selfassessment.templateversion",
+        "selfassessment.item",
+        "selfassessment.reflectionquestion",
+    }
+)
+ADMIN_MODELS = {
+    "auth.group": "group",
+    "districts.district": "district",
+    "districts.school": "school",
+    "districts.schoolyear": "school_year",
+    "districts.membership": "membership",
+    "districts.user": "operator",
+    "tiering.ruleset": "rule_set",
+    "tiering.attendancecode": "attendance_code",
+    "tiering.importprofile": "import_profile",
+    "tiering.attendanceimport": "import",
+    "selfassessment.templateversion": "template",
+    "selfassessment.item": "item",
+    "selfassessment.reflectionquestion": "question",
+    "axes.accessattempt": "access_attempt",
+    "axes.accesslog": "access_log",
+    "axes.accessfailurelog": "access_failure_log",
+}
+ADMIN_MODEL_ROUTES = ("changelist", "add", "history", "delete", "change", "<redirect>")
+
+
+def admin_model_rows() -> list[Row]:
+    rows = []
+    for label, key in ADMIN_MODELS.items():
+        prefix = "admin:" + label.replace(".", "_")
+        for suffix in ADMIN_MODEL_ROUTES:
+            kwargs = None
+            if suffix not in ("changelist", "add"):
+                kwargs = (lambda k: lambda ids: {"object_id": ids[k]})(key)
+            refused = (label in READ_ONLY_ADMIN_MODELS and suffix in ("add", "delete")) or (
+                label in NO_ADD_ADMIN_MODELS and suffix == "add"
+            )
+            expect = operators_only(FORBIDDEN if refused else OK)
+            rows.append(Row(f"{prefix}_{suffix}", expect, kwargs=kwargs))
+    return rows
+
+
+ROWS: dict[str, Row] = {
+    row.route: row for row in (*DISTRICT_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS, *admin_model_rows())
+}

@@ -1,0 +1,190 @@
+"""Two districts holding one of every kind of object a route can name, for the isolation
+matrix: Riverside (the personas' district) and Lakeview, whose ids every Riverside persona
+must be refused. Lakeview mirrors Riverside so that its ids are real: Oscar, Lakeview's
+administrator, reaches them, which proves a Riverside persona's 404 is the wall and not a
+bad id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.contrib.auth.models import Group
+
+from districts.models import Membership
+from districts.roles import Role
+from districts.services import membership_grant, school_year_create
+from districts.tenancy import operator_context, system_context
+from partners.models import PartnerType
+from partners.services import partner_organization_create, partner_staff_link_create
+from selfassessment import services as assessment_services
+from selfassessment.models import Item, ItemResponse, Reflection
+from tiering import services as tiering_services
+from tiering.models import (
+    AttendanceCategory,
+    AttendanceImport,
+    ImportProfile,
+    ImportStatus,
+    Student,
+)
+
+from ..factories import UserFactory
+from ..partners.fixtures import make_entry
+from ..sis import import_file
+
+SUMMARY = "student_id,school_code,grade,days_enrolled,days_absent\n"
+# A file whose headers match no SIS: the import stops at "Match the columns".
+UNMATCHED = "learner,campus,present\nS1,101,yes\n"
+# Daily records with a code the district has not defined: the import stops on codes.
+UNKNOWN_CODE = "student_id,school_code,date,attendance_code\nS1,101,2026-10-19,ZZ\n"
+
+
+@dataclass
+class World:
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _objects(district, school, *, admin, partner_user, organization, tmp_path) -> dict[str, int]:
+    """The ids of one district's objects every route can name, `school` holding its students."""
+    with system_context(district, reason="test fixture"):
+        assessment = assessment_services.assessment_create(
+            district=district, created_by=admin, school_year="2026-27", title="Self-assessment"
+        )
+        priority = assessment_services.priority_add(assessment=assessment)
+        link = partner_staff_link_create(
+            membership=Membership.unscoped.get(district=district, user=partner_user),
+            organization=organization,
+        )
+        ImportProfile.unscoped.get_or_create(
+            district=district, kind="summary", defaults={"column_mapping": {}}
+        )
+    mapping = import_file(district, _write(tmp_path, f"{district.slug}-unmatched.csv", UNMATCHED))
+    codes = import_file(district, _write(tmp_path, f"{district.slug}-codes.csv", UNKNOWN_CODE))
+    assert mapping.status == ImportStatus.NEEDS_MAPPING, mapping.errors
+    assert codes.status == ImportStatus.FAILED, codes.errors
+    with system_context(district, reason="test fixture"):
+        rule_set = tiering_services.rule_set_primary(district=district)
+        (own_code,) = tiering_services.attendance_codes_define(
+            district=district, codes={"HD": (AttendanceCategory.PARTIAL, None)}
+        )
+    entry = make_entry(
+        district,
+        organization,
+        provided="Mentoring",
+        schools=[school],
+        reasons=["disengaged"],
+        contact_email=f"mentor@{district.slug}.org",
+    )
+    with system_context(district, reason="test fixture"):
+        return {
+            "school": school.pk,
+            "student": Student.objects.get(sis_id="S1").pk,
+            "import": AttendanceImport.objects.filter(status=ImportStatus.SUCCEEDED).first().pk,
+            "mapping_import": mapping.pk,
+            "codes_import": codes.pk,
+            "assessment": assessment.pk,
+            "item": Item.objects.filter(ingredient__version=assessment.template_id).first().pk,
+            "item_response": ItemResponse.objects.filter(assessment=assessment).first().pk,
+            "reflection": Reflection.objects.filter(assessment=assessment).first().pk,
+            "priority": priority.pk,
+            "organization": organization.pk,
+            "entry": entry.pk,
+            "link": link.pk,
+            "district_rule_set": rule_set.pk,
+            "district_code": own_code.pk,
+        }
+
+
+@pytest.fixture
+def world(
+    tiered,
+    district,
+    other_district,
+    other_school,
+    district_admin,
+    cabinet_member,
+    principal,
+    other_school_principal,
+    school_team_member,
+    pia,
+    youth_club,
+    food_entry,
+    facilitator,
+    outsider,
+    tmp_path,
+) -> World:
+    riverside = _objects(
+        district,
+        tiered,
+        admin=cabinet_member,
+        partner_user=pia,
+        organization=youth_club,
+        tmp_path=tmp_path,
+    )
+    riverside["food_entry"] = food_entry.pk
+    riverside["food_bank"] = food_entry.organization_id
+
+    lena = UserFactory(email="lena@lakeviewmentors.org", full_name="Lena Lakeview")
+    with system_context(other_district, reason="test fixture"):
+        membership_grant(district=other_district, user=lena, role=Role.PARTNER_STAFF)
+        school_year_create(
+            district=other_district,
+            label="2026–27",
+            first_day=date(2026, 8, 17),
+            last_day=date(2027, 6, 4),
+            instructional_days=180,
+        )
+        mentors = partner_organization_create(
+            district=other_district,
+            name="Lakeview Mentors",
+            partner_type=PartnerType.NATIONAL_SERVICE,
+        )
+    summary = _write(tmp_path, "lakeview.csv", SUMMARY + "S1,101,3,40,9\nS2,101,3,40,1\n")
+    assert import_file(other_district, summary, as_of=date(2026, 11, 20)).status == "succeeded"
+    lakeview = _objects(
+        other_district,
+        other_school,
+        admin=outsider,
+        partner_user=lena,
+        organization=mentors,
+        tmp_path=tmp_path,
+    )
+    with operator_context(reason="test fixture"):  # groups are the operators' to create
+        operators = Group.objects.create(name="Operators")
+    riverside.update(_admin_ids(district, operators))
+    return World(ids={"riverside": riverside, "lakeview": lakeview})
+
+
+def _admin_ids(district, group) -> dict[str, int]:
+    """Ids of the rows the operators' admin pages open (every admin model has one)."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from districts.models import SchoolYear
+    from selfassessment.models import ReflectionQuestion, TemplateVersion
+    from tiering.models import AttendanceCode, RuleSet
+
+    attempt = {"ip_address": "203.0.113.7", "username": "alice@riverside.org", "user_agent": ""}
+    with system_context(district, reason="test fixture"):
+        return {
+            "access_attempt": AccessAttempt.objects.create(
+                **attempt, get_data="", post_data="", failures_since_start=1
+            ).pk,
+            "access_log": AccessLog.objects.create(**attempt).pk,
+            "access_failure_log": AccessFailureLog.objects.create(**attempt).pk,
+            "group": group.pk,
+            "district": district.pk,
+            "school_year": SchoolYear.objects.first().pk,
+            "membership": Membership.objects.first().pk,
+            "rule_set": RuleSet.objects.first().pk,
+            "attendance_code": AttendanceCode.objects.first().pk,
+            "import_profile": ImportProfile.objects.first().pk,
+            "template": TemplateVersion.objects.first().pk,
+            "question": ReflectionQuestion.objects.first().pk,
+        }
