@@ -8,6 +8,15 @@ from .models import District, Membership, School, SchoolYear, User
 from .tenancy import system_context
 
 
+class KeepsStudentRecords:
+    """Deleting one of these would cascade into student records, which the operators'
+    database persona may not read or delete: a district leaves with `delete_district`, a
+    person is deactivated, a role is changed rather than removed."""
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class UnscopedAdmin(admin.ModelAdmin):
     # Operators work across districts, so the admin reads through the unscoped manager;
     # tenant scoping applies to district users' routes.
@@ -33,33 +42,33 @@ class UnscopedAdmin(admin.ModelAdmin):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(KeepsStudentRecords, admin.ModelAdmin):
     list_display = ["name", "slug", "state", "minimum_days_enrolled"]
     search_fields = ["name", "slug"]
 
 
 @admin.register(School)
-class SchoolAdmin(UnscopedAdmin):
+class SchoolAdmin(KeepsStudentRecords, UnscopedAdmin):
     list_display = ["name", "sis_code", "district", "low_grade", "high_grade"]
     list_filter = ["district"]
     search_fields = ["name", "sis_code"]
 
 
 @admin.register(SchoolYear)
-class SchoolYearAdmin(UnscopedAdmin):
+class SchoolYearAdmin(KeepsStudentRecords, UnscopedAdmin):
     list_display = ["label", "district", "first_day", "last_day", "instructional_days"]
     list_filter = ["district"]
 
 
 @admin.register(Membership)
-class MembershipAdmin(UnscopedAdmin):
+class MembershipAdmin(KeepsStudentRecords, UnscopedAdmin):
     list_display = ["user", "district", "role"]
     list_filter = ["district", "role"]
     search_fields = ["user__email", "user__full_name"]
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(KeepsStudentRecords, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "full_name", "is_facilitator", "is_active", "is_staff"]
     search_fields = ["email", "full_name"]

@@ -4,13 +4,13 @@ do not use this site; a settings page of their own comes with the next tiering w
 
 from django.contrib import admin
 
-from districts.admin import UnscopedAdmin
+from districts.admin import KeepsStudentRecords, UnscopedAdmin
 
 from .models import AttendanceCode, AttendanceImport, ImportProfile, RuleSet
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(UnscopedAdmin):
+class RuleSetAdmin(KeepsStudentRecords, UnscopedAdmin):
     list_display = [
         "name",
         "district",

@@ -302,6 +302,17 @@ READ_ONLY_ADMIN_MODELS = frozenset(
         "selfassessment.reflectionquestion",
     }
 )
+# Their deletion would cascade into student records (districts/admin.py KeepsStudentRecords).
+NO_DELETE_ADMIN_MODELS = frozenset(
+    {
+        "districts.district",
+        "districts.school",
+        "districts.schoolyear",
+        "districts.membership",
+        "districts.user",
+        "tiering.ruleset",
+    }
+)
 ADMIN_MODELS = {
     "auth.group": "group",
     "districts.district": "district",
@@ -331,8 +342,10 @@ def admin_model_rows() -> list[Row]:
             kwargs = None
             if suffix not in ("changelist", "add"):
                 kwargs = (lambda k: lambda ids: {"object_id": ids[k]})(key)
-            refused = (label in READ_ONLY_ADMIN_MODELS and suffix in ("add", "delete")) or (
-                label in NO_ADD_ADMIN_MODELS and suffix == "add"
+            refused = (
+                (label in READ_ONLY_ADMIN_MODELS and suffix in ("add", "delete"))
+                or (label in NO_ADD_ADMIN_MODELS and suffix == "add")
+                or (label in NO_DELETE_ADMIN_MODELS and suffix == "delete")
             )
             expect = operators_only(FORBIDDEN if refused else OK)
             rows.append(Row(f"{prefix}_{suffix}", expect, kwargs=kwargs))

@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from districts.models import User
+from districts.tenancy import operator_context
 
 from .matrix import (
     ADMIN_LOGIN,
@@ -143,7 +144,8 @@ def requests(
     facilitator,
     outsider,
 ):
-    operator = User.objects.create_superuser("olive@operators.example", "x" * 16)
+    with operator_context(reason="test fixture"):  # accounts are the operators' to create
+        operator = User.objects.create_superuser("olive@operators.example", "x" * 16)
     world.ids["riverside"]["operator"] = operator.pk
     return Requests(
         {
