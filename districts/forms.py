@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -10,3 +11,9 @@ class SignInForm(AuthenticationForm):
         ),
         "inactive": "This account has been deactivated. Ask your district administrator.",
     }
+
+
+class NotificationEmailForm(forms.Form):
+    email = forms.BooleanField(
+        required=False, label="Also send my notifications to my email address"
+    )

@@ -7,4 +7,6 @@ app_name = "districts"
 urlpatterns = [
     path("", views.district_home, name="home"),
     path("people/", views.district_people, name="people"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

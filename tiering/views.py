@@ -2,24 +2,27 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from districts.access import role_required
 from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import School
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES
+from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
-from . import charts, progress, readers, reports, selectors, services
+from . import charts, progress, readers, recompute, reports, selectors, services
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodesForm,
     ColumnMappingForm,
     ImportForm,
     ImportKindChoiceForm,
+    RecomputeScheduleForm,
     TieredListForm,
 )
 from .guidance import CARING_CONVERSATIONS, TIERS, tiers_for
@@ -32,6 +35,7 @@ from .models import (
     ImportKind,
     ImportProfile,
     ImportStatus,
+    RecomputeRun,
     Snapshot,
     Standing,
     Student,
@@ -511,3 +515,36 @@ def _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
     if request.GET["format"] == "xlsx":
         return xlsx_download(filename=f"{stem}.xlsx", sheet=export, header=header, rows=rows)
     return csv_download(filename=f"{stem}.csv", header=header, rows=rows)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """When the district's bands were and will be recomputed, how each run went, and the
+    schedule."""
+    state = recompute.overview(
+        district=request.district,
+        now=timezone.now(),
+        runs=RecomputeRun.objects.for_user(request.user),
+    )
+    form = RecomputeScheduleForm(
+        request.POST or None,
+        initial={"anchor": state.schedule.anchor, "interval_days": state.schedule.interval_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        recompute.schedule_update(district=request.district, **form.cleaned_data)
+        messages.success(request, "Schedule saved.")
+        return redirect("tiering:recompute", district_slug=district_slug)
+    template = "tiering/recompute.html"
+    if request.htmx:
+        template += "#recompute-runs"
+    return render(request, template, {"state": state, "form": form})
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
+    recompute.run_request(district=request.district, requested_by=request.user)
+    messages.success(
+        request, "Recompute queued. This page shows its outcome; reload it in a minute."
+    )
+    return redirect("tiering:recompute", district_slug=district_slug)
