@@ -106,8 +106,10 @@ NOTIFICATION_ROLES = (*STAFF_ROLES, Role.PARTNER_STAFF)
 @role_required(*NOTIFICATION_ROLES)
 def notifications(request: HttpRequest, district_slug: str) -> HttpResponse:
     mine = Notification.objects.for_user(request.user)
+    # An unticked box posts nothing at all: a POST is bound even when it is empty.
     form = NotificationEmailForm(
-        request.POST or None, initial={"email": request.membership.email_notifications}
+        request.POST if request.method == "POST" else None,
+        initial={"email": request.membership.email_notifications},
     )
     if request.method == "POST" and form.is_valid():
         services.notification_email_set(

@@ -4,9 +4,12 @@ Tiering II pages (tiering.reports), so the digest and the pages never disagree."
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -15,7 +18,8 @@ from districts.roles import Role
 from districts.services import notification_send
 
 from . import reports
-from .models import AttendanceDay, AttendanceSummary, RecomputeRun, Snapshot, Standing
+from .bands import CHRONIC_BANDS, Band
+from .models import AttendanceDay, AttendanceSummary, RecomputeRun, Snapshot, Standing, Student
 from .selectors import BandRow
 
 # The in-app digest names students; past this many a list ends with a link to the whole list.
@@ -42,62 +46,80 @@ class SchoolDigest:
         return self.improved_count - len(self.improved)
 
 
-def _names(rows) -> tuple[list[str], int]:
-    rows = rows.order_by("student__last_name", "student__first_name", "student__sis_id")
-    count = rows.count()
-    return [str(standing.student) for standing in rows[:NAMES_SHOWN]], count
+def _changes(*, district: District, snapshot: Snapshot, previous: Snapshot | None) -> dict:
+    """Every school's students whose band changed since the previous snapshot, as
+    {school_id: {"newly": [...], "improved": [...]}}, named and ordered as on the school page.
+    One pass over the district instead of two list queries per school: a district of 960
+    schools has 960 principals to write to. The rules are reports.ListChange's
+    (tests/tiering/test_recompute.py checks the digest against the pages' lists)."""
+    changes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"newly": [], "improved": []})
+    if previous is None:
+        return changes
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT cur.school_id, cur.band, prev.band, st.first_name, st.last_name, st.sis_id
+               FROM tiering_standing cur
+               JOIN tiering_standing prev
+                 ON prev.district_id = cur.district_id AND prev.snapshot_id = %(previous)s
+                AND prev.student_id = cur.student_id AND prev.school_id = cur.school_id
+               JOIN tiering_student st ON st.id = cur.student_id
+              WHERE cur.district_id = %(district)s AND cur.snapshot_id = %(snapshot)s
+                AND cur.school_id IS NOT NULL AND cur.band <> prev.band
+              ORDER BY st.last_name, st.first_name, st.sis_id""",
+            {"district": district.pk, "snapshot": snapshot.pk, "previous": previous.pk},
+        )
+        for school_id, band, previous_band, first, last, sis_id in cursor:
+            name = str(Student(first_name=first, last_name=last, sis_id=sis_id))
+            if band in CHRONIC_BANDS and previous_band in reports.NOT_CHRONIC:
+                changes[school_id]["newly"].append(name)
+            elif reports.is_worse(previous_band, band):
+                changes[school_id]["improved"].append(name)
+    return changes
+
+
+def _band_rows(*, district: District, snapshot: Snapshot) -> dict[int, dict[Band, int]]:
+    counts: dict[int, dict[Band, int]] = defaultdict(dict)
+    rows = (
+        Standing.objects.for_district(district)
+        .filter(snapshot=snapshot, school__isnull=False)
+        .order_by()
+        .values_list("school_id", "band")
+        .annotate(n=Count("pk"))
+    )
+    for school_id, band, n in rows:
+        counts[school_id][Band(band)] = n
+    return counts
 
 
 def school_digests(
-    *, district: District, schools: list[School], snapshot: Snapshot, today: date
-) -> list[SchoolDigest]:
-    snapshots = Snapshot.objects.for_district(district)
-    standings = Standing.objects.for_district(district)
-    previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
-    freshness = {
-        f.school.pk: f
-        for f in reports.data_freshness(
-            schools=School.objects.for_district(district).filter(pk__in=[s.pk for s in schools]),
-            days=AttendanceDay.objects.for_district(district),
-            summaries=AttendanceSummary.objects.for_district(district),
-            today=today,
-        )
-    }
-    digests = []
-    for school in schools:
-        newly, newly_count, improved, improved_count = [], 0, [], 0
-        if previous is not None:
-            for change, into in (
-                (reports.ListChange.NEWLY_CHRONIC, "newly"),
-                (reports.ListChange.IMPROVED, "improved"),
-            ):
-                names, count = _names(
-                    reports.tiered_students(
-                        standings=standings,
-                        snapshot=snapshot,
-                        previous=previous,
-                        school=school,
-                        filters=reports.ListFilters(change=change),
-                    )
-                )
-                if into == "newly":
-                    newly, newly_count = names, count
-                else:
-                    improved, improved_count = names, count
-        digests.append(
-            SchoolDigest(
-                school=school,
-                counts=reports.band_counts(standings=standings, snapshot=snapshot, school=school),
-                newly_chronic=newly,
-                newly_chronic_count=newly_count,
-                improved=improved,
-                improved_count=improved_count,
-                freshness=freshness[school.pk],
-                link=reverse(
-                    "tiering:school",
-                    kwargs={"district_slug": district.slug, "school_id": school.pk},
-                ),
-            )
+    *, district: District, snapshot: Snapshot, today: date
+) -> dict[int, SchoolDigest]:
+    """The digest of every school of the district, by school id."""
+    previous = reports.previous_snapshot(
+        snapshots=Snapshot.objects.for_district(district), snapshot=snapshot
+    )
+    changes = _changes(district=district, snapshot=snapshot, previous=previous)
+    counts = _band_rows(district=district, snapshot=snapshot)
+    digests = {}
+    for freshness in reports.data_freshness(
+        schools=School.objects.for_district(district),
+        days=AttendanceDay.objects.for_district(district),
+        summaries=AttendanceSummary.objects.for_district(district),
+        today=today,
+    ):
+        school = freshness.school
+        changed = changes.get(school.pk, {"newly": [], "improved": []})
+        digests[school.pk] = SchoolDigest(
+            school=school,
+            counts=BandRow(school=school, counts=counts.get(school.pk, {})),
+            newly_chronic=changed["newly"][:NAMES_SHOWN],
+            newly_chronic_count=len(changed["newly"]),
+            improved=changed["improved"][:NAMES_SHOWN],
+            improved_count=len(changed["improved"]),
+            freshness=freshness,
+            link=reverse(
+                "tiering:school", kwargs={"district_slug": district.slug, "school_id": school.pk}
+            ),
         )
     return digests
 
@@ -119,12 +141,13 @@ def digests_send(*, district: District, run: RecomputeRun, snapshot: Snapshot, t
         .prefetch_related("schools")
         .order_by("pk")
     )
+    every_school = school_digests(district=district, snapshot=snapshot, today=today)
     sent = 0
     for membership in principals:
         schools = sorted(membership.schools.all(), key=lambda s: s.name)
         if not schools:
             continue
-        digests = school_digests(district=district, schools=schools, snapshot=snapshot, today=today)
+        digests = [every_school[s.pk] for s in schools]
         context = {
             "district": district,
             "snapshot": snapshot,

@@ -12,7 +12,7 @@ from django.db import connection
 from districts.models import Notification
 from districts.services import notification_email_set
 from districts.tenancy import system_context
-from tiering import recompute
+from tiering import digest, recompute, reports
 from tiering.models import (
     RecomputeRun,
     RecomputeSchedule,
@@ -310,3 +310,32 @@ def test_only_district_administrators_see_the_operations_page(client, request, p
 def test_an_outsider_cannot_find_the_operations_page(client, outsider, district):
     client.force_login(outsider)
     assert client.get("/d/riverside/attendance/recompute/").status_code == 404
+
+
+def test_the_digest_names_the_same_students_as_the_school_pages_change_lists(
+    district, tiered, school_b
+):
+    with system_context(district, reason="test"):
+        # S9 at Banneker went from 1 to 8 days of 40: newly chronic there too.
+        snapshots = Snapshot.objects.all()
+        snapshot = reports.current_snapshot(snapshots=snapshots)
+        previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
+        digests = digest.school_digests(district=district, snapshot=snapshot, today=date.today())
+        for school in (tiered, school_b):
+            for change, listed in (
+                (reports.ListChange.NEWLY_CHRONIC, digests[school.pk].newly_chronic),
+                (reports.ListChange.IMPROVED, digests[school.pk].improved),
+            ):
+                page = reports.tiered_students(
+                    standings=Standing.objects.all(),
+                    snapshot=snapshot,
+                    previous=previous,
+                    school=school,
+                    filters=reports.ListFilters(change=change, sort="name"),
+                )
+                assert listed == [str(s.student) for s in page]
+            counts = reports.band_counts(
+                standings=Standing.objects.all(), snapshot=snapshot, school=school
+            )
+            assert digests[school.pk].counts.cells() == counts.cells()
+    assert digests[school_b.pk].newly_chronic == ["Ivy Ives (S9)"]
