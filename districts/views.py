@@ -130,8 +130,8 @@ def notifications(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@require_POST
 @role_required(*NOTIFICATION_ROLES)
+@require_POST
 def notifications_read(request: HttpRequest, district_slug: str) -> HttpResponse:
     """Marks one notification read (``id``) or, without one, all of them."""
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None

@@ -540,8 +540,8 @@ def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
     return render(request, template, {"state": state, "form": form})
 
 
-@require_POST
 @role_required(Role.DISTRICT_ADMIN)
+@require_POST
 def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     recompute.run_request(district=request.district, requested_by=request.user)
     messages.success(
