@@ -133,6 +133,8 @@ DISTRICT_ROWS = [
     district_row("districts:home", ok=MEMBERS),
     district_row("districts:people", ok=frozenset({ALICE}), variants=("?format=csv",)),
     district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    district_row("districts:notifications", ok=MEMBERS),
+    district_row("districts:notifications_read", ok=MEMBERS, method="POST"),
     # Tiering: student records.
     district_row(
         "tiering:dashboard",
@@ -155,6 +157,8 @@ DISTRICT_ROWS = [
         "tiering:student", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=_ids("student")
     ),
     district_row("tiering:rules", ok=frozenset({ALICE})),
+    district_row("tiering:recompute", ok=frozenset({ALICE})),
+    district_row("tiering:recompute_now", ok=frozenset({ALICE}), method="POST"),
     district_row("tiering:rule_set_add", ok=frozenset({ALICE}), method="POST"),
     district_row(
         "tiering:rule_set_save",
