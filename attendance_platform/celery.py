@@ -14,11 +14,6 @@ app.conf.beat_schedule = {
     "partners-remind-stale": {
         "task": "partners.tasks.remind_stale_partners",
         "schedule": crontab(hour=15, minute=0),
-        # The access record: remove entries older than AUDIT_RETENTION_DAYS.
-        "districts-prune-audit-log": {
-            "task": "districts.tasks.prune_audit_log",
-            "schedule": crontab(hour=3, minute=30),
-        },
     },
     # The access record: remove entries older than AUDIT_RETENTION_DAYS.
     "districts-prune-audit-log": {
