@@ -25,4 +25,11 @@ app.conf.beat_schedule = {
         "task": "districts.tasks.prune_audit_log",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Tiering: a daily poke; which districts' biweekly recomputes are due is decided from the
+    # database (tiering/recompute.py). 10:00 UTC is the same calendar day, before school, in
+    # every US time zone from Hawaii to Eastern, and a day without a poke is made up by the next.
+    "tiering-enqueue-due-recomputes": {
+        "task": "tiering.tasks.enqueue_due_recomputes",
+        "schedule": crontab(hour=10, minute=0),
+    },
 }

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
+from districts.models import Notification
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 from districts.selectors import memberships_of
 
@@ -26,12 +27,15 @@ DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Schools", "tiering:schools", STAFF_ROLES),
     NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
     NavItem("Attendance rules", "tiering:rules", frozenset({Role.DISTRICT_ADMIN})),
+    NavItem("Band recompute", "tiering:recompute", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Access record", "districts:audit", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
     NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
+    NavItem("Notifications", "districts:notifications", STAFF_ROLES | {Role.PARTNER_STAFF}),
 )
+NOTIFICATIONS = "districts:notifications"
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -43,5 +47,15 @@ def navigation(request: HttpRequest) -> dict:
         for item in DISTRICT_NAV:
             if membership.role in item.roles:
                 url = reverse(item.url_name, kwargs={"district_slug": membership.district.slug})
-                items.append({"label": item.label, "url": url, "current": request.path == url})
+                count = None
+                if item.url_name == NOTIFICATIONS:
+                    count = Notification.objects.for_user(request.user).unread().count()
+                items.append(
+                    {
+                        "label": item.label,
+                        "url": url,
+                        "current": request.path == url,
+                        "count": count,
+                    }
+                )
     return {"nav_items": items, "user_memberships": list(memberships_of(request.user))}

@@ -245,7 +245,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Above the longest task (a 500,000-student recompute takes under a minute, the largest import
+# a few) and any retry countdown: an unacknowledged task is handed out again after this long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
+# A recompute whose worker died this many times is left failed for an administrator to see.
+RECOMPUTE_MAX_ATTEMPTS = env_int("RECOMPUTE_MAX_ATTEMPTS", 3)
+RECOMPUTE_BUSY_RETRY_SECONDS = env_int("RECOMPUTE_BUSY_RETRY_SECONDS", 30)
 CELERY_TIMEZONE = "UTC"
 
 LOGGING = {

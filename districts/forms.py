@@ -27,3 +27,9 @@ class AuditFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     student = forms.IntegerField(label="Student record number", required=False, min_value=1)
+
+
+class NotificationEmailForm(forms.Form):
+    email = forms.BooleanField(
+        required=False, label="Also send my notifications to my email address"
+    )

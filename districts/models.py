@@ -13,6 +13,7 @@ from django.utils.timezone import now
 from .querysets import (
     MembershipQuerySet,
     MembershipSchoolQuerySet,
+    NotificationQuerySet,
     SchoolQuerySet,
     SchoolYearQuerySet,
     TenantManager,
@@ -315,6 +316,11 @@ class Membership(TenantModel):
         School, through="MembershipSchool", related_name="memberships", blank=True
     )
     created_at = models.DateTimeField(default=now, editable=False)
+    # Per district: someone in two districts may want one district's mail and not the other's.
+    email_notifications = models.BooleanField(
+        default=True,
+        help_text="Also send my notifications (such as the attendance digest) by email.",
+    )
 
     objects = TenantManager.from_queryset(MembershipQuerySet)()
 
@@ -416,3 +422,38 @@ class AuditEvent(TenantModel):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit events are never deleted one by one.")
+
+
+class Notification(TenantModel):
+    """A message for one person in one district, listed in the app (and mailed unless they
+    turned email off). Any app may send one; the key says what it is about, so a task that
+    runs twice for the same event never notifies twice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    link = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(NotificationQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "user", "key"],
+                name="notification_once_per_user_and_event",
+                violation_error_message="This person was already notified of this.",
+            ),
+        ]
+        indexes = [models.Index(fields=["district", "user", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -76,3 +76,16 @@ class MembershipQuerySet(TenantQuerySet):
 
 class MembershipSchoolQuerySet(TenantQuerySet):
     school_lookup = "school"
+
+
+class NotificationQuerySet(TenantQuerySet):
+    # Everyone with a role reads their own notifications, and nobody reads anyone else's.
+    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
+
+    def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
+        if ctx.role not in self.readable_by:
+            return self.none()
+        return self.filter(user_id=ctx.user_id)
+
+    def unread(self) -> TenantQuerySet:
+        return self.filter(read_at__isnull=True)

@@ -6,15 +6,30 @@ Services that write a district's rows run inside that district's tenant context 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
-from .models import District, Grade, Membership, MembershipSchool, School, SchoolYear, User
+from .models import (
+    District,
+    Grade,
+    Membership,
+    MembershipSchool,
+    Notification,
+    School,
+    SchoolYear,
+    User,
+)
 from .roles import SCHOOL_ROLES, Role
 from .tenancy import CrossTenantAccess, current_tenant, operator_context
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -121,4 +136,67 @@ def membership_grant(
         [MembershipSchool(district=district, membership=membership, school=s) for s in schools],
         ignore_conflicts=True,
     )
+    return membership
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    district: District,
+    membership: Membership,
+    key: str,
+    subject: str,
+    body: str,
+    email_body: str,
+    link: str = "",
+) -> Notification | None:
+    """Adds a notification to the member's list and, unless they turned email off, mails
+    ``email_body`` once the transaction commits (so work that rolls back tells nobody). A key
+    already used for this member sends nothing and returns None: a retried task is harmless."""
+    require_working_for(district)
+    if membership.district_id != district.pk:
+        raise CrossTenantAccess(f"{membership} is not a member of {district}.")
+    notification, created = Notification.objects.get_or_create(
+        district=district,
+        user_id=membership.user_id,
+        key=key,
+        defaults={"subject": subject[:200], "body": body, "link": link},
+    )
+    if not created:
+        return None
+    if membership.email_notifications:
+        address = membership.user.email
+        url = f"{settings.SITE_URL}{link}" if link else settings.SITE_URL
+        message = f"{email_body}\n\n{url}\n\n" + (
+            "You receive this because you have a role in "
+            f"{district.name} on the Attendance Platform. To stop these emails, open "
+            "Notifications in the platform and turn email off."
+        )
+
+        def mail() -> None:
+            try:
+                send_mail(subject[:200], message, None, [address])
+            except OSError:
+                # The notification is in the app already; a mail server that is down must not
+                # undo it. Operators see the address and the cause here.
+                logger.exception("Could not email notification %s to %s", key, address)
+
+        transaction.on_commit(mail)
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+    """Marks the user's own notifications read (all of them when no ids are given)."""
+    rows = Notification.objects.for_user(user).unread()
+    if notification_ids is not None:
+        rows = rows.filter(pk__in=list(notification_ids))
+    return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_email_set(*, membership: Membership, enabled: bool) -> Membership:
+    require_working_for(membership.district)
+    membership.email_notifications = enabled
+    membership.save(update_fields=["email_notifications"])
     return membership

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.district_home, name="home"),
     path("people/", views.district_people, name="people"),
     path("audit/", views.audit_log, name="audit"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

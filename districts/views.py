@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from . import selectors
+from . import selectors, services
 from .access import role_required
 from .audit import audit_record
 from .exports import csv_download
-from .forms import AuditFilterForm
-from .models import AuditAction, Membership
-from .roles import Role
+from .forms import AuditFilterForm, NotificationEmailForm
+from .models import AuditAction, Membership, Notification
+from .roles import STAFF_ROLES, Role
 
 
 @login_required
@@ -143,3 +145,42 @@ def audit_log(request: HttpRequest, district_slug: str) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+NOTIFICATION_ROLES = (*STAFF_ROLES, Role.PARTNER_STAFF)
+
+
+@role_required(*NOTIFICATION_ROLES)
+def notifications(request: HttpRequest, district_slug: str) -> HttpResponse:
+    mine = Notification.objects.for_user(request.user)
+    # An unticked box posts nothing at all: a POST is bound even when it is empty.
+    form = NotificationEmailForm(
+        request.POST if request.method == "POST" else None,
+        initial={"email": request.membership.email_notifications},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.notification_email_set(
+            membership=request.membership, enabled=form.cleaned_data["email"]
+        )
+        messages.success(
+            request,
+            "Notifications will also come by email."
+            if form.cleaned_data["email"]
+            else "Email is off: your notifications stay here only.",
+        )
+        return redirect("districts:notifications", district_slug=district_slug)
+    page = Paginator(mine, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "districts/notifications.html",
+        {"page": page, "unread_count": mine.unread().count(), "form": form},
+    )
+
+
+@role_required(*NOTIFICATION_ROLES)
+@require_POST
+def notifications_read(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """Marks one notification read (``id``) or, without one, all of them."""
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.notifications_mark_read(user=request.user, notification_ids=ids)
+    return redirect("districts:notifications", district_slug=district_slug)

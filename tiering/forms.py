@@ -274,3 +274,17 @@ class AttendanceCodeForm(forms.Form):
                 "Only a partial-day absence misses a share of the day. Leave this empty.",
             )
         return cleaned
+
+
+class RecomputeScheduleForm(forms.Form):
+    anchor = forms.DateField(
+        label="Cycles count from",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="A day a recompute falls on, such as the first day of school.",
+    )
+    interval_days = forms.IntegerField(
+        label="Days between recomputes",
+        min_value=1,
+        max_value=90,
+        help_text="14 recomputes every other week.",
+    )

@@ -401,3 +401,131 @@ class Standing(TenantModel):
             )
         ]
         indexes = [models.Index(fields=["district", "snapshot", "school", "band"])]
+
+
+DEFAULT_RECOMPUTE_INTERVAL_DAYS = 14
+
+
+class RecomputeSchedule(TenantModel):
+    """When the district's bands are recomputed: every ``interval_days`` counted from
+    ``anchor``. The cycle is arithmetic on these two values and the recorded runs, so no
+    scheduler state (a lost beat file, a restart) can move it."""
+
+    anchor = models.DateField(help_text="The first day of a recompute cycle.")
+    interval_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_RECOMPUTE_INTERVAL_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Days between recomputes (14 = every other week).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district"],
+                name="recompute_schedule_one_per_district",
+                violation_error_message="This district already has a recompute schedule.",
+            ),
+            models.CheckConstraint(
+                condition=Q(interval_days__range=(1, 90)),
+                name="recompute_schedule_interval_valid",
+                violation_error_message="Recompute every 1 to 90 days.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Every {self.interval_days} days from {self.anchor:%b %-d, %Y}"
+
+
+class RecomputeTrigger(models.TextChoices):
+    SCHEDULE = "schedule", "Scheduled"
+    IMPORT = "import", "After an import"
+    MANUAL = "manual", "Started by an administrator"
+
+
+class RecomputeStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Done"
+    SKIPPED = "skipped", "Nothing to recompute"
+    FAILED = "failed", "Failed"
+
+
+class RecomputeRun(TenantModel):
+    """One recompute of a district's bands. A scheduled run is recorded once per cycle
+    (``period_start``) and a post-import run once per import, so a redelivered or repeated
+    task finds its run done and changes nothing. ``attempts`` is counted here, not by the
+    broker, which cannot tell a redelivery from a new message."""
+
+    trigger = models.CharField(max_length=16, choices=RecomputeTrigger.choices)
+    period_start = models.DateField(null=True, blank=True)
+    source_import = models.ForeignKey(
+        AttendanceImport, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=RecomputeStatus.choices, default=RecomputeStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateField(null=True, blank=True)
+    source_kind = models.CharField(max_length=16, choices=ImportKind.choices, blank=True)
+    students = models.PositiveIntegerField(default=0)
+    snapshots = models.PositiveSmallIntegerField(default=0)
+    digests = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+
+    objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-queued_at", "-pk"]
+        indexes = [models.Index(fields=["district", "-queued_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "period_start"],
+                condition=Q(trigger="schedule"),
+                name="recompute_run_once_per_period",
+                violation_error_message="This cycle's recompute is already recorded.",
+            ),
+            models.UniqueConstraint(
+                fields=["district", "source_import"],
+                condition=Q(trigger="import"),
+                name="recompute_run_once_per_import",
+                violation_error_message="This import's recompute is already recorded.",
+            ),
+            models.CheckConstraint(
+                condition=Q(trigger="schedule", period_start__isnull=False)
+                | Q(trigger="import", source_import__isnull=False)
+                | Q(trigger="manual"),
+                name="recompute_run_trigger_has_its_key",
+                violation_error_message=(
+                    "A scheduled run names its cycle and a post-import run its import."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_trigger_display()} recompute ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_RECOMPUTE
+
+    @property
+    def duration(self):
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+
+# A cycle is over once its run succeeded or found nothing to recompute; a failed one is tried
+# again by the next daily poke until its attempts run out.
+FINISHED_RECOMPUTE = frozenset({RecomputeStatus.SUCCEEDED, RecomputeStatus.SKIPPED})

@@ -25,6 +25,7 @@ from .models import (
     AttendanceCode,
     AttendanceDay,
     AttendanceImport,
+    AttendanceSummary,
     DailyMode,
     ImportProfile,
     ImportSource,
@@ -251,6 +252,10 @@ def attendance_import_run(*, import_id: int) -> str:
         record.message = str(needs)
     record.finished_at = timezone.now()
     record.save()
+    if record.status == ImportStatus.SUCCEEDED:
+        from .recompute import run_after_import  # recompute is built on this module
+
+        run_after_import(attendance_import=record)
     progress.report(record.pk, 100, record.get_status_display())
     return record.status
 
@@ -429,10 +434,12 @@ def _rule(rule_set: RuleSet) -> ingest.Rule:
 
 
 @transaction.atomic
-def snapshots_take(*, district: District, as_of: date) -> list[Snapshot]:
-    """Places every student in a band under each rule set from the daily attendance on record
-    up to ``as_of``: a review point between imports, or one in the past (a district loading
-    last year's daily file gets last year's biweekly review points too)."""
+def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY) -> list[Snapshot]:
+    """Places every student in a band under each rule set from the attendance on record:
+    from the daily records up to ``as_of`` (a review point between imports, or one in the past:
+    a district loading last year's daily file gets last year's biweekly review points too), or
+    from the school year's summary totals (``source=SUMMARY``, for a year imported as summaries
+    only; ``as_of`` is then the date those totals run to)."""
     require_working_for(district)
     year = (
         SchoolYear.objects.for_district(district)
@@ -441,15 +448,24 @@ def snapshots_take(*, district: District, as_of: date) -> list[Snapshot]:
     )
     if year is None:
         raise ValueError(f"No school year of {district.name} includes {as_of:%b %-d, %Y}.")
-    days = AttendanceDay.objects.for_district(district).filter(date__range=(year.first_day, as_of))
-    if not days.exists():
-        raise ValueError(
+    if source == Kind.DAILY:
+        facts = AttendanceDay.objects.for_district(district).filter(
+            date__range=(year.first_day, as_of)
+        )
+        missing = (
             f"No daily attendance is on record for {year.label} up to {as_of:%b %-d, %Y}; "
             "a review point needs daily records (a summary file's totals have one date only)."
         )
-    source = (
+    elif source == Kind.SUMMARY:
+        facts = AttendanceSummary.objects.for_district(district).filter(school_year=year)
+        missing = f"No summary attendance is on record for {year.label}; import a summary file."
+    else:
+        raise ValueError(f"Bands come from daily or summary attendance, not from a {source}.")
+    if not facts.exists():
+        raise ValueError(missing)
+    source_import = (
         AttendanceImport.objects.for_district(district)
-        .filter(status=ImportStatus.SUCCEEDED, kind=Kind.DAILY, school_year=year)
+        .filter(status=ImportStatus.SUCCEEDED, kind=source, school_year=year)
         .order_by("-created_at")
         .first()
     )
@@ -461,17 +477,17 @@ def snapshots_take(*, district: District, as_of: date) -> list[Snapshot]:
                 school_year=year,
                 rule_set=rule_set,
                 as_of=as_of,
-                source_kind=Kind.DAILY.value,
-                source_import=source,
+                source_kind=source.value,
+                source_import=source_import,
             )
             ingest.classify(
                 cursor,
                 district_id=district.pk,
                 snapshot_id=snapshot.pk,
-                source=Kind.DAILY,
+                source=source,
                 school_year_id=year.pk,
                 first_day=year.first_day,
-                last_day=as_of,
+                last_day=as_of if source == Kind.DAILY else year.last_day,
                 rule=_rule(rule_set),
             )
             taken.append(snapshot)

@@ -18,6 +18,8 @@ urlpatterns = [
         views.attendance_code_delete,
         name="attendance_code_delete",
     ),
+    path("recompute/", views.recompute_page, name="recompute"),
+    path("recompute/run/", views.recompute_now, name="recompute_now"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import"),
     path("imports/<int:import_id>/problems.csv", views.import_errors, name="import_errors"),

@@ -18,7 +18,7 @@ from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
-from . import charts, progress, readers, reports, selectors, services
+from . import charts, progress, readers, recompute, reports, selectors, services
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodeForm,
@@ -26,6 +26,7 @@ from .forms import (
     ColumnMappingForm,
     ImportForm,
     ImportKindChoiceForm,
+    RecomputeScheduleForm,
     RuleSetForm,
     TieredListForm,
 )
@@ -39,6 +40,7 @@ from .models import (
     ImportKind,
     ImportProfile,
     ImportStatus,
+    RecomputeRun,
     RuleSet,
     Snapshot,
     Standing,
@@ -682,3 +684,36 @@ def attendance_code_delete(request: HttpRequest, district_slug: str, code_id: in
         request, f"“{code.code}” removed. A file using it again will ask what it means."
     )
     return redirect("tiering:rules", district_slug=district_slug)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """When the district's bands were and will be recomputed, how each run went, and the
+    schedule."""
+    state = recompute.overview(
+        district=request.district,
+        now=timezone.now(),
+        runs=RecomputeRun.objects.for_user(request.user),
+    )
+    form = RecomputeScheduleForm(
+        request.POST or None,
+        initial={"anchor": state.schedule.anchor, "interval_days": state.schedule.interval_days},
+    )
+    if request.method == "POST" and form.is_valid():
+        recompute.schedule_update(district=request.district, **form.cleaned_data)
+        messages.success(request, "Schedule saved.")
+        return redirect("tiering:recompute", district_slug=district_slug)
+    template = "tiering/recompute.html"
+    if request.htmx:
+        template += "#recompute-runs"
+    return render(request, template, {"state": state, "form": form})
+
+
+@role_required(Role.DISTRICT_ADMIN)
+@require_POST
+def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
+    recompute.run_request(district=request.district, requested_by=request.user)
+    messages.success(
+        request, "Recompute queued. This page shows its outcome; reload it in a minute."
+    )
+    return redirect("tiering:recompute", district_slug=district_slug)

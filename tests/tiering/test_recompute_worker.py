@@ -1,0 +1,221 @@
+"""The recompute through real Celery worker processes on the real Redis broker (not eager
+mode): beat's daily poke end to end, and a worker killed in the middle of a recompute."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from attendance_platform.celery import app as celery_app
+from districts.models import Notification
+from districts.tenancy import system_context
+from tiering import recompute, reports
+from tiering.models import RecomputeRun, RecomputeStatus, RuleSet, Snapshot, Standing
+from tiering.tasks import enqueue_due_recomputes
+
+ROOT = Path(__file__).resolve().parents[2]
+# How long a worker may take to start, or a step to happen, before the test gives up: a
+# guard against hanging, never a measure of speed.
+PATIENCE_S = 120
+
+
+def _database_url() -> str:
+    s = connection.settings_dict
+    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
+    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
+
+
+def _eventually(check, what: str, log: Path | None = None):
+    deadline = time.monotonic() + PATIENCE_S
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.2)
+    where = f" (worker log: {log})" if log else ""
+    pytest.fail(f"Gave up waiting for {what}{where}.")
+
+
+class Worker:
+    """`celery -A attendance_platform worker` as a process of its own, on the test database."""
+
+    def __init__(self, name: str, logs: Path, **env: str):
+        self.log = logs / f"worker-{name}.log"
+        self.log.write_text("")
+        self.process = subprocess.Popen(  # noqa: S603 — our own command line, no outside input
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "attendance_platform",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "1",
+                "--without-gossip",
+                "--without-mingle",
+                "--hostname",
+                f"{name}-{os.getpid()}@%h",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": _database_url(), **env},
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: the pool children die with it
+        )
+        _eventually(lambda: "ready." in self.log.read_text(), f"worker {name} to start", self.log)
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool: no shutdown, no acknowledgement, as when a
+        machine or container dies."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=PATIENCE_S)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def broker(transactional_db, tmp_path):
+    if not celery_app.conf.broker_url:
+        pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
+    celery_app.conf.task_always_eager = False
+    celery_app.control.purge()  # tasks queued by earlier runs belong to other databases
+    workers: list[Worker] = []
+
+    def start(name: str, **env: str) -> Worker:
+        workers.append(Worker(name, tmp_path, **env))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def _run(run_id: int) -> RecomputeRun:
+    return RecomputeRun.unscoped.get(pk=run_id)
+
+
+def test_beats_daily_poke_recomputes_and_notifies_through_a_worker(
+    district, tiered, principal, broker
+):
+    broker("poke")
+    enqueue_due_recomputes.delay()
+    run = _eventually(
+        lambda: RecomputeRun.unscoped.filter(
+            district=district, trigger="schedule", status=RecomputeStatus.SUCCEEDED
+        ).first(),
+        "the scheduled recompute to succeed",
+    )
+    assert run.period_start == recompute.period_start(
+        anchor=date(2026, 8, 17),
+        interval_days=14,
+        today=recompute.district_today(district, run.queued_at),
+    )
+    assert (run.attempts, run.students, run.digests) == (1, 10, 1)
+    digest = Notification.unscoped.get(user=principal, key=f"tiering:digest:{run.pk}")
+    assert "Adams Elementary School" in digest.body
+    # A second poke the same day (a beat restart) finds the cycle done and queues nothing.
+    assert enqueue_due_recomputes.delay().get(timeout=PATIENCE_S) == 0
+
+
+def _standings(snapshot_id: int) -> list[tuple]:
+    return sorted(
+        Standing.unscoped.filter(snapshot_id=snapshot_id).values_list(
+            "student_id", "school_id", "days_absent", "band"
+        ),
+        key=str,
+    )
+
+
+def _current_snapshot(district) -> Snapshot:
+    with system_context(district, reason="test"):
+        return reports.current_snapshot(snapshots=Snapshot.objects.all())
+
+
+def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_completes(
+    district, tiered, principal, broker
+):
+    with system_context(district, reason="test"):
+        RuleSet.objects.create(district=district, name="State definition", minimum_days_enrolled=15)
+    before = _current_snapshot(district)
+    standings_before = _standings(before.pk)
+    snapshots_before = Snapshot.unscoped.count()
+
+    # While we hold a share lock on the standings table, the run gets as far as writing its
+    # first snapshot row and then waits to insert that snapshot's standings: mid-run, with
+    # something written and nothing committed.
+    holder = psycopg2.connect(_database_url())
+    # pg_stat_activity is read once per transaction: watch from outside the holder's.
+    observer = psycopg2.connect(_database_url())
+    observer.autocommit = True
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("LOCK TABLE tiering_standing IN SHARE MODE")
+        worker = broker("doomed")
+        with system_context(district, reason="test"):
+            run = recompute.run_request(district=district, requested_by=None)
+
+        def waiting_mid_run() -> bool:
+            with observer.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tiering_standing%'"
+                )
+                return cursor.fetchone()[0] == 1
+
+        _eventually(waiting_mid_run, "the recompute to wait halfway")
+        assert (_run(run.pk).status, _run(run.pk).attempts) == (RecomputeStatus.RUNNING, 1)
+        worker.kill()
+        holder.rollback()  # the dead worker's statement completes, and finds no one to answer
+
+        def lock_freed() -> bool:
+            with observer.cursor() as cursor:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s",
+                    [district.pk],
+                )
+                return cursor.fetchone()[0] == 0
+
+        _eventually(lock_freed, "PostgreSQL to free the dead worker's lock")
+    finally:
+        holder.close()
+        observer.close()
+    # Nothing the killed attempt wrote survived: the pages show exactly what they showed.
+    assert Snapshot.unscoped.count() == snapshots_before
+    assert _current_snapshot(district).pk == before.pk
+    assert _standings(before.pk) == standings_before
+    assert not Notification.unscoped.filter(key=f"tiering:digest:{run.pk}").exists()
+    assert _run(run.pk).status == RecomputeStatus.RUNNING
+
+    # A new worker finds the unacknowledged task once the broker's visibility timeout (short
+    # here; above the longest run in production) has passed, and runs its second attempt.
+    broker("successor", CELERY_VISIBILITY_TIMEOUT="3")
+    finished = _eventually(
+        lambda: (r := _run(run.pk)).is_finished and r, "the redelivered recompute to finish"
+    )
+    assert (finished.status, finished.attempts, finished.snapshots) == ("succeeded", 2, 2)
+    after = _current_snapshot(district)
+    assert after.pk != before.pk
+    assert _standings(before.pk) == standings_before
+    assert Snapshot.unscoped.count() == snapshots_before + 2
+    assert Notification.unscoped.filter(user=principal, key=f"tiering:digest:{run.pk}").count() == 1
+    assert settings.CELERY_TASK_ACKS_LATE and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
