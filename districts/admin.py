@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import District, Membership, School, SchoolYear, User
+from .services import user_deactivate, user_sessions_end
 from .tenancy import system_context
 
 
@@ -66,6 +67,12 @@ class MembershipAdmin(KeepsStudentRecords, UnscopedAdmin):
     list_filter = ["district", "role"]
     search_fields = ["user__email", "user__full_name"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"user", "district"} & set(form.changed_data):
+            # Moving a role to another person or district takes it from its holder.
+            user_sessions_end(user=User.objects.get(pk=form.initial["user"]))
+
 
 @admin.register(User)
 class UserAdmin(KeepsStudentRecords, BaseUserAdmin):
@@ -78,3 +85,8 @@ class UserAdmin(KeepsStudentRecords, BaseUserAdmin):
         ("Operator access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_deactivate(user=obj)

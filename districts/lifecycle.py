@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .models import District, Membership, User
+from .services import sessions_end
 from .tenancy import operator_context, system_context
 
 
@@ -109,11 +110,13 @@ def district_export(*, district: District, path: Path) -> dict[str, int]:
 def district_delete(*, district: District) -> dict[str, int]:
     """Deletes every row carrying the district's id, the district itself, the people whose
     only role was in it (workshop facilitators and operators keep their accounts), and its
-    uploaded files. Returns the rows deleted per table."""
+    uploaded files; those who keep their accounts are signed out. Returns the rows deleted
+    per table."""
     deleted: dict[str, int] = {}
     # Who has a role elsewhere is an operator's question: a district's own context sees only
     # its own memberships, and would take everyone for exclusive.
     with operator_context(reason="deletion of a district: its exclusive members"):
+        members = list(_members(district).values_list("pk", flat=True))
         exclusive = list(
             _members(district)
             .filter(is_facilitator=False, is_staff=False, is_superuser=False)
@@ -136,6 +139,9 @@ def district_delete(*, district: District) -> dict[str, int]:
         # already, and the ORM's cascade would read tables the operator may not read.
         cursor.execute("DELETE FROM districts_user WHERE id = ANY(%s)", [exclusive])
         deleted["districts.user"] = cursor.rowcount
+        # Those who keep their account for other work lost a role: signed out at once, as
+        # when any membership is revoked.
+        sessions_end(user_ids=set(members) - set(exclusive))
         cursor.execute("DELETE FROM districts_district WHERE id = %s", [district.pk])
     deleted["districts.district"] = 1
     uploads = _uploads(district)

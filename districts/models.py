@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterator
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from django.utils.timezone import now
 
 from .querysets import (
@@ -281,6 +283,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="May sign in to the operators' admin site."
     )
     date_joined = models.DateTimeField(default=now)
+    # Part of the hash every session is checked against on each request: raising it
+    # (services.user_sessions_end) ends all of this person's sessions at their next request.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -305,6 +310,24 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return (self.full_name.split() or [self.email])[0]
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_session_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback in super().get_session_auth_fallback_hash():
+            yield self._with_session_generation(fallback)
+
+    def _with_session_generation(self, password_hash: str) -> str:
+        if not self.session_generation:
+            # Django's own hash: the sessions of people whose access never ended stay valid.
+            return password_hash
+        return salted_hmac(
+            "districts.User.session_generation",
+            str(self.session_generation),
+            secret=password_hash,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Membership(TenantModel):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import (
@@ -105,6 +106,40 @@ def user_create(
     return User.objects.create_user(
         email, password, full_name=full_name, is_facilitator=is_facilitator
     )
+
+
+def sessions_end(*, user_ids: Iterable[int]) -> None:
+    """Ends every session these people have, in every browser, at its next request: Django
+    checks each session against a hash that includes the generation raised here, and deletes
+    a session that no longer matches. For when someone's access ends; nothing else is needed
+    however many sessions they have or wherever sessions are stored."""
+    User.objects.filter(pk__in=list(user_ids)).update(
+        session_generation=F("session_generation") + 1
+    )
+
+
+def user_sessions_end(*, user: User) -> None:
+    sessions_end(user_ids=[user.pk])
+    user.refresh_from_db(fields=["session_generation"])
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> None:
+    """Stops someone signing in at all (their memberships and records stay, to reactivate them
+    later), and ends the sessions they have: reactivation does not bring those back."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+
+
+@transaction.atomic
+def membership_revoke(*, membership: Membership) -> None:
+    """Ends someone's role in a district and, at once, every session they have: they sign in
+    again to reach the districts where they still have a role. Their account stays."""
+    require_working_for(membership.district)
+    user = membership.user
+    membership.delete()
+    user_sessions_end(user=user)
 
 
 @transaction.atomic

@@ -18,7 +18,12 @@ from django.utils.timezone import now
 
 from districts.models import District, Membership, School, User
 from districts.roles import Role
-from districts.services import membership_grant, require_working_for, user_create
+from districts.services import (
+    membership_grant,
+    membership_revoke,
+    require_working_for,
+    user_create,
+)
 
 from . import hsds
 from .models import (
@@ -387,12 +392,12 @@ def partner_staff_link_create(
 
 @transaction.atomic
 def partner_staff_remove(*, link: PartnerStaffLink) -> None:
-    """Ends a partner's staff member's access to this district (their account stays, for any
-    other district they work with)."""
+    """Ends a partner's staff member's access to this district, signing them out at once
+    (their account stays, for any other district they work with)."""
     require_working_for(link.district)
     membership = link.membership
     link.delete()
-    membership.delete()
+    membership_revoke(membership=membership)
 
 
 def _reminder_recipients(entry: PartnerEntry) -> list[str]:

@@ -281,11 +281,23 @@ class AttendanceImport(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.filename} ({self.get_status_display()})"
+        return f"{self.filename} ({self.outcome})"
 
     @property
     def is_finished(self) -> bool:
         return self.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+    @property
+    def stopped_short(self) -> bool:
+        """Failed with no problem found in its file: something else stopped it (the database
+        connection lost, an error in the service), and the same file can simply run again."""
+        return self.status == ImportStatus.FAILED and not self.error_count
+
+    @property
+    def outcome(self) -> str:
+        if self.stopped_short:
+            return "Not imported: stopped before it finished"
+        return self.get_status_display()
 
     @property
     def stored_path(self) -> Path:

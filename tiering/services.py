@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
 from districts.services import require_working_for
-from districts.tenancy import CrossTenantAccess
+from districts.tenancy import CrossTenantAccess, system_context
 
 from . import ingest, progress, readers, selectors
 from .headers import Kind
@@ -33,6 +35,8 @@ from .models import (
     RuleSet,
     Snapshot,
 )
+
+logger = logging.getLogger(__name__)
 
 PRIMARY_RULE_SET_NAME = "District definition"
 
@@ -115,18 +119,19 @@ _RETRYABLE = frozenset({ImportStatus.NEEDS_MAPPING, ImportStatus.FAILED})
 
 @transaction.atomic
 def attendance_import_retry(
-    *, attendance_import: AttendanceImport, kind: Kind, uploaded_by: User | None
+    *, attendance_import: AttendanceImport, kind: Kind | None, uploaded_by: User | None
 ) -> AttendanceImport:
-    """Queues the stored file of an import that needed its columns matched or its codes defined
-    as a new import of ``kind``, with the same options. The earlier import stays as it ended:
-    the list of imports is the district's record of what happened."""
+    """Queues the stored file of an import that needed its columns matched, its codes defined,
+    or that was stopped before it finished, as a new import of ``kind`` (None: recognised from
+    its columns again), with the same options. The earlier import stays as it ended: the list
+    of imports is the district's record of what happened."""
     district = attendance_import.district
     require_working_for(district)
     if attendance_import.status not in _RETRYABLE:
         raise ValueError(f"An import that is {attendance_import.status} is not imported again.")
     record = AttendanceImport(
         district=district,
-        kind=kind.value,
+        kind=kind.value if kind else "",
         daily_mode=attendance_import.daily_mode,
         create_schools=attendance_import.create_schools,
         filename=attendance_import.filename,
@@ -205,6 +210,53 @@ def attendance_codes_define(
         row.save()
         saved.append(row)
     return saved
+
+
+def attendance_import_execute(*, district_id: int, import_id: int) -> str:
+    """Runs one queued import in a transaction of its own: the worker's task and the import
+    command call this. Whatever stops the import other than its file (the connection to the
+    database lost, a bug) rolls back everything it wrote together with that transaction; the
+    import is then marked failed in a second transaction, on a new connection if the old one
+    died, so that the district sees why and can import the file again instead of waiting for
+    an import that will never finish."""
+    district = District.objects.get(pk=district_id)
+    try:
+        with system_context(district, reason="import:run"):
+            return attendance_import_run(import_id=import_id)
+    except Exception as failure:
+        logger.exception("Import %s of %s stopped before it finished", import_id, district.slug)
+        return _import_stopped(district, import_id, failure)
+
+
+def _import_stopped(district: District, import_id: int, failure: Exception) -> str:
+    with system_context(district, reason="import:stopped"):
+        record = AttendanceImport.objects.select_for_update().get(pk=import_id)
+        if record.is_finished:
+            # It failed after its own transaction had committed (queueing what follows it).
+            return record.status
+        record.status = ImportStatus.FAILED
+        record.message = (
+            f"The import stopped before it finished because {_stop_cause(failure)}. Nothing "
+            "from this file was saved: the district's attendance is as it was. Import the file "
+            "again (it is kept, so there is nothing to upload); if it stops again, tell the "
+            f"people who run the service that import {record.pk} stopped: their log has why."
+        )
+        record.finished_at = timezone.now()
+        record.save()
+    progress.report(record.pk, 100, record.outcome)
+    return record.status
+
+
+def _stop_cause(failure: Exception) -> str:
+    # Django wraps the driver's errors; the import's COPY and set-based steps raise them bare.
+    error = failure.__cause__ if failure.__cause__ is not None else failure
+    if isinstance(error, psycopg2.OperationalError | psycopg2.InterfaceError):
+        # No SQLSTATE: the client saw the connection drop; class 08 is a connection exception
+        # and 57P the server's operator intervention (a terminated backend, a shutdown).
+        if not error.pgcode or error.pgcode.startswith(("08", "57P")):
+            return "the connection to the database was lost"
+        return "the database could not complete it"
+    return "of an error in the service, not in the file"
 
 
 def attendance_import_run(*, import_id: int) -> str:

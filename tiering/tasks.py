@@ -2,14 +2,15 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from districts.tenancy import TenantTask
-
 from . import recompute, services
 
 
-@shared_task(base=TenantTask, acks_late=True)
+# Not a TenantTask: one transaction around the whole task would take the import's failure down
+# with it when its connection dies; the service runs the import and records a failure in
+# transactions of their own.
+@shared_task(acks_late=True)
 def run_attendance_import(*, district_id: int, import_id: int) -> str:
-    return services.attendance_import_run(import_id=import_id)
+    return services.attendance_import_execute(district_id=district_id, import_id=import_id)
 
 
 @shared_task

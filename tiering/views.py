@@ -192,6 +192,28 @@ def import_codes(request: HttpRequest, district_slug: str, import_id: int) -> Ht
     )
 
 
+@role_required(*IMPORT_ROLES)
+@require_POST
+def import_again(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
+    """Runs the kept file of an import that something other than the file stopped."""
+    record = _import_ended(request, import_id, ImportStatus.FAILED)
+    if not record.stopped_short:
+        raise Http404("This import stopped on problems in its file: correct them and upload it.")
+    retry = services.attendance_import_retry(
+        attendance_import=record,
+        kind=Kind(record.kind) if record.kind else None,
+        uploaded_by=request.user,
+    )
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=AttendanceImport,
+        ids=[retry.pk],
+        purpose=f"Imported {record.filename} again after import {record.pk} stopped",
+    )
+    return redirect("tiering:import", district_slug=district_slug, import_id=retry.pk)
+
+
 def _import_ended(request: HttpRequest, import_id: int, status: ImportStatus) -> AttendanceImport:
     """The user's import if it ended with ``status``; any other has nothing to settle on the
     page asking (404, as for imports of other districts)."""

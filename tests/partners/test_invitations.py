@@ -62,6 +62,7 @@ def test_it_removes_a_partner_staff_members_access(client, district_admin, pia, 
     page = client.get("/d/riverside/partners/organisations/").content.decode()
     link_id = re.search(r"/partners/staff/(\d+)/remove/", page)[1]
     client.post(f"/d/riverside/partners/staff/{link_id}/remove/")
+    pia.refresh_from_db()  # her sessions ended: signing in again reads her account afresh
     client.force_login(pia)
     assert client.get("/d/riverside/partners/").status_code == 404
     assert User.objects.filter(pk=pia.pk).exists()

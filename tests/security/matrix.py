@@ -180,6 +180,12 @@ DISTRICT_ROWS = [
         "tiering:import_columns", ok=DISTRICT_WIDE, kwargs=_ids(import_id="mapping_import")
     ),
     district_row("tiering:import_codes", ok=DISTRICT_WIDE, kwargs=_ids(import_id="codes_import")),
+    district_row(
+        "tiering:import_again",
+        ok=DISTRICT_WIDE,
+        kwargs=_ids(import_id="stopped_import"),
+        method="POST",
+    ),
     # Partner registry.
     district_row("partners:registry", ok=MEMBERS, variants=("?format=csv", "?format=xlsx")),
     district_row("partners:entry_create", ok=EDITORS),

@@ -46,6 +46,12 @@ def test_the_deployment_check_fails_without_https():
     assert "SESSION_COOKIE_SECURE" in result.stdout + result.stderr
 
 
+def test_a_negative_trusted_proxy_count_stops_start_up():
+    result = _manage("check", DJANGO_TRUSTED_PROXY_COUNT="-1")
+    assert result.returncode != 0
+    assert "DJANGO_TRUSTED_PROXY_COUNT must be 0 or more." in result.stderr
+
+
 def test_pages_carry_the_security_headers(client, district_admin):
     client.force_login(district_admin)
     response = client.get("/d/riverside/")

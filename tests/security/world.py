@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files import File
 
 from districts.models import Membership
 from districts.roles import Role
@@ -40,6 +41,10 @@ UNMATCHED = "learner,campus,present\nS1,101,yes\n"
 UNKNOWN_CODE = "student_id,school_code,date,attendance_code\nS1,101,2026-10-19,ZZ\n"
 
 
+# A file whose import something other than the file stopped: it can be imported again.
+STOPPED = SUMMARY + "S7,101,3,40,2\n"
+
+
 @dataclass
 class World:
     ids: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -49,6 +54,19 @@ def _write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)
     return path
+
+
+def _stopped_import(district, path) -> AttendanceImport:
+    """Queued, then ended the way a lost database connection ends it (test_import_faults.py
+    stops an import for real)."""
+    with system_context(district, reason="test fixture"), path.open("rb") as upload:
+        record = tiering_services.attendance_import_create(
+            district=district, uploaded_by=None, upload=File(upload, name=path.name), enqueue=False
+        )
+        AttendanceImport.objects.filter(pk=record.pk).update(
+            status=ImportStatus.FAILED, message="The import stopped before it finished."
+        )
+    return record
 
 
 def _objects(district, school, *, admin, partner_user, organization, tmp_path) -> dict[str, int]:
@@ -66,6 +84,7 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
             district=district, kind="summary", defaults={"column_mapping": {}}
         )
     mapping = import_file(district, _write(tmp_path, f"{district.slug}-unmatched.csv", UNMATCHED))
+    stopped = _stopped_import(district, _write(tmp_path, f"{district.slug}-stopped.csv", STOPPED))
     codes = import_file(district, _write(tmp_path, f"{district.slug}-codes.csv", UNKNOWN_CODE))
     assert mapping.status == ImportStatus.NEEDS_MAPPING, mapping.errors
     assert codes.status == ImportStatus.FAILED, codes.errors
@@ -89,6 +108,7 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
             "import": AttendanceImport.objects.filter(status=ImportStatus.SUCCEEDED).first().pk,
             "mapping_import": mapping.pk,
             "codes_import": codes.pk,
+            "stopped_import": stopped.pk,
             "assessment": assessment.pk,
             "item": Item.objects.filter(ingredient__version=assessment.template_id).first().pk,
             "item_response": ItemResponse.objects.filter(assessment=assessment).first().pk,

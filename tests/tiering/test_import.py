@@ -2,12 +2,14 @@
 
 import csv
 import hashlib
+import io
 from datetime import date
 from decimal import Decimal
 
 import pandas as pd
 import pytest
 from django.core.files import File
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from districts.tenancy import system_context
@@ -20,6 +22,7 @@ from tiering.models import (
     AttendanceCategory,
     AttendanceCode,
     AttendanceDay,
+    AttendanceImport,
     DailyMode,
     ImportStatus,
     RuleSet,
@@ -206,6 +209,28 @@ def test_the_same_file_twice_counts_once(district, sis_district, export):
         assert second.duplicate_of == first
     with system_context(district, reason="test"):
         assert Snapshot.objects.for_district(district).count() == 1
+
+
+def test_the_command_imports_a_nightly_drop_and_says_how_it_ended(
+    district, sis_district, export, tmp_path
+):
+    out = io.StringIO()
+    call_command(
+        "import_attendance", export.summary, district="riverside", as_of=LAST_DAY, stdout=out
+    )
+    assert out.getvalue().startswith(f"{export.summary.name}: Imported — ")
+    rows = list(csv.reader(export.summary.open()))
+    rows[3][4] = "many"
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    with pytest.raises(CommandError, match=r"bad\.csv: Not imported: the file has problems"):
+        call_command("import_attendance", bad, district="riverside", stdout=io.StringIO())
+    with reading(district):
+        assert list(AttendanceImport.unscoped.values_list("status", flat=True).order_by("pk")) == [
+            ImportStatus.SUCCEEDED,
+            ImportStatus.FAILED,
+        ]
 
 
 def test_unknown_attendance_codes_are_reported_until_the_district_defines_them(

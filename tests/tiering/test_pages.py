@@ -68,6 +68,10 @@ def test_a_failed_import_shows_and_exports_its_problems(
     lines = list(csv.reader(io.StringIO(report.content.decode())))
     assert lines[0] == ["row", "column", "value", "reason"]
     assert lines[1][:3] == ["4", "days_absent", "'=999"]
+    # Its file needs correcting: running the same file again is not offered, nor accepted.
+    assert "Import this file again" not in page
+    again = client.post(f"/d/riverside/attendance/imports/{record.pk}/again/")
+    assert again.status_code == 404
 
 
 @pytest.mark.parametrize("persona", ["principal", "school_team_member", "partner_staff"])

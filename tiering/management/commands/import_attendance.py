@@ -64,9 +64,10 @@ class Command(BaseCommand):
                 enqueue=False,
             )
         # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
-        # status from this command. A fresh context keeps the file's record even if it fails.
+        # status from this command. It runs in transactions of its own, so the file's record
+        # says how it ended even when something other than the file stopped it.
+        services.attendance_import_execute(district_id=district.pk, import_id=record.pk)
         with system_context(district, reason="command:import_attendance"):
-            services.attendance_import_run(import_id=record.pk)
             record = AttendanceImport.objects.get(pk=record.pk)
             report = _report(record, district)
         if options["json"]:
@@ -74,7 +75,7 @@ class Command(BaseCommand):
         else:
             self._print(report)
         if record.status not in {ImportStatus.SUCCEEDED, ImportStatus.DUPLICATE}:
-            raise CommandError(f"{record.filename}: {record.get_status_display()}.")
+            raise CommandError(f"{record.filename}: {record.outcome}.")
 
     def _print(self, report: dict) -> None:
         write = self.stdout.write
@@ -133,7 +134,7 @@ def _report(record: AttendanceImport, district) -> dict:
     return {
         "file": record.filename,
         "status": record.status,
-        "status_label": record.get_status_display(),
+        "status_label": record.outcome,
         "message": record.message,
         "kind": record.kind,
         "rows_read": record.rows_read,
