@@ -29,6 +29,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -308,7 +309,8 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
     pinned version is tested by tests/districts/test_two_factor.py.)"""
 
     def _verify_user_sync(self, request, user):
-        if not user.is_authenticated:
+        # Most sessions name no device: no need to switch the transaction's role for nothing.
+        if not (user.is_authenticated and DEVICE_ID_SESSION_KEY in request.session):
             return super()._verify_user_sync(request, user)
         with own_rows(user):
             return super()._verify_user_sync(request, user)
