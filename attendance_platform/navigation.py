@@ -31,6 +31,7 @@ DISTRICT_NAV: tuple[NavItem, ...] = (
     NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
     NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Access record", "districts:audit", frozenset({Role.DISTRICT_ADMIN})),
+    NavItem("Sign-in security", "districts:security", frozenset({Role.DISTRICT_ADMIN})),
     NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
     NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
     NavItem("Notifications", "districts:notifications", STAFF_ROLES | {Role.PARTNER_STAFF}),

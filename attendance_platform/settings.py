@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "axes",
+    # Before districts, whose admin module replaces their device admins (districts/admin.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "template_partials",
     "attendance_platform",
     "districts",
@@ -66,11 +70,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step of sign-in.
+    "districts.two_factor.OTPMiddleware",
     "attendance_platform.middleware.IdleTimeoutMiddleware",
+    # Before the tenant middleware: half-signed-in sessions learn nothing about districts.
+    "districts.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "districts.tenancy.TenantMiddleware",
+    "districts.two_factor.DistrictRequirementMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -150,6 +159,16 @@ if TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
 AXES_CLIENT_IP_CALLABLE = "attendance_platform.signin.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Two-factor sign-in (districts/two_factor.py): an authenticator app, with one-time backup
+# codes. Wrong codes slow the device down (1, 2, 4, 8 … seconds between tries, across sessions)
+# and count as failed sign-ins for the lockout above.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Attendance Platform")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The operators' admin reaches every district's configuration and people, so in production
+# (DJANGO_HTTPS on) operators need a verified second factor there; a local demo or test run
+# leaves it off so the admin is usable without a phone.
+OPERATORS_REQUIRE_TWO_FACTOR = env_bool("OPERATORS_REQUIRE_TWO_FACTOR", HTTPS)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

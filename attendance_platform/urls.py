@@ -14,6 +14,25 @@ accounts = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", district_views.account_two_factor, name="two_factor"),
+    path("two-factor/code/", district_views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/set-up/", district_views.two_factor_setup, name="two_factor_setup"),
+    path(
+        "two-factor/backup-codes/",
+        district_views.two_factor_backup_codes,
+        name="two_factor_backup_codes",
+    ),
+    path(
+        "two-factor/backup-codes/download/",
+        district_views.two_factor_backup_codes_download,
+        name="two_factor_backup_codes_download",
+    ),
+    path(
+        "two-factor/backup-codes/new/",
+        district_views.two_factor_backup_codes_new,
+        name="two_factor_backup_codes_new",
+    ),
+    path("two-factor/turn-off/", district_views.two_factor_disable, name="two_factor_disable"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
         "password/change/done/",

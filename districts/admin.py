@@ -3,10 +3,20 @@ district staff, who do their work in the product's own pages."""
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Exists, OuterRef
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import two_factor
 from .models import District, Membership, School, SchoolYear, User
 from .services import user_deactivate, user_sessions_end
 from .tenancy import system_context
+
+# django-otp's own admins show operators each person's authenticator secret and backup codes.
+# What operators need is to reset a lost phone: an action on people, below.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 class KeepsStudentRecords:
@@ -44,7 +54,7 @@ class UnscopedAdmin(admin.ModelAdmin):
 
 @admin.register(District)
 class DistrictAdmin(KeepsStudentRecords, admin.ModelAdmin):
-    list_display = ["name", "slug", "state", "minimum_days_enrolled"]
+    list_display = ["name", "slug", "state", "minimum_days_enrolled", "require_admin_two_factor"]
     search_fields = ["name", "slug"]
 
 
@@ -77,8 +87,16 @@ class MembershipAdmin(KeepsStudentRecords, UnscopedAdmin):
 @admin.register(User)
 class UserAdmin(KeepsStudentRecords, BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "is_facilitator", "is_active", "is_staff"]
+    list_display = [
+        "email",
+        "full_name",
+        "is_facilitator",
+        "is_active",
+        "is_staff",
+        "has_two_factor",
+    ]
     search_fields = ["email", "full_name"]
+    actions = ["two_factor_reset"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Person", {"fields": ["full_name", "is_facilitator"]}),
@@ -90,3 +108,29 @@ class UserAdmin(KeepsStudentRecords, BaseUserAdmin):
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             user_deactivate(user=obj)
+
+    def get_queryset(self, request):
+        authenticator = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(two_factor=Exists(authenticator))
+
+    @admin.display(boolean=True, description="Two-factor", ordering="two_factor")
+    def has_two_factor(self, user) -> bool:
+        return user.two_factor
+
+    @admin.action(
+        description="Turn off two-factor sign-in (lost phone and backup codes)",
+        permissions=["change"],
+    )
+    def two_factor_reset(self, request, queryset):
+        reset = [
+            user.email
+            for user in queryset
+            if two_factor.two_factor_disable(user=user, by=request.user, path=request.path)
+        ]
+        self.message_user(
+            request,
+            f"Two-factor sign-in turned off for {', '.join(reset)}: they sign in with their "
+            "password alone, and may set it up again."
+            if reset
+            else "None of them had two-factor sign-in on.",
+        )

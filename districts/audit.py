@@ -10,6 +10,7 @@ database itself belongs to the database roles work (security-notes.md §a).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -18,8 +19,10 @@ from django.db import connection, models
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditAction, AuditEvent, District
-from .tenancy import current_tenant, system_context
+from .models import AuditAction, AuditEvent, District, Membership, User
+from .tenancy import current_tenant, own_rows, system_context
+
+logger = logging.getLogger(__name__)
 
 # Enough ids to find every student of a long list; the count is always exact.
 MAX_IDS = 10_000
@@ -47,6 +50,34 @@ def audit_record(
         purpose=purpose[:200],
         path=request.get_full_path()[:500],
     )
+
+
+def audit_account_change(*, user: User, by: User, purpose: str, path: str = "") -> int:
+    """A change to someone's sign-in (two-factor turned on or off, new backup codes), recorded
+    in every district where they have a role: each district's administrators review who can
+    reach their records and how. Outside any request's district; returns the entries written.
+    An account with no role anywhere (an operator) has no district record to write to: the
+    admin's own history keeps operators' changes."""
+    with own_rows(user):
+        districts = list(
+            District.objects.filter(
+                pk__in=Membership.unscoped.filter(user=user).values("district_id")
+            )
+        )
+    for district in districts:
+        with system_context(district, reason="account change"):
+            AuditEvent.objects.create(
+                district_id=district.pk,
+                user=by,
+                user_email=by.email,
+                action=AuditAction.CHANGE,
+                object_type=User._meta.label_lower,
+                object_ids=[user.pk],
+                row_count=1,
+                purpose=f"{purpose}: {user.email}"[:200],
+                path=path[:500],
+            )
+    return len(districts)
 
 
 def prune(*, now=None) -> int:

@@ -10,8 +10,9 @@ Rows: every table with a district_id has row-level security enabled and forced, 
 settings written with `set_config(…, true)`: they belong to the transaction and vanish at its
 end, so a pooled connection never carries one request's district into the next.
 
-Tables added later need their own migration calling `protect_tenant_table` (and
-`grant_reference_table` for global tables); tests/test_db_walls.py fails until they do.
+Tables added later need their own migration calling `tenant_table_sql` (and
+`reference_table_sql` for global tables, `account_table_sql` for a table of one account's
+rows); tests/test_db_walls.py fails until they do.
 """
 
 from __future__ import annotations
@@ -144,6 +145,39 @@ def reference_table_sql(table: str, *, app_writes: str = "") -> list[str]:
     if app_writes:
         sql.append(f"GRANT {app_writes} ON {t} TO {APP}, {', '.join(PERSONAS)}")
     return sql
+
+
+def account_table_sql(table: str, *, through: tuple[str, str] | None = None) -> list[str]:
+    """Row-level security and grants for a global table whose rows each belong to one account
+    (two-factor devices and their codes). The app's own login role reaches the signed-in
+    user's rows only (`tenancy.own_rows`); operators list and delete them (resetting someone's
+    lost phone) but change none; no district persona touches them. `through` names the
+    (column, table) to follow when the table has no user_id of its own."""
+    t = _q(table)
+    if through is None:
+        mine = f"user_id = {_USER}"
+    else:
+        column, parent = through
+        mine = f"{_q(column)} IN (SELECT id FROM {_q(parent)} WHERE user_id = {_USER})"  # noqa: S608
+    return [
+        f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY own_account ON {t} TO {APP} USING ({mine}) WITH CHECK ({mine})",
+        f"CREATE POLICY operator_access ON {t} TO {OPERATOR} USING (true)",
+        f"GRANT {CRUD} ON {t} TO {APP}",
+        f"GRANT SELECT, DELETE ON {t} TO {OPERATOR}",
+    ]
+
+
+def drop_account_table_sql(table: str) -> list[str]:
+    t = _q(table)
+    return [
+        f"DROP POLICY IF EXISTS own_account ON {t}",
+        f"DROP POLICY IF EXISTS operator_access ON {t}",
+        f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY",
+        f"REVOKE ALL ON {t} FROM {APP}, {OPERATOR}",
+    ]
 
 
 def sequences_sql() -> list[str]:

@@ -136,7 +136,15 @@ def district_delete(*, district: District) -> dict[str, int]:
             deleted[model._meta.label_lower] = cursor.rowcount
     with operator_context(reason="deletion of a district"), connection.cursor() as cursor:
         # Raw deletes: the rows that referred to these people and this district are gone
-        # already, and the ORM's cascade would read tables the operator may not read.
+        # already, and the ORM's cascade would read tables the operator may not read. Their
+        # two-factor devices go first (the database refuses a user with devices left).
+        cursor.execute(
+            "DELETE FROM otp_static_statictoken WHERE device_id IN"
+            " (SELECT id FROM otp_static_staticdevice WHERE user_id = ANY(%s))",
+            [exclusive],
+        )
+        for table in ("otp_static_staticdevice", "otp_totp_totpdevice"):
+            cursor.execute(f"DELETE FROM {table} WHERE user_id = ANY(%s)", [exclusive])  # noqa: S608
         cursor.execute("DELETE FROM districts_user WHERE id = ANY(%s)", [exclusive])
         deleted["districts.user"] = cursor.rowcount
         # Those who keep their account for other work lost a role: signed out at once, as

@@ -140,6 +140,11 @@ class District(models.Model):
     school_year_start_day = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
+    require_admin_two_factor = models.BooleanField(
+        "require two-factor sign-in for district administrators",
+        default=False,
+        help_text="District administrators must sign in with an authenticator app code too.",
+    )
     created_at = models.DateTimeField(default=now, editable=False)
 
     class Meta:
@@ -160,6 +165,11 @@ class District(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def requires_two_factor(self, role: str) -> bool:
+        # District administrators manage people, imports and the access record; other roles
+        # stay as they are, whatever the district decides.
+        return self.require_admin_two_factor and role == Role.DISTRICT_ADMIN
 
 
 class TenantModel(models.Model):

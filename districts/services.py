@@ -230,6 +230,17 @@ def notifications_mark_read(*, user: User, notification_ids: Iterable[int] | Non
 
 
 @transaction.atomic
+def district_two_factor_require(*, district: District, required: bool) -> District:
+    """Whether the district's administrators must sign in with two-factor
+    (districts/two_factor.py enforces it)."""
+    require_working_for(district)
+    district.require_admin_two_factor = required
+    district.full_clean()
+    district.save(update_fields=["require_admin_two_factor"])
+    return district
+
+
+@transaction.atomic
 def notification_email_set(*, membership: Membership, enabled: bool) -> Membership:
     require_working_for(membership.district)
     membership.email_notifications = enabled

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.district_home, name="home"),
     path("people/", views.district_people, name="people"),
     path("audit/", views.audit_log, name="audit"),
+    path("sign-in-security/", views.district_security, name="security"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -1,21 +1,38 @@
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_lockout_response
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout, user_login_failed
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
 
-from . import selectors, services
+from . import selectors, services, two_factor
 from .access import role_required
 from .audit import audit_record
 from .exports import csv_download
-from .forms import AuditFilterForm, NotificationEmailForm
-from .models import AuditAction, Membership, Notification
+from .forms import (
+    AuditFilterForm,
+    CodeForm,
+    DistrictSecurityForm,
+    NotificationEmailForm,
+    SetupCodeForm,
+)
+from .models import AuditAction, District, Membership, Notification
 from .roles import STAFF_ROLES, Role
 
 
@@ -184,3 +201,275 @@ def notifications_read(request: HttpRequest, district_slug: str) -> HttpResponse
     ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
     services.notifications_mark_read(user=request.user, notification_ids=ids)
     return redirect("districts:notifications", district_slug=district_slug)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def district_security(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """The district's sign-in rules: whether its administrators must use two-factor."""
+    district = request.district
+    # An unticked box posts nothing at all: a POST is bound even when it is empty.
+    form = DistrictSecurityForm(
+        request.POST if request.method == "POST" else None,
+        initial={"require_admin_two_factor": district.require_admin_two_factor},
+    )
+    if request.method == "POST" and form.is_valid():
+        required = form.cleaned_data["require_admin_two_factor"]
+        if required and not two_factor.is_verified(request.user):
+            form.add_error(
+                "require_admin_two_factor",
+                "Turn on two-factor sign-in for your own account first (Two-factor sign-in, "
+                "in the menu under your name), then require it here.",
+            )
+        else:
+            if required != district.require_admin_two_factor:
+                services.district_two_factor_require(district=district, required=required)
+                audit_record(
+                    request,
+                    action=AuditAction.CHANGE,
+                    model=District,
+                    ids=[district.pk],
+                    purpose="Two-factor sign-in "
+                    + ("required" if required else "no longer required")
+                    + " for district administrators",
+                )
+                messages.success(
+                    request,
+                    "District administrators must now sign in with two-factor; those who have "
+                    "not set it up are asked to on their next page."
+                    if required
+                    else "District administrators may now sign in with a password alone.",
+                )
+            return redirect("districts:security", district_slug=district_slug)
+    return render(
+        request, "districts/security.html", {"form": form}, status=422 if form.errors else 200
+    )
+
+
+# --- Two-factor sign-in: the person's own account, outside any district.
+
+SESSION_PENDING_KEY = "two_factor_pending_key"
+SESSION_NEW_CODES = "two_factor_new_backup_codes"
+# The account page holds two code forms; prefixes keep their fields apart.
+NEW_CODES_FORM = "new"
+DISABLE_FORM = "off"
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _required_by(user) -> list[str]:
+    """Who requires two-factor of this person, in words."""
+    required = [
+        m.district.name
+        for m in selectors.memberships_of(user)
+        if m.district.requires_two_factor(m.role)
+    ]
+    if settings.OPERATORS_REQUIRE_TWO_FACTOR and user.is_staff:
+        required.append("the operators' admin")
+    return required
+
+
+@login_required
+def account_two_factor(request: HttpRequest) -> HttpResponse:
+    return _account_page(request)
+
+
+@never_cache
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    next_url = _next_url(request)
+    if two_factor.has_two_factor(request.user):
+        messages.info(
+            request,
+            "Two-factor sign-in is already on. To move it to a new phone, turn it off here, "
+            "then set it up again.",
+        )
+        return redirect("two_factor")
+    # The secret waits in the session (never in a form or the address) until a code proves
+    # the app has it; only then does it become a device.
+    secret = request.session.get(SESSION_PENDING_KEY) or two_factor.new_secret()
+    request.session[SESSION_PENDING_KEY] = secret
+    form = SetupCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device, codes = two_factor.two_factor_enable(
+                user=request.user,
+                secret=secret,
+                code=form.cleaned_data["code"],
+                path=request.path,
+            )
+        except two_factor.CodeRefused as refused:
+            form.add_error("code", str(refused))
+        else:
+            del request.session[SESSION_PENDING_KEY]
+            # This session has just proved the second factor, and now holds more than a
+            # password's worth: a new session id, as at signing in.
+            otp_login(request, device)
+            request.session.cycle_key()
+            request.session[SESSION_NEW_CODES] = codes
+            return redirect(f"{reverse('two_factor_backup_codes')}?{urlencode({'next': next_url})}")
+    uri = two_factor.provisioning_uri(request.user, secret)
+    return render(
+        request,
+        "registration/two_factor_setup.html",
+        {
+            "form": form,
+            "next": next_url,
+            # segno's own markup from a fixed alphabet: no user input reaches it unescaped.
+            "qr_code": mark_safe(two_factor.qr_code_svg(uri)),  # noqa: S308
+            "setup_key": two_factor.setup_key(secret),
+            "required_by": _required_by(request.user),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@never_cache
+@login_required
+def two_factor_backup_codes(request: HttpRequest) -> HttpResponse:
+    """New backup codes, shown until the person says they saved them, and never again."""
+    codes = request.session.get(SESSION_NEW_CODES)
+    if request.method == "POST" or not codes:
+        request.session.pop(SESSION_NEW_CODES, None)
+        return redirect(_next_url(request) if codes else "two_factor")
+    return render(
+        request,
+        "registration/two_factor_backup_codes.html",
+        {"codes": codes, "next": _next_url(request)},
+    )
+
+
+@never_cache
+@login_required
+def two_factor_backup_codes_download(request: HttpRequest) -> HttpResponse:
+    codes = request.session.get(SESSION_NEW_CODES)
+    if not codes:
+        messages.info(
+            request,
+            "Backup codes are shown only once, right after they are made. To get codes you can "
+            "download, make new ones below.",
+        )
+        return redirect("two_factor")
+    text = render_to_string(
+        "registration/backup_codes.txt", {"codes": codes, "user": request.user}, request=request
+    )
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="attendance-platform-backup-codes.txt"'
+    return response
+
+
+def _code_confirmed(request: HttpRequest, form: CodeForm) -> bool:
+    """A current code, asked for again before a change to the account's two-factor: whoever
+    found the session open on a shared computer cannot turn it off or take new codes."""
+    if not form.is_valid():
+        return False
+    try:
+        two_factor.code_verify(user=request.user, code=form.cleaned_data["code"])
+    except two_factor.CodeRefused as refused:
+        form.add_error("code", str(refused))
+        return False
+    return True
+
+
+@require_POST
+@login_required
+def two_factor_backup_codes_new(request: HttpRequest) -> HttpResponse:
+    if not two_factor.has_two_factor(request.user):
+        return redirect("two_factor")
+    form = CodeForm(request.POST, prefix=NEW_CODES_FORM)
+    if not _code_confirmed(request, form):
+        return _account_page(request, new_codes_form=form)
+    request.session[SESSION_NEW_CODES] = two_factor.backup_codes_replace(
+        user=request.user, by=request.user, path=request.path
+    )
+    return redirect("two_factor_backup_codes")
+
+
+@require_POST
+@login_required
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if not two_factor.has_two_factor(request.user):
+        return redirect("two_factor")
+    form = CodeForm(request.POST, prefix=DISABLE_FORM)
+    if not _code_confirmed(request, form):
+        return _account_page(request, disable_form=form)
+    two_factor.two_factor_disable(user=request.user, by=request.user, path=request.path)
+    messages.success(request, "Two-factor sign-in is off: your password alone signs you in.")
+    return redirect("two_factor")
+
+
+def _account_page(request: HttpRequest, **bound: CodeForm) -> HttpResponse:
+    """The account's two-factor page, with a refused form (`bound`) showing its error."""
+    forms = {
+        "new_codes_form": CodeForm(prefix=NEW_CODES_FORM),
+        "disable_form": CodeForm(prefix=DISABLE_FORM),
+        **bound,
+    }
+    return render(
+        request,
+        "registration/two_factor.html",
+        {
+            "authenticator": two_factor.authenticator_of(request.user),
+            "codes_left": two_factor.backup_codes_left(request.user),
+            "required_by": _required_by(request.user),
+            **forms,
+        },
+        status=422 if bound else 200,
+    )
+
+
+@never_cache
+@login_required
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in. Wrong codes count as failed sign-ins for the lockout
+    (django-axes, per email address and IP address); a locked-out session is signed out."""
+    next_url = _next_url(request)
+    user = request.user
+    if two_factor.is_verified(user) or not two_factor.has_two_factor(user):
+        return redirect(next_url)
+    credentials = {"username": user.email}
+    if AxesProxyHandler.is_locked(request, credentials):
+        logout(request)
+        return get_lockout_response(request, None, credentials)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            verified = two_factor.code_verify(user=user, code=form.cleaned_data["code"])
+        except two_factor.CodeRefused as refused:
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            if getattr(request, "axes_locked_out", False):
+                logout(request)
+                return get_lockout_response(request, None, credentials)
+            message = str(refused)
+            failures = getattr(request, "axes_failures_since_start", None)
+            if failures is not None:
+                left = settings.AXES_FAILURE_LIMIT - failures
+                message += (
+                    f" After {left} more wrong code{'s' if left != 1 else ''}, signing in "
+                    "pauses for this account on this computer."
+                )
+            form.add_error("code", message)
+        else:
+            otp_login(request, verified.device)
+            request.session.cycle_key()
+            if verified.used_backup_code:
+                left = two_factor.backup_codes_left(user)
+                messages.warning(
+                    request,
+                    f"You signed in with a backup code; {left} left, each works once. If your "
+                    "phone is lost, make new codes or set two-factor up again on a new phone "
+                    "under Two-factor sign-in.",
+                )
+            return redirect(next_url)
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": next_url},
+        status=422 if form.errors else 200,
+    )

@@ -1,16 +1,21 @@
 """The database's walls behind the scoped querysets (districts/db_walls.py): each is tested on
 its own, against the real PostgreSQL, as the app's login role."""
 
+from binascii import unhexlify
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from districts import db_walls
+from districts import db_walls, two_factor
 from districts.models import Membership, School
 from districts.tenancy import (
     TenantContextMissing,
     context_for_membership,
     operator_context,
+    own_rows,
     system_context,
     tenant_context,
 )
@@ -234,6 +239,41 @@ def test_operators_reach_configuration_across_districts_but_no_student(students_
         denied = pytest.raises(DatabaseError, match="permission denied for table tiering_student")
         with denied, transaction.atomic():
             Student.unscoped.count()
+
+
+TWO_FACTOR_TABLES = ("otp_totp_totpdevice", "otp_static_staticdevice", "otp_static_statictoken")
+
+
+def test_two_factor_secrets_are_reachable_only_by_their_own_user(
+    district, district_admin, principal
+):
+    for user in (district_admin, principal):
+        secret = two_factor.new_secret()
+        two_factor.two_factor_enable(
+            user=user, secret=secret, code=f"{TOTP(unhexlify(secret)).token():06d}"
+        )
+    with own_rows(principal):
+        assert _one("SELECT array_agg(DISTINCT user_id) FROM otp_totp_totpdevice") == (
+            [principal.pk],
+        )
+        assert _one("SELECT count(*) FROM otp_static_statictoken") == (10,)
+        planted = pytest.raises(DatabaseError, match="row-level security")
+        with planted, transaction.atomic():
+            TOTPDevice.objects.create(user=district_admin, name="Planted")
+    # No signed-in user, no rows; and no district persona may touch them at all.
+    for table in TWO_FACTOR_TABLES:
+        assert _one(f"SELECT count(*) FROM {table}") == (0,)  # noqa: S608 — a constant
+    with _as_member(district_admin, district):
+        for table in TWO_FACTOR_TABLES:
+            denied = pytest.raises(DatabaseError, match=f"permission denied for table {table}")
+            with denied, transaction.atomic():
+                _one(f"SELECT count(*) FROM {table}")  # noqa: S608 — a constant
+    # Operators list and delete them (a lost phone), and change none.
+    with operator_context(reason="test"):
+        assert _one("SELECT count(*) FROM otp_totp_totpdevice") == (2,)
+        denied = pytest.raises(DatabaseError, match="permission denied")
+        with denied, transaction.atomic():
+            _one("UPDATE otp_totp_totpdevice SET key = 'ab'")
 
 
 # --- Settings belong to the transaction

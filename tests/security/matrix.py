@@ -135,6 +135,7 @@ DISTRICT_ROWS = [
     district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
     district_row("districts:notifications", ok=MEMBERS),
     district_row("districts:notifications_read", ok=MEMBERS, method="POST"),
+    district_row("districts:security", ok=frozenset({ALICE})),
     # Tiering: student records.
     district_row(
         "tiering:dashboard",
@@ -268,6 +269,16 @@ ACCOUNT_ROWS = [
         kwargs=lambda ids: {"uidb64": "MQ", "token": "set-password"},
     ),
     Row("password_reset_complete", everyone()),
+    # Two-factor sign-in: each person's own account, whatever their role. Without two-factor
+    # on (none of the personas has it), the code step, the backup codes and turning it off send
+    # them back to their account page.
+    Row("two_factor", signed_in()),
+    Row("two_factor_setup", signed_in()),
+    Row("two_factor_verify", signed_in()),
+    Row("two_factor_backup_codes", signed_in()),
+    Row("two_factor_backup_codes_download", signed_in()),
+    Row("two_factor_backup_codes_new", signed_in(), method="POST"),
+    Row("two_factor_disable", signed_in(), method="POST"),
 ]
 
 # The operators' admin site: nobody but an operator gets past its sign-in page.

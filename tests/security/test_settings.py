@@ -108,3 +108,13 @@ def test_writes_need_the_csrf_token(path, district_admin):
     client = Client(enforce_csrf_checks=True)
     client.force_login(district_admin)
     assert client.post(path, {}).status_code == 403
+
+
+def test_production_requires_two_factor_of_operators():
+    script = "from django.conf import settings as s; print(s.OPERATORS_REQUIRE_TWO_FACTOR)"
+    production = _manage("shell", "-c", script, **PRODUCTION)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.split()[-1] == "True"
+    # A deployment may still decide otherwise, explicitly.
+    opted_out = _manage("shell", "-c", script, **PRODUCTION, OPERATORS_REQUIRE_TWO_FACTOR="no")
+    assert opted_out.stdout.split()[-1] == "False"
