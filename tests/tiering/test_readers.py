@@ -30,8 +30,8 @@ from tiering.headers import (
     recognise,
 )
 from tiering.readers import (
+    DEFAULT_LIMITS,
     MAX_REPORTED_ERRORS,
-    XLSX_MAX_COLUMNS,
     Chunk,
     ErrorCollector,
     FileShape,
@@ -645,11 +645,14 @@ def test_it_reports_workbook_values_under_no_column_name(tmp_path):
 
 
 def test_it_refuses_a_workbook_wider_than_the_limit(tmp_path):
-    headers = [f"column {n}" for n in range(XLSX_MAX_COLUMNS + 1)]
+    headers = [f"column {n}" for n in range(DEFAULT_LIMITS.xlsx_max_columns + 1)]
     path = write_xlsx(tmp_path / "wide.xlsx", [headers, ["1"] * len(headers)])
 
-    with pytest.raises(ImportValidationError, match="Row 1 has cells beyond column 200"):
+    with pytest.raises(ImportValidationError, match="The first sheet reaches column 201"):
         inspect_file(path)
+    # A sheet that understates its width is stopped as its rows stream past.
+    with pytest.raises(ImportValidationError, match="Row 1 has cells beyond column 200"):
+        inspect_file(with_declared_size(path, b"A1:GS2", b"A1:B2"))
 
 
 def with_declared_size(path: Path, actual: bytes, declared: bytes) -> Path:
@@ -668,8 +671,8 @@ def with_declared_size(path: Path, actual: bytes, declared: bytes) -> Path:
 def test_it_refuses_a_workbook_that_declares_too_many_rows(tmp_path):
     path = write_xlsx(tmp_path / "long.xlsx", [["student_id", "grade"], [1, 2]])
 
-    with pytest.raises(ImportValidationError, match="more than 2,000,000 rows"):
-        inspect_file(with_declared_size(path, b"A1:B2", b"A1:B2000001"))
+    with pytest.raises(ImportValidationError, match="has 1,048,577 rows, more than the 1,048,576"):
+        inspect_file(with_declared_size(path, b"A1:B2", b"A1:B1048577"))
 
 
 def test_it_reads_past_a_size_the_workbook_understates(tmp_path):
