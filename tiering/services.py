@@ -393,8 +393,8 @@ def _import(record: AttendanceImport, district: District) -> None:
             progress.report(record.pk, 75, "Saving attendance")
             try:
                 record.rows_imported = ingest.merge(cursor, target, staged)
-            except ingest.RepeatedRowsError as repeated:
-                problems = repeated.problems
+            except ingest.MergeProblems as refused:
+                problems = refused.problems
         collector.add(
             readers.RowError(row=row, column=header_of.get(col, col), value=v, reason=r)
             for row, col, v, r in ingest.problems_in_order(problems)

@@ -338,6 +338,32 @@ def test_names_keep_the_characters_copy_escapes(district, sis_district, export, 
     assert (student.first_name, student.last_name) == ("Zoë\tAnn", "O\\Brien \\N")
 
 
+def test_values_longer_than_their_columns_are_listed_and_change_nothing(
+    district, sis_district, export, tmp_path
+):
+    # Found by fuzzing: an Ed-Fi descriptor URI pasted into the gender column made the
+    # students' insert fail with "value too long for type character varying(32)".
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    roster.loc[1, "gender"] = "http://ed-fi.org/Descriptor/SexDescriptor#Female"
+    roster.loc[3, "student_id"] = "7" * 70
+    path = tmp_path / "roster.csv"
+    roster.to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["value"]) for e in record.errors] == [
+        (3, "gender", "http://ed-fi.org/Descriptor/SexDescriptor#Female"),
+        (5, "student_id", "7" * 70),
+    ]
+    assert record.errors[0]["reason"].startswith(
+        "Too long: Gender holds at most 32 characters, and this value has 48."
+    )
+    assert _table_fingerprint() == before
+
+
 def test_conflicting_demographics_for_one_student_are_refused(
     district, sis_district, export, tmp_path
 ):
