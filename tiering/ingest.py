@@ -688,24 +688,23 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         for c in columns
     )
     if target.kind == Kind.DAILY:
-        # One row per student: the one of their latest day (student and day are unique by
-        # now), found by hash aggregate and join rather than by sorting every staged row.
+        # The rows of each student's latest day, found by hash aggregate and join rather than
+        # by sorting every staged row. Usually one; a file repeating that day has more until
+        # the fact insert lists the repeat, and the upsert must not meet a student twice.
         source = f"""FROM {STAGE} s
             JOIN (SELECT student_id, max(date) AS date FROM {STAGE} GROUP BY student_id) latest
               USING (student_id, date)"""
-        distinct = ""
     else:
         source = f"FROM {STAGE} s"
-        distinct = "DISTINCT ON (s.student_id)"
     cursor.execute(
         f"""INSERT INTO tiering_student
               (district_id, sis_id, school_id, {", ".join(columns)})
-            SELECT {distinct} %(district)s, s.student_id, sc.id,
+            SELECT DISTINCT ON (s.student_id) %(district)s, s.student_id, sc.id,
                    {", ".join(value(c) for c in columns)}
             {source}
             LEFT JOIN districts_school sc
               ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-            {"" if target.kind == Kind.DAILY else "ORDER BY s.student_id, s.row DESC"}
+            ORDER BY s.student_id, s.row DESC
             ON CONFLICT (district_id, sis_id) DO UPDATE SET
               school_id = coalesce(EXCLUDED.school_id, tiering_student.school_id), {updates}""",
         p,

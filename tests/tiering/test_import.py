@@ -165,6 +165,33 @@ def test_a_repeated_student_and_day_is_listed_and_changes_nothing(
         assert _table_fingerprint() == before
 
 
+def test_a_repeat_of_a_students_latest_day_is_listed_and_changes_nothing(
+    district, sis_district, export, tmp_path
+):
+    # Found by fuzzing: a daily file repeating the row of a student's last day made the
+    # students' upsert meet that student twice ("ON CONFLICT DO UPDATE command cannot affect
+    # row a second time") before the fact insert could list the repeat.
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    daily = pd.read_csv(export.daily, dtype=str)
+    student = daily.student_id[0]
+    latest = daily[daily.student_id == student].date.idxmax()
+    path = tmp_path / "daily.csv"
+    pd.concat([daily, daily.loc[[latest]]]).to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+        (
+            len(daily) + 2,
+            "date",
+            f"The same student and day appear twice (first in row {latest + 2}).",
+        )
+    ]
+    assert _table_fingerprint() == before
+
+
 def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
     rows = export.summary.read_text().splitlines(keepends=True)
     path = export.summary.with_name("repeated.csv")
