@@ -73,6 +73,8 @@ _LATEST_DATE = pd.Timestamp("2100-12-31")
 _YES = ("y", "yes", "true", "t", "1")
 _NO = ("n", "no", "false", "f", "0")
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# A count of one school year's days; the summary table holds counts below 10,000 only.
+_MOST_DAYS = 366
 # Absence counts are often halves or tenths of a day; a sum of tenths is not exact in binary.
 _TOLERANCE = 1e-9
 
@@ -785,6 +787,7 @@ def _counts(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
     numbers = pd.to_numeric(values.where(numeric), errors="coerce").astype("float64")
     not_number = values.notna() & ~(numeric & np.isfinite(numbers))
     negative = numbers < 0
+    too_many = numbers > _MOST_DAYS
     problems.add(
         not_number,
         column,
@@ -792,8 +795,15 @@ def _counts(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
         f"Not a number. Write {_phrase(column)} as a number, such as 12 or 12.5.",
     )
     problems.add(negative, column, values, f"{LABELS[column]} can't be negative. Write 0 or more.")
+    problems.add(
+        too_many,
+        column,
+        values,
+        f"{LABELS[column]} can't be more than {_MOST_DAYS}, the days in a year. Check that the"
+        " column counts days of this school year.",
+    )
     # Left missing, so that the checks of totals only compare numbers that passed.
-    return numbers.where(~(not_number | negative))
+    return numbers.where(~(not_number | negative | too_many))
 
 
 def _dates(column: str, values: pd.Series, problems: _Problems) -> pd.Series:

@@ -192,6 +192,32 @@ def test_a_repeat_of_a_students_latest_day_is_listed_and_changes_nothing(
     assert _table_fingerprint() == before
 
 
+def test_day_counts_past_a_year_are_listed_and_change_nothing(district, sis_district, export):
+    # Found by probing the fuzzer's odd cells: a summary whose days enrolled was a 40-digit
+    # number passed the reader's checks and made the insert raise NumericValueOutOfRange.
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    lines = export.summary.read_bytes().split(b"\n")
+    cells = lines[2].split(b",")
+    cells[3] = b"9" * 40
+    lines[2] = b",".join(cells)
+    path = export.summary.with_name("huge-counts.csv")
+    path.write_bytes(b"\n".join(lines))
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+        (
+            3,
+            "days_enrolled",
+            "Days enrolled can't be more than 366, the days in a year. Check that the column"
+            " counts days of this school year.",
+        )
+    ]
+    assert _table_fingerprint() == before
+
+
 def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
     rows = export.summary.read_text().splitlines(keepends=True)
     path = export.summary.with_name("repeated.csv")
