@@ -351,6 +351,22 @@ def test_it_counts_the_rows_of_a_sheet_that_declares_no_size(tmp_path):
     assert reason.startswith("The first sheet has more than the 10 rows an import reads")
 
 
+def test_it_counts_the_rows_of_a_sheet_written_with_a_namespace_prefix(tmp_path):
+    rows = [*ROWS, *[["1003", "101", "2025-09-03", "P"]] * 8]
+
+    def prefixed(name, data):
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        data = re.sub(rb"<(/?)(?![?!])", rb"<\1x:", data).replace(b"xmlns=", b"xmlns:x=")
+        return data
+
+    path = written(tmp_path, rezipped(without_dimension(xlsx_bytes(rows)), prefixed))
+
+    assert inspect_file(path, limits=limits(xlsx_max_rows=11)).headers == tuple(ROWS[0])
+    reason = refusal(path, name="daily.xlsx", limits=limits(xlsx_max_rows=10))
+    assert reason.startswith("The first sheet has more than the 10 rows an import reads")
+
+
 def test_it_counts_rows_up_to_the_furthest_row_number_a_sheet_names(tmp_path):
     # One row numbered 5,000,000 makes openpyxl produce the 4,999,999 empty rows before it.
     archive = without_dimension(xlsx_bytes())
