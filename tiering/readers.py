@@ -353,9 +353,10 @@ def _inspect_xlsx(path: Path, filename: str, limits: UploadLimits) -> FileShape:
 
 @contextmanager
 def _first_sheet(path: Path, filename: str, limits: UploadLimits) -> Iterator[ReadOnlyWorksheet]:
-    # Again here, cheaply, because read_rows may be handed a path inspect_file never saw.
+    # The zip directory again, as it costs nothing, because read_rows may be handed a path
+    # inspect_file never saw; the sheets' sizes are checked again as their rows stream past.
     try:
-        filecheck.check_workbook(path, limits)
+        filecheck.check_workbook(path, limits, sheets=False)
     except filecheck.Refused as refused:
         raise _refusal(filename, refused.reason) from None
     # A file object, because openpyxl refuses paths without an Excel extension and uploads are
