@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
@@ -962,10 +962,10 @@ def scratch_file(content: bytes) -> tuple[tempfile.TemporaryDirectory, Path]:
     return folder, path
 
 
-FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Example counts, deadline and health checks come from the Hypothesis profile (tests/conftest.py);
+# the property that round-trips text runs twice as many, being the cheapest and widest.
 
 
-@FUZZ
 @given(
     st.one_of(
         st.binary(max_size=400),
@@ -996,7 +996,6 @@ def workbook_parts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]
         return {name: archive.read(name) for name in archive.namelist()}
 
 
-@settings(FUZZ, max_examples=60)
 @given(st.data())
 def test_it_raises_only_import_validation_error_for_damaged_workbooks(workbook_parts, data):
     # Damage inside a well-formed archive, so that openpyxl, not zipfile, meets it.
@@ -1027,7 +1026,6 @@ def render(rows: list[list[str]], delimiter: str, encoding: str) -> tuple[bytes,
         return out.getvalue().encode("utf-8"), "utf-8"
 
 
-@FUZZ
 @given(
     st.lists(st.lists(st.text(max_size=8), max_size=6), max_size=6),
     st.sampled_from(DELIMITERS),
@@ -1055,7 +1053,7 @@ def as_read(cell: str, column: str, written: str, detected: str) -> str:
     return normalise_descriptor(cell) if column == "grade" else cell.strip()
 
 
-@settings(FUZZ, max_examples=200)
+@settings(max_examples=2 * settings.default.max_examples)
 @given(
     st.lists(
         st.lists(text_cells, min_size=len(ROSTER_TEXT), max_size=len(ROSTER_TEXT)), max_size=6
