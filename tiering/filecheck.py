@@ -100,7 +100,7 @@ def check_file(path: Path, *, filename: str, limits: UploadLimits) -> str:
     check_size(path.stat().st_size, limits)
     with path.open("rb") as file:
         head = file.read(_HEAD_BYTES)
-    if not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
+    if len(head) < _HEAD_BYTES and not head.strip(b" \t\r\n" + codecs.BOM_UTF8):
         return CSV  # readers says it is empty, whatever its name
     if head.startswith(_ZIP_MAGIC):
         check_workbook(path, limits)
@@ -132,7 +132,7 @@ _ARCHIVES = (
     (b"Rar!\x1a\x07", "a RAR archive"),
 )
 _UPLOAD_INSTEAD = "Export the attendance from your SIS as CSV or Excel (.xlsx) and upload that."
-NOT_A_TABLE = "This is not a CSV file or an Excel workbook"
+_NOT_A_TABLE = "This is not a CSV file or an Excel workbook"
 
 
 def _check_text(path: Path, head: bytes) -> None:
@@ -197,7 +197,7 @@ def _utf16_without_bom() -> str:
 def _binary(line: int | None = None) -> str:
     where = "" if line is None else f" (a NUL byte on line {line:,})"
     return (
-        f"{NOT_A_TABLE}: it holds binary data{where}, which no CSV export does. {_UPLOAD_INSTEAD}"
+        f"{_NOT_A_TABLE}: it holds binary data{where}, which no CSV export does. {_UPLOAD_INSTEAD}"
     )
 
 

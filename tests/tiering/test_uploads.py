@@ -178,6 +178,11 @@ EXCEL_2003_XML = (
             "it holds binary data (a NUL byte on line 5,004)",
         ),
         (
+            "daily.csv",
+            b" " * 100_000 + b"\x00",
+            "it holds binary data (a NUL byte on line 1)",
+        ),
+        (
             "report.docx",
             zipped({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"}),
             "This file is a Word document (.docx), not an Excel workbook",
