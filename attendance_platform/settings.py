@@ -10,6 +10,8 @@ import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from tiering.filecheck import MiB, UploadLimits
+
 from .env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -252,6 +254,25 @@ STORAGES = {
 }
 # Without collectstatic (demo, tests) whitenoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+
+# What an attendance import accepts (tiering/filecheck.py explains each default). The largest
+# upload is also the most any uploaded file may put on disk: the upload handler below stops
+# keeping a file's bytes past it, so that the import refuses it by its size.
+_limits = UploadLimits()
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_MB", _limits.max_bytes // MiB, minimum=1) * MiB
+IMPORT_XLSX_MAX_UNPACKED_BYTES = (
+    env_int("IMPORT_XLSX_MAX_UNPACKED_MB", _limits.xlsx_max_unpacked_bytes // MiB, minimum=1) * MiB
+)
+IMPORT_XLSX_MAX_RATIO = env_int("IMPORT_XLSX_MAX_RATIO", _limits.xlsx_max_ratio, minimum=1)
+IMPORT_XLSX_MAX_MEMBERS = env_int("IMPORT_XLSX_MAX_MEMBERS", _limits.xlsx_max_members, minimum=1)
+IMPORT_XLSX_MAX_SHEETS = env_int("IMPORT_XLSX_MAX_SHEETS", _limits.xlsx_max_sheets, minimum=1)
+IMPORT_XLSX_MAX_ROWS = env_int("IMPORT_XLSX_MAX_ROWS", _limits.xlsx_max_rows, minimum=1)
+IMPORT_XLSX_MAX_COLUMNS = env_int("IMPORT_XLSX_MAX_COLUMNS", _limits.xlsx_max_columns, minimum=1)
+IMPORT_XLSX_MAX_CELLS = env_int("IMPORT_XLSX_MAX_CELLS", _limits.xlsx_max_cells, minimum=1)
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "attendance_platform.uploads.SizeLimitedUploadHandler",
+]
 
 REDIS_URL = env_str("REDIS_URL")
 # The cache carries what must be seen across processes while a transaction is open (import

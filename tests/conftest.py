@@ -1,8 +1,12 @@
 """Named personas shared by every test (design.md §2a): two districts, two schools in the
 first, one person per role, and an outsider who belongs only to the other district."""
 
+import os
+
 import pytest
 from celery.contrib.testing.worker import start_worker
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from attendance_platform.celery import app as celery_app
 from districts import db_walls
@@ -13,6 +17,17 @@ from districts.tenancy import operator_context, system_context
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
+
+# Property tests (the import's fuzzing above all) run a modest number of examples so that the
+# suite stays fast; HYPOTHESIS_PROFILE=fuzz runs many more, for a long search. Files are read
+# and imported for real, so no example has a deadline.
+hypothesis_settings.register_profile(
+    "default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile(
+    "fuzz", parent=hypothesis_settings.get_profile("default"), max_examples=2_000
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # The partner registry's organisations, entries and linked partner staff, for its page and
 # browser tests alike.

@@ -2,18 +2,20 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 
+from .filecheck import size_text
 from .headers import LABELS, REQUIRED, Kind, columns_of
 from .models import AttendanceCategory, DailyMode, ImportKind
 
-MAX_UPLOAD_BYTES = 2 * 1024**3
-ACCEPTED_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx")
-
 
 class ImportForm(forms.Form):
+    # What the file is, and its size, are judged by the import service from its content: the
+    # name and the browser's content type are the sender's word. `accept` only helps people
+    # pick the right file.
     file = forms.FileField(
         label="SIS export file",
-        help_text="CSV (any common delimiter; UTF-8 or Windows-1252) or Excel .xlsx.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
     kind = forms.ChoiceField(
         label="What the file holds",
@@ -38,17 +40,12 @@ class ImportForm(forms.Form):
         help_text="For a district's first load. Otherwise an unknown school code is an error.",
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if not upload.name.lower().endswith(ACCEPTED_SUFFIXES):
-            raise forms.ValidationError(
-                "Upload a .csv or .xlsx file exported from your student information system."
-            )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                "The file is larger than 2 GB. Split it by school, or send year-to-date totals."
-            )
-        return upload
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = (
+            "CSV (any common delimiter; UTF-8 or Windows-1252) or Excel .xlsx, up to"
+            f" {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}."
+        )
 
     def clean_kind(self) -> Kind | None:
         return Kind(self.cleaned_data["kind"]) if self.cleaned_data["kind"] else None

@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import psycopg2.errors
 
-from districts.models import Grade
+from districts.models import Grade, School
 
 from .bands import band_sql
-from .headers import Kind
-from .models import AttendanceCategory
+from .headers import LABELS, Kind
+from .models import AttendanceCategory, Student
 
 STAGE = "import_stage"
 Problem = tuple[int, str, str, str]  # row, canonical column, value, reason
@@ -319,12 +319,49 @@ def analyze_written(cursor, kind: Kind) -> None:
         analyze(cursor, table)
 
 
-class RepeatedRowsError(Exception):
-    """The merge met a key twice: the file repeats a student and day (or student and school)."""
+class MergeProblems(Exception):
+    """The merge met rows the district's tables can't take; ``problems`` lists them."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} repeated rows")
+        super().__init__(f"{len(problems)} rows can't be saved")
         self.problems = problems
+
+
+class RepeatedRowsError(MergeProblems):
+    """The merge met a key twice: the file repeats a student and day (or student and school)."""
+
+
+# Staged text that lands in a column of limited length, and that length (the models decide).
+_TEXT_LIMITS: dict[str, int] = {
+    "student_id": Student._meta.get_field("sis_id").max_length,
+    "school_code": School._meta.get_field("sis_code").max_length,
+    **{
+        name: Student._meta.get_field(name).max_length
+        for name, sql_type in DEMOGRAPHICS
+        if sql_type == "text"
+    },
+}
+
+
+def values_too_long(cursor, kind: Kind) -> list[Problem]:
+    """Rows whose text is longer than the column it lands in holds."""
+    present = set(stage_columns(kind))
+    problems: list[Problem] = []
+    for column, limit in _TEXT_LIMITS.items():
+        if column in present:
+            problems += _rows(
+                cursor,
+                f"""SELECT row, left({column}, 100), length({column}) FROM {STAGE}
+                    WHERE length({column}) > %(limit)s""",
+                {"limit": limit},
+                column,
+                lambda length, column=column, limit=limit: (
+                    f"Too long: {LABELS[column]} holds at most {limit} characters, and this"
+                    f" value has {length:,}. Check that the column holds {LABELS[column]}, or"
+                    " shorten the value."
+                ),
+            )
+    return problems
 
 
 def validate(cursor, target: Target, staged: Staged) -> list[Problem]:
@@ -494,7 +531,22 @@ def _conflict_columns(kind: Kind) -> list[str]:
 
 def merge(cursor, target: Target, staged: Staged) -> int:
     """Moves the staged rows into the district's tables. Returns the rows imported; raises
-    RepeatedRowsError if the file repeats a key."""
+    MergeProblems (RepeatedRowsError if the file repeats a key) for rows that don't fit.
+
+    Text longer than its column is found when an insert fails rather than checked first: a
+    scan of every staged row for a problem that real files hardly ever have would cost every
+    import a second per ten million rows."""
+    cursor.execute("SAVEPOINT import_merge")
+    try:
+        inserted = _merge(cursor, target, staged)
+    except psycopg2.errors.StringDataRightTruncation:
+        cursor.execute("ROLLBACK TO SAVEPOINT import_merge")
+        raise MergeProblems(values_too_long(cursor, target.kind)) from None
+    cursor.execute("RELEASE SAVEPOINT import_merge")
+    return inserted
+
+
+def _merge(cursor, target: Target, staged: Staged) -> int:
     p = {
         "district": target.district_id,
         "year": target.school_year_id,
@@ -636,24 +688,23 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         for c in columns
     )
     if target.kind == Kind.DAILY:
-        # One row per student: the one of their latest day (student and day are unique by
-        # now), found by hash aggregate and join rather than by sorting every staged row.
+        # The rows of each student's latest day, found by hash aggregate and join rather than
+        # by sorting every staged row. Usually one; a file repeating that day has more until
+        # the fact insert lists the repeat, and the upsert must not meet a student twice.
         source = f"""FROM {STAGE} s
             JOIN (SELECT student_id, max(date) AS date FROM {STAGE} GROUP BY student_id) latest
               USING (student_id, date)"""
-        distinct = ""
     else:
         source = f"FROM {STAGE} s"
-        distinct = "DISTINCT ON (s.student_id)"
     cursor.execute(
         f"""INSERT INTO tiering_student
               (district_id, sis_id, school_id, {", ".join(columns)})
-            SELECT {distinct} %(district)s, s.student_id, sc.id,
+            SELECT DISTINCT ON (s.student_id) %(district)s, s.student_id, sc.id,
                    {", ".join(value(c) for c in columns)}
             {source}
             LEFT JOIN districts_school sc
               ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-            {"" if target.kind == Kind.DAILY else "ORDER BY s.student_id, s.row DESC"}
+            ORDER BY s.student_id, s.row DESC
             ON CONFLICT (district_id, sis_id) DO UPDATE SET
               school_id = coalesce(EXCLUDED.school_id, tiering_student.school_id), {updates}""",
         p,

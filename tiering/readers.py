@@ -6,7 +6,8 @@ memory stays flat for a daily file of tens of millions of rows, and reports ever
 finds with the row number and column name the person sees in their spreadsheet. Rows with a
 problem are left out of the chunk; the caller imports nothing if any chunk had a problem.
 
-Whatever the bytes, the only exception raised for bad input is ``ImportValidationError``.
+Whatever the bytes, the only exception raised for bad input is ``ImportValidationError``; a
+file past the upload limits (``filecheck``) is refused before anything parses it.
 
 This is a plain module on purpose: it imports neither Django nor the project's models.
 """
@@ -17,7 +18,6 @@ import codecs
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,6 +29,8 @@ import pandas as pd
 from openpyxl import load_workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+from tiering import filecheck
+from tiering.filecheck import UploadLimits
 from tiering.headers import (
     ATTENDANCE_CODE,
     BIRTH_DATE,
@@ -51,16 +53,11 @@ from tiering.headers import (
 )
 
 MAX_REPORTED_ERRORS = 1_000
-XLSX_MAX_ROWS = 2_000_000
-XLSX_MAX_COLUMNS = 200
-ZIP_MAX_RATIO = 50
-ZIP_MAX_BYTES = 1 << 30
+DEFAULT_LIMITS = UploadLimits()
 
 _SAMPLE_BYTES = 1 << 20
 _DELIMITERS = (",", ";", "\t", "|")  # in order of preference when counts tie
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls
 
 _COUNTS = (DAYS_ENROLLED, DAYS_ABSENT, EXCUSED, UNEXCUSED, SUSPENSION, TARDY)
 _ABSENCE_PARTS = (EXCUSED, UNEXCUSED, SUSPENSION)
@@ -76,6 +73,8 @@ _LATEST_DATE = pd.Timestamp("2100-12-31")
 _YES = ("y", "yes", "true", "t", "1")
 _NO = ("n", "no", "false", "f", "0")
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+# A count of one school year's days; the summary table holds counts below 10,000 only.
+_MOST_DAYS = 366
 # Absence counts are often halves or tenths of a day; a sum of tenths is not exact in binary.
 _TOLERANCE = 1e-9
 
@@ -227,34 +226,41 @@ class FileShape:
     filename: str
 
 
-def inspect_file(path: Path, *, filename: str | None = None) -> FileShape:
+def check_size(size: int, *, filename: str, limits: UploadLimits = DEFAULT_LIMITS) -> None:
+    """The refusal of a file past the upload size limit, judged from its size alone."""
+    try:
+        filecheck.check_size(size, limits)
+    except filecheck.Refused as refused:
+        raise _refusal(filename, refused.reason) from None
+
+
+def check_upload(path: Path, *, filename: str, limits: UploadLimits = DEFAULT_LIMITS) -> str:
+    """``filecheck.CSV`` or ``filecheck.XLSX``, or the refusal of a file that is neither or is
+    past a limit (filecheck.py)."""
+    try:
+        return filecheck.check_file(Path(path), filename=filename, limits=limits)
+    except filecheck.Refused as refused:
+        raise _refusal(filename, refused.reason) from None
+
+
+def inspect_file(
+    path: Path, *, filename: str | None = None, limits: UploadLimits = DEFAULT_LIMITS
+) -> FileShape:
     """What the file is, judged by its content; ``filename`` is the name to show people."""
     path = Path(path)
     name = filename or path.name
+    if check_upload(path, filename=name, limits=limits) == filecheck.XLSX:
+        return _inspect_xlsx(path, name, limits)
     with path.open("rb") as file:
         sample = file.read(_SAMPLE_BYTES + 1)
     complete = len(sample) <= _SAMPLE_BYTES
     sample = sample[:_SAMPLE_BYTES]
-    if sample.startswith(_ZIP_MAGIC):
-        return _inspect_xlsx(path, name)
-    if sample.startswith(_OLE2_MAGIC):
-        raise _refusal(
-            name,
-            "This is an old-style Excel file (.xls). Open it in Excel and save it as .xlsx or"
-            " CSV, then upload that.",
-        )
     encoding = _detect_encoding(sample, complete=complete)
     text = codecs.getincrementaldecoder(encoding)(errors=_FALLBACK_ERRORS).decode(
         sample, final=complete
     )
     if not text.strip():
         raise _refusal(name, "The file is empty. Export it again from your SIS and upload it.")
-    if "\x00" in text:
-        raise _refusal(
-            name,
-            "This is not a CSV file or an Excel workbook. Export the data from your SIS as CSV"
-            " or .xlsx and upload that.",
-        )
     delimiter = _sniff_delimiter(text)
     try:
         first_row = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -330,9 +336,9 @@ def _checked_headers(headers: Sequence[str], filename: str, *, row: int) -> tupl
 # --- Excel workbooks -----------------------------------------------------------------------------
 
 
-def _inspect_xlsx(path: Path, filename: str) -> FileShape:
-    with _first_sheet(path, filename) as sheet:
-        number, values = _header_row(_sheet_rows(sheet, filename), filename)
+def _inspect_xlsx(path: Path, filename: str, limits: UploadLimits) -> FileShape:
+    with _first_sheet(path, filename, limits) as sheet:
+        number, values = _header_row(_sheet_rows(sheet, filename, limits), filename)
     headers = [_cell_text(value).strip() for value in values]
     while not headers[-1]:
         headers.pop()
@@ -345,47 +351,25 @@ def _inspect_xlsx(path: Path, filename: str) -> FileShape:
     )
 
 
-def _check_zip(path: Path, filename: str) -> None:
-    """Refuse a zip bomb before anything unpacks it.
-
-    The declared sizes can be trusted as upper bounds: zipfile never returns more bytes than a
-    member declares, so openpyxl can't be fed more than this check allowed.
-    """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except Exception as error:  # a damaged archive can fail in many ways; all mean the same here
-        raise _refusal(filename, _DAMAGED_WORKBOOK) from error
-    if unpacked > ZIP_MAX_BYTES or unpacked > ZIP_MAX_RATIO * path.stat().st_size:
-        raise _refusal(
-            filename,
-            "This workbook unpacks to far more data than its size suggests, so it was not"
-            " opened. Save the sheet as CSV and upload that instead.",
-        )
-
-
-_DAMAGED_WORKBOOK = (
-    "This file is a ZIP archive but not an Excel workbook that can be read. Open it in Excel,"
-    " save it as .xlsx or CSV and upload that."
-)
-
-
 @contextmanager
-def _first_sheet(path: Path, filename: str) -> Iterator[ReadOnlyWorksheet]:
-    _check_zip(path, filename)
+def _first_sheet(path: Path, filename: str, limits: UploadLimits) -> Iterator[ReadOnlyWorksheet]:
+    # The zip directory again, as it costs nothing, because read_rows may be handed a path
+    # inspect_file never saw; the sheets' sizes are checked again as their rows stream past.
+    try:
+        filecheck.check_workbook(path, limits, sheets=False)
+    except filecheck.Refused as refused:
+        raise _refusal(filename, refused.reason) from None
     # A file object, because openpyxl refuses paths without an Excel extension and uploads are
     # stored under names of our choosing.
     with path.open("rb") as file:
         try:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except Exception as error:  # openpyxl reports foreign or damaged files with many types
-            raise _refusal(filename, _DAMAGED_WORKBOOK) from error
+            raise _refusal(filename, filecheck.DAMAGED_WORKBOOK) from error
         try:
             if not workbook.worksheets:
                 raise _refusal(filename, "The workbook has no sheets.")
             sheet = workbook.worksheets[0]
-            if (sheet.max_row or 0) > XLSX_MAX_ROWS:
-                raise _too_long(filename)
             # Read-only mode stops at the size the file declares, and some writers declare too
             # little; reading to the real end is the only way not to lose rows.
             sheet.reset_dimensions()
@@ -394,38 +378,46 @@ def _first_sheet(path: Path, filename: str) -> Iterator[ReadOnlyWorksheet]:
             workbook.close()
 
 
-def _too_long(filename: str) -> ImportValidationError:
-    return _refusal(
-        filename,
-        f"The sheet has more than {XLSX_MAX_ROWS:,} rows. Split it, or export it as CSV.",
-    )
-
-
-def _sheet_rows(sheet: ReadOnlyWorksheet, filename: str) -> Iterator[tuple[int, Sequence[object]]]:
+def _sheet_rows(
+    sheet: ReadOnlyWorksheet, filename: str, limits: UploadLimits
+) -> Iterator[tuple[int, Sequence[object]]]:
     """(spreadsheet row number, cell values), refusing sheets past the size limits.
 
-    A row is as wide as its last cell, even one with nothing in it, so width is refused before
-    anything scans it: one formatted cell far to the right would otherwise make every row cost
-    thousands of cells.
+    filecheck refused sheets that declare too large a size; these checks catch the ones whose
+    declared size is wrong. A row is as wide as its last cell, even one with nothing in it, so
+    width is refused before anything scans it: one formatted cell far to the right would
+    otherwise make every row cost thousands of cells.
     """
     rows = sheet.iter_rows(values_only=True)
-    number = 0
+    number = cells = 0
     while True:
         try:
             values = next(rows)
         except StopIteration:
             return
         except Exception as error:  # damaged sheet XML surfaces from openpyxl in many types
-            raise _refusal(filename, _DAMAGED_WORKBOOK) from error
+            raise _refusal(filename, filecheck.DAMAGED_WORKBOOK) from error
         number += 1
-        if number > XLSX_MAX_ROWS:
-            raise _too_long(filename)
-        if len(values) > XLSX_MAX_COLUMNS:
+        cells += len(values)
+        if number > limits.xlsx_max_rows:
             raise _refusal(
                 filename,
-                f"Row {number} has cells beyond column {XLSX_MAX_COLUMNS}, more columns than can"
-                " be imported. Delete the columns after your data, or copy the data to a new"
-                " sheet, and upload it again.",
+                f"The sheet has more than {limits.xlsx_max_rows:,} rows, the most an import reads"
+                " from a workbook. Save it as CSV (which has no such limit) and upload that.",
+            )
+        if len(values) > limits.xlsx_max_columns:
+            raise _refusal(
+                filename,
+                f"Row {number} has cells beyond column {limits.xlsx_max_columns}, more columns"
+                " than can be imported. Delete the columns after your data, or copy the data to"
+                " a new sheet, and upload it again.",
+            )
+        if cells > limits.xlsx_max_cells:
+            raise _refusal(
+                filename,
+                f"The sheet has more than {limits.xlsx_max_cells:,} cells, the most an import"
+                " reads from a workbook. Save it as CSV and upload that instead, or delete the"
+                " columns the import does not need.",
             )
         yield number, values
 
@@ -527,6 +519,7 @@ def read_rows(
     kind: Kind,
     mapping: Mapping[str, str],
     chunk_rows: int = 250_000,
+    limits: UploadLimits = DEFAULT_LIMITS,
 ) -> Iterator[Chunk]:
     """Stream the file as chunks of the canonical columns ``mapping`` gives for ``kind``.
 
@@ -538,7 +531,7 @@ def read_rows(
         raise ValueError("chunk_rows must be at least 1")
     layout = _layout(shape, Kind(kind), mapping)
     if shape.format == "xlsx":
-        raw_chunks = _xlsx_chunks(Path(path), shape.filename, layout, chunk_rows)
+        raw_chunks = _xlsx_chunks(Path(path), shape.filename, layout, chunk_rows, limits)
     else:
         raw_chunks = _csv_chunks(Path(path), shape, layout, chunk_rows)
     for raw, rows in raw_chunks:
@@ -638,14 +631,14 @@ def _quote_advice(delimiter: str | None) -> str:
 
 
 def _xlsx_chunks(
-    path: Path, filename: str, layout: _Layout, chunk_rows: int
+    path: Path, filename: str, layout: _Layout, chunk_rows: int, limits: UploadLimits
 ) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
     """Raw text chunks of the workbook's first sheet and their spreadsheet row numbers."""
     positions = [layout.position[column] for column in layout.columns]
     converters = [_date_cell_text if column in _DATES else _cell_text for column in layout.columns]
     width = layout.width
-    with _first_sheet(path, filename) as sheet:
-        rows = _sheet_rows(sheet, filename)
+    with _first_sheet(path, filename, limits) as sheet:
+        rows = _sheet_rows(sheet, filename, limits)
         _header_row(rows, filename)
         batch: list[list[str]] = []
         numbers: list[int] = []
@@ -795,6 +788,7 @@ def _counts(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
     numbers = pd.to_numeric(values.where(numeric), errors="coerce").astype("float64")
     not_number = values.notna() & ~(numeric & np.isfinite(numbers))
     negative = numbers < 0
+    too_many = numbers > _MOST_DAYS
     problems.add(
         not_number,
         column,
@@ -802,8 +796,15 @@ def _counts(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
         f"Not a number. Write {_phrase(column)} as a number, such as 12 or 12.5.",
     )
     problems.add(negative, column, values, f"{LABELS[column]} can't be negative. Write 0 or more.")
+    problems.add(
+        too_many,
+        column,
+        values,
+        f"{LABELS[column]} can't be more than {_MOST_DAYS}, the days in a year. Check that the"
+        " column counts days of this school year.",
+    )
     # Left missing, so that the checks of totals only compare numbers that passed.
-    return numbers.where(~(not_number | negative))
+    return numbers.where(~(not_number | negative | too_many))
 
 
 def _dates(column: str, values: pd.Series, problems: _Problems) -> pd.Series:

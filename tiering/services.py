@@ -40,6 +40,22 @@ logger = logging.getLogger(__name__)
 
 PRIMARY_RULE_SET_NAME = "District definition"
 
+log = logging.getLogger(__name__)
+
+
+def upload_limits() -> readers.UploadLimits:
+    """What an import accepts, from settings (read on each call, so tests can change them)."""
+    return readers.UploadLimits(
+        max_bytes=settings.IMPORT_MAX_UPLOAD_BYTES,
+        xlsx_max_unpacked_bytes=settings.IMPORT_XLSX_MAX_UNPACKED_BYTES,
+        xlsx_max_ratio=settings.IMPORT_XLSX_MAX_RATIO,
+        xlsx_max_members=settings.IMPORT_XLSX_MAX_MEMBERS,
+        xlsx_max_sheets=settings.IMPORT_XLSX_MAX_SHEETS,
+        xlsx_max_rows=settings.IMPORT_XLSX_MAX_ROWS,
+        xlsx_max_columns=settings.IMPORT_XLSX_MAX_COLUMNS,
+        xlsx_max_cells=settings.IMPORT_XLSX_MAX_CELLS,
+    )
+
 
 def attendance_codes_ensure_defaults(*, district: District) -> None:
     require_working_for(district)
@@ -81,24 +97,40 @@ def attendance_import_create(
 ) -> AttendanceImport:
     """Keeps the uploaded file under a generated name and queues its import (or leaves it for
     the caller to run, with enqueue=False); a file whose content was already imported is
-    recorded as a duplicate and not imported again."""
+    recorded as a duplicate and not imported again.
+
+    A file past the upload limits, or that is not a CSV file or an Excel workbook by its
+    content, raises ``readers.ImportValidationError`` and leaves nothing behind: no record,
+    no stored file."""
     require_working_for(district)
+    limits = upload_limits()
+    filename = Path(upload.name).name[:255]
+    # The size the upload reports (for one past the limit, the upload handler kept none of it),
+    # then the bytes actually read, in case a file grows while it is copied.
+    _refuse_past_size(upload.size, filename=filename, district=district, limits=limits)
     folder = Path(settings.MEDIA_ROOT) / "imports" / str(district.pk)
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / uuid.uuid4().hex
     digest = hashlib.sha256()
     size = 0
-    with stored.open("wb") as out:
-        for block in upload.chunks():
-            digest.update(block)
-            size += len(block)
-            out.write(block)
+    try:
+        with stored.open("wb") as out:
+            for block in upload.chunks():
+                digest.update(block)
+                size += len(block)
+                _refuse_past_size(size, filename=filename, district=district, limits=limits)
+                out.write(block)
+        readers.check_upload(stored, filename=filename, limits=limits)
+    except readers.ImportValidationError as refused:
+        stored.unlink(missing_ok=True)
+        log.warning("Refused upload for %s: %s", district.slug, refused)
+        raise
     record = AttendanceImport(
         district=district,
         kind=kind.value if kind else "",
         daily_mode=daily_mode,
         create_schools=create_schools,
-        filename=Path(upload.name).name[:255],
+        filename=filename,
         stored_file=str(stored.relative_to(settings.MEDIA_ROOT)),
         sha256=digest.hexdigest(),
         size_bytes=size,
@@ -110,6 +142,16 @@ def attendance_import_create(
     if record.status == ImportStatus.DUPLICATE:
         stored.unlink()  # nothing will read it: this content is already imported
     return record
+
+
+def _refuse_past_size(
+    size: int, *, filename: str, district: District, limits: readers.UploadLimits
+) -> None:
+    try:
+        readers.check_size(size, filename=filename, limits=limits)
+    except readers.ImportValidationError as refused:
+        log.warning("Refused upload for %s: %s", district.slug, refused)
+        raise
 
 
 # An import that stopped for something the district can settle from the import page (its
@@ -318,7 +360,8 @@ class _NeedsMapping(Exception):
 
 def _import(record: AttendanceImport, district: District) -> None:
     path = record.stored_path
-    shape = readers.inspect_file(path, filename=record.filename)
+    limits = upload_limits()
+    shape = readers.inspect_file(path, filename=record.filename, limits=limits)
     recognition = selectors.import_recognition(
         profiles=ImportProfile.objects.for_district(district),
         headers=shape.headers,
@@ -354,7 +397,9 @@ def _import(record: AttendanceImport, district: District) -> None:
         collector = readers.ErrorCollector()
         expected_rows = _count_data_lines(path) if shape.format == "csv" else None
         with ingest.StageWriter(cursor, kind, staged) as stage:
-            for chunk in readers.read_rows(path, shape, kind=kind, mapping=recognition.mapping):
+            for chunk in readers.read_rows(
+                path, shape, kind=kind, mapping=recognition.mapping, limits=limits
+            ):
                 collector.add_chunk(chunk)
                 frame = chunk.frame
                 if "grade" in frame.columns:
@@ -399,8 +444,8 @@ def _import(record: AttendanceImport, district: District) -> None:
             progress.report(record.pk, 75, "Saving attendance")
             try:
                 record.rows_imported = ingest.merge(cursor, target, staged)
-            except ingest.RepeatedRowsError as repeated:
-                problems = repeated.problems
+            except ingest.MergeProblems as refused:
+                problems = refused.problems
         collector.add(
             readers.RowError(row=row, column=header_of.get(col, col), value=v, reason=r)
             for row, col, v, r in ingest.problems_in_order(problems)

@@ -57,23 +57,27 @@ EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        record = services.attendance_import_create(
-            district=request.district,
-            uploaded_by=request.user,
-            upload=form.cleaned_data["file"],
-            kind=form.cleaned_data["kind"],
-            daily_mode=form.cleaned_data["daily_mode"],
-            as_of=form.cleaned_data["as_of"],
-            create_schools=form.cleaned_data["create_schools"],
-        )
-        audit_record(
-            request,
-            action=AuditAction.CHANGE,
-            model=AttendanceImport,
-            ids=[record.pk],
-            purpose=f"Uploaded {record.filename} for import",
-        )
-        return redirect("tiering:import", district_slug=district_slug, import_id=record.pk)
+        try:
+            record = services.attendance_import_create(
+                district=request.district,
+                uploaded_by=request.user,
+                upload=form.cleaned_data["file"],
+                kind=form.cleaned_data["kind"],
+                daily_mode=form.cleaned_data["daily_mode"],
+                as_of=form.cleaned_data["as_of"],
+                create_schools=form.cleaned_data["create_schools"],
+            )
+        except readers.ImportValidationError as refused:
+            form.add_error("file", str(refused))
+        else:
+            audit_record(
+                request,
+                action=AuditAction.CHANGE,
+                model=AttendanceImport,
+                ids=[record.pk],
+                purpose=f"Uploaded {record.filename} for import",
+            )
+            return redirect("tiering:import", district_slug=district_slug, import_id=record.pk)
     history = AttendanceImport.objects.for_user(request.user).select_related("uploaded_by")[:25]
     return render(
         request,
@@ -84,6 +88,7 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
             "snapshots": _band_tables(request),
             "band_key": BAND_KEY,
         },
+        status=422 if form.errors else 200,
     )
 
 

@@ -45,6 +45,23 @@ def test_admin_imports_daily_and_summary_files_and_sees_students_per_band_per_sc
     journey.check("summary-imported")
 
 
+def test_a_file_that_is_not_a_table_is_refused_on_the_upload_page(
+    journey, district_admin, sis_district, tmp_path
+):
+    scan = tmp_path / "attendance.csv"
+    scan.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< >>\nendobj\n")
+    sign_in(journey, district_admin)
+
+    _upload(journey, scan)
+
+    expect(journey.page.get_by_role("heading", level=1)).to_have_text("Attendance imports")
+    expect(journey.page.get_by_role("alert")).to_contain_text(
+        "attendance.csv: This file is a PDF document, not a CSV file or an Excel workbook."
+    )
+    expect(journey.page.get_by_text("No files yet.")).to_be_visible()
+    journey.check("refused-upload")
+
+
 def test_a_malformed_file_shows_its_problems_and_changes_nothing(
     journey, district_admin, sis_district, export, tmp_path, django_capture_on_commit_callbacks
 ):

@@ -168,6 +168,59 @@ def test_a_repeated_student_and_day_is_listed_and_changes_nothing(
         assert _table_fingerprint() == before
 
 
+def test_a_repeat_of_a_students_latest_day_is_listed_and_changes_nothing(
+    district, sis_district, export, tmp_path
+):
+    # Found by fuzzing: a daily file repeating the row of a student's last day made the
+    # students' upsert meet that student twice ("ON CONFLICT DO UPDATE command cannot affect
+    # row a second time") before the fact insert could list the repeat.
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    daily = pd.read_csv(export.daily, dtype=str)
+    student = daily.student_id[0]
+    latest = daily[daily.student_id == student].date.idxmax()
+    path = tmp_path / "daily.csv"
+    pd.concat([daily, daily.loc[[latest]]]).to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+        (
+            len(daily) + 2,
+            "date",
+            f"The same student and day appear twice (first in row {latest + 2}).",
+        )
+    ]
+    assert _table_fingerprint() == before
+
+
+def test_day_counts_past_a_year_are_listed_and_change_nothing(district, sis_district, export):
+    # Found by probing the fuzzer's odd cells: a summary whose days enrolled was a 40-digit
+    # number passed the reader's checks and made the insert raise NumericValueOutOfRange.
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    lines = export.summary.read_bytes().split(b"\n")
+    cells = lines[2].split(b",")
+    cells[3] = b"9" * 40
+    lines[2] = b",".join(cells)
+    path = export.summary.with_name("huge-counts.csv")
+    path.write_bytes(b"\n".join(lines))
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+        (
+            3,
+            "days_enrolled",
+            "Days enrolled can't be more than 366, the days in a year. Check that the column"
+            " counts days of this school year.",
+        )
+    ]
+    assert _table_fingerprint() == before
+
+
 def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
     rows = export.summary.read_text().splitlines(keepends=True)
     path = export.summary.with_name("repeated.csv")
@@ -361,6 +414,32 @@ def test_names_keep_the_characters_copy_escapes(district, sis_district, export, 
     with system_context(district, reason="test"):
         student = Student.objects.for_district(district).get(sis_id=roster.student_id[0])
     assert (student.first_name, student.last_name) == ("Zoë\tAnn", "O\\Brien \\N")
+
+
+def test_values_longer_than_their_columns_are_listed_and_change_nothing(
+    district, sis_district, export, tmp_path
+):
+    # Found by fuzzing: an Ed-Fi descriptor URI pasted into the gender column made the
+    # students' insert fail with "value too long for type character varying(32)".
+    import_file(district, export.summary)
+    before = _table_fingerprint()
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    roster.loc[1, "gender"] = "http://ed-fi.org/Descriptor/SexDescriptor#Female"
+    roster.loc[3, "student_id"] = "7" * 70
+    path = tmp_path / "roster.csv"
+    roster.to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["value"]) for e in record.errors] == [
+        (3, "gender", "http://ed-fi.org/Descriptor/SexDescriptor#Female"),
+        (5, "student_id", "7" * 70),
+    ]
+    assert record.errors[0]["reason"].startswith(
+        "Too long: Gender holds at most 32 characters, and this value has 48."
+    )
+    assert _table_fingerprint() == before
 
 
 def test_conflicting_demographics_for_one_student_are_refused(

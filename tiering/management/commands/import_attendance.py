@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from districts.management.commands._common import district_or_error
 from districts.tenancy import system_context
 
-from ... import selectors, services
+from ... import readers, selectors, services
 from ...headers import Kind
 from ...models import (
     AttendanceImport,
@@ -51,18 +51,29 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
         district = district_or_error(options["district"])
-        with system_context(district, reason="command:import_attendance"), path.open("rb") as f:
-            record = services.attendance_import_create(
-                district=district,
-                uploaded_by=None,
-                upload=File(f, name=path.name),
-                kind=Kind(options["kind"]) if options["kind"] else None,
-                daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
-                as_of=options["as_of"],
-                create_schools=options["create_schools"],
-                source=ImportSource.COMMAND,
-                enqueue=False,
-            )
+        # The same limits as an upload, from the same settings: an operator loading a larger
+        # file on purpose raises IMPORT_MAX_UPLOAD_MB for this one run, so no flag is needed.
+        try:
+            with system_context(district, reason="command:import_attendance"):
+                readers.check_size(
+                    path.stat().st_size, filename=path.name, limits=services.upload_limits()
+                )
+                with path.open("rb") as f:
+                    record = services.attendance_import_create(
+                        district=district,
+                        uploaded_by=None,
+                        upload=File(f, name=path.name),
+                        kind=Kind(options["kind"]) if options["kind"] else None,
+                        daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
+                        as_of=options["as_of"],
+                        create_schools=options["create_schools"],
+                        source=ImportSource.COMMAND,
+                        enqueue=False,
+                    )
+        except readers.ImportValidationError as refused:
+            if options["json"]:
+                self.stdout.write(json.dumps(_refusal_report(path.name, refused)))
+            raise CommandError(str(refused)) from None
         # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
         # status from this command. It runs in transactions of its own, so the file's record
         # says how it ended even when something other than the file stopped it.
@@ -101,6 +112,24 @@ class Command(BaseCommand):
                     + "".join(f"{row['counts'][label]:>16,}" for label in labels)
                     + f"{row['total']:>8,}{chronic:>11}"
                 )
+
+
+def _refusal_report(filename: str, refused: readers.ImportValidationError) -> dict:
+    return {
+        "file": filename,
+        "status": "refused",
+        "status_label": "Refused",
+        "message": str(refused),
+        "kind": "",
+        "rows_read": 0,
+        "rows_imported": 0,
+        "error_count": len(refused.errors),
+        "errors": [
+            {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
+            for e in refused.errors
+        ],
+        "snapshots": [],
+    }
 
 
 def _report(record: AttendanceImport, district) -> dict:
