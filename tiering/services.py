@@ -105,20 +105,20 @@ def attendance_import_create(
     require_working_for(district)
     limits = upload_limits()
     filename = Path(upload.name).name[:255]
-    # The size the upload reports (for one past the limit, the upload handler kept none of it),
-    # then the bytes actually read, in case a file grows while it is copied.
-    _refuse_past_size(upload.size, filename=filename, district=district, limits=limits)
     folder = Path(settings.MEDIA_ROOT) / "imports" / str(district.pk)
-    folder.mkdir(parents=True, exist_ok=True)
     stored = folder / uuid.uuid4().hex
     digest = hashlib.sha256()
     size = 0
     try:
+        # The size the upload reports (for one past the limit, the upload handler kept none of
+        # it), then the bytes actually copied, in case a file grows while it is read.
+        readers.check_size(upload.size, filename=filename, limits=limits)
+        folder.mkdir(parents=True, exist_ok=True)
         with stored.open("wb") as out:
             for block in upload.chunks():
                 digest.update(block)
                 size += len(block)
-                _refuse_past_size(size, filename=filename, district=district, limits=limits)
+                readers.check_size(size, filename=filename, limits=limits)
                 out.write(block)
         readers.check_upload(stored, filename=filename, limits=limits)
     except readers.ImportValidationError as refused:
@@ -142,16 +142,6 @@ def attendance_import_create(
     if record.status == ImportStatus.DUPLICATE:
         stored.unlink()  # nothing will read it: this content is already imported
     return record
-
-
-def _refuse_past_size(
-    size: int, *, filename: str, district: District, limits: readers.UploadLimits
-) -> None:
-    try:
-        readers.check_size(size, filename=filename, limits=limits)
-    except readers.ImportValidationError as refused:
-        log.warning("Refused upload for %s: %s", district.slug, refused)
-        raise
 
 
 # An import that stopped for something the district can settle from the import page (its

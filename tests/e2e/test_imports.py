@@ -66,7 +66,7 @@ def test_a_malformed_file_shows_its_problems_and_changes_nothing(
     journey, district_admin, sis_district, export, tmp_path, django_capture_on_commit_callbacks
 ):
     rows = list(csv.reader(export.summary.open()))
-    rows[3][4] = "500"
+    rows[3][4] = "200"  # days absent past any student's days enrolled, within a year
     rows[5][1] = "999"
     bad = tmp_path / "summary_with_mistakes.csv"
     with bad.open("w", newline="") as f:

@@ -114,7 +114,7 @@ def test_a_malformed_file_lists_every_problem_and_changes_nothing(
     before = _table_fingerprint()
     rows = list(csv.reader(export.summary.open()))
     rows[2][1] = "999"  # unknown school, row 3
-    rows[4][4] = "500"  # days absent above days enrolled, row 5
+    rows[4][4] = "200"  # days absent above days enrolled, row 5
     rows[6][3] = "lots"  # not a number, row 7
     rows.append(rows[10])  # the same student and school twice
     bad = tmp_path / "summary_with_problems.csv"
