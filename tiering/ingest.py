@@ -671,8 +671,11 @@ def classify(
     last_day: date,
     rule: Rule,
 ) -> int:
-    """Writes every student's standing for one snapshot: per school and, in the same pass
-    (GROUPING SETS), once across the district. Returns the standings written."""
+    """Writes every student's standing for one snapshot: one per school attended and, for a
+    student who attended more than one, one across the district (summed over their schools).
+    A student of one school has no district row: their school's row is their district standing
+    too (querysets.StandingQuerySet.across_district reads them so). Returns the standings
+    written."""
     p = {
         "district": district_id,
         "snapshot": snapshot_id,
@@ -685,7 +688,7 @@ def classify(
     }
     if source == Kind.DAILY:
         c = AttendanceCategory
-        aggregate = f"""
+        per_school = f"""
             SELECT student_id, school_id,
               count(*)::numeric AS enrolled,
               sum(CASE category
@@ -701,31 +704,32 @@ def classify(
               count(*) FILTER (WHERE category = {c.TARDY})::numeric AS tardy
             FROM tiering_attendanceday
             WHERE district_id = %(district)s AND date BETWEEN %(first)s AND %(last)s
-            GROUP BY GROUPING SETS ((student_id, school_id), (student_id))"""
+            GROUP BY student_id, school_id"""
     else:
-        # The summary's key makes each of its rows one student at one school already: only the
-        # district rows are sums. Grouping every row as well built a 435 MB hash table for
-        # 100,000 students.
-        aggregate = """
+        # The summary's key makes each of its rows one student at one school already.
+        per_school = """
             SELECT student_id, school_id, days_enrolled AS enrolled, days_absent AS absent,
                    excused, unexcused, suspension, tardy
             FROM tiering_attendancesummary
-            WHERE district_id = %(district)s AND school_year_id = %(year)s
-            UNION ALL
-            SELECT student_id, NULL,
-              sum(days_enrolled), sum(days_absent), sum(excused), sum(unexcused),
-              sum(suspension), sum(tardy)
-            FROM tiering_attendancesummary
-            WHERE district_id = %(district)s AND school_year_id = %(year)s
-            GROUP BY student_id"""
+            WHERE district_id = %(district)s AND school_year_id = %(year)s"""
     band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
     cursor.execute(
-        f"""INSERT INTO tiering_standing
+        f"""WITH per_school AS MATERIALIZED ({per_school}),
+            transfers AS (SELECT student_id FROM per_school
+                          GROUP BY student_id HAVING count(*) > 1)
+            INSERT INTO tiering_standing
               (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
                days_absent, excused, unexcused, suspension, tardy, band)
             SELECT %(district)s, %(snapshot)s, a.student_id, a.school_id, st.grade, a.enrolled,
                    a.absent, a.excused, a.unexcused, a.suspension, a.tardy, {band}
-            FROM ({aggregate}) a
+            FROM (SELECT * FROM per_school
+                  UNION ALL
+                  -- Only the transfers' rows are summed: numeric sums over every student
+                  -- built a hash table of 219 MB per 100,000 students.
+                  SELECT student_id, NULL, sum(enrolled), sum(absent), sum(excused),
+                         sum(unexcused), sum(suspension), sum(tardy)
+                  FROM per_school JOIN transfers USING (student_id)
+                  GROUP BY student_id) a
             JOIN tiering_student st ON st.id = a.student_id""",
         p,
     )

@@ -18,6 +18,7 @@ from .querysets import (
     AttendanceImportQuerySet,
     SchoolScopedQuerySet,
     StaffOnlyQuerySet,
+    StandingQuerySet,
     StudentQuerySet,
 )
 
@@ -378,7 +379,9 @@ class Snapshot(TenantModel):
 class Standing(TenantModel):
     """A student's attendance and band in one snapshot: at one school, or (school empty)
     across the whole district, so a student who transferred is rated at each school over the
-    days enrolled there and once over all days. Written only by ingest.classify."""
+    days enrolled there and once over all days. A student of one school has only their
+    school's row, which is their district standing too: read district standings through
+    ``across_district``. Written only by ingest.classify."""
 
     district = bulk_reference("districts.District", on_delete=models.PROTECT, related_name="+")
     snapshot = bulk_reference(Snapshot, on_delete=models.CASCADE, related_name="standings")
@@ -393,7 +396,7 @@ class Standing(TenantModel):
     tardy = models.DecimalField(max_digits=6, decimal_places=2, null=True)
     band = models.CharField(max_length=20, choices=Band.choices)
 
-    objects = TenantManager.from_queryset(SchoolScopedQuerySet)()
+    objects = TenantManager.from_queryset(StandingQuerySet)()
 
     class Meta:
         default_manager_name = "objects"
