@@ -630,11 +630,14 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         # Names and codes are blank rather than NULL in the students table.
         return f"coalesce(s.{column}, '')" if column in text_columns else f"s.{column}"
 
-    updates = ", ".join(
-        f"{c} = CASE WHEN EXCLUDED.{c} IS NULL OR EXCLUDED.{c}::text = '' "
-        f"THEN tiering_student.{c} ELSE EXCLUDED.{c} END"
-        for c in columns
-    )
+    updates = {
+        "school_id": "coalesce(EXCLUDED.school_id, tiering_student.school_id)",
+        **{
+            c: f"CASE WHEN EXCLUDED.{c} IS NULL OR EXCLUDED.{c}::text = '' "
+            f"THEN tiering_student.{c} ELSE EXCLUDED.{c} END"
+            for c in columns
+        },
+    }
     if target.kind == Kind.DAILY:
         # One row per student: the one of their latest day (student and day are unique by
         # now), found by hash aggregate and join rather than by sorting every staged row.
@@ -655,7 +658,11 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
               ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
             {"" if target.kind == Kind.DAILY else "ORDER BY s.student_id, s.row DESC"}
             ON CONFLICT (district_id, sis_id) DO UPDATE SET
-              school_id = coalesce(EXCLUDED.school_id, tiering_student.school_id), {updates}""",
+              {", ".join(f"{c} = {new}" for c, new in updates.items())}
+            -- A re-import mostly repeats what is there: an unchanged student is not
+            -- rewritten (a new row version and index entries each).
+            WHERE ({", ".join(f"tiering_student.{c}" for c in updates)})
+              IS DISTINCT FROM ({", ".join(updates.values())})""",
         p,
     )
 
