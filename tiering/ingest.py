@@ -128,14 +128,18 @@ def create_stage(cursor, kind: Kind) -> None:
 
 def grade_numbers(labels: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Grades as the integers the schema stores, and a mask of labels that are no grade.
-    Parsed once per distinct label, not once per row."""
-    lookup: dict[str, int | None] = {}
-    for label in labels.dropna().unique():
+    Parsed once per distinct label, and spread back by position rather than by Series.map
+    (which looked every row up again: 0.7 s for 500,000 rows)."""
+    codes, distinct = pd.factorize(labels)
+    per_label = []
+    for label in distinct:
         try:
-            lookup[label] = int(Grade.from_label(str(label)))
+            per_label.append(int(Grade.from_label(str(label))))
         except ValueError:
-            lookup[label] = None
-    numbers = labels.map(lookup).astype("Int16")
+            per_label.append(None)
+    # factorize codes a missing label as -1, which picks the None appended last.
+    table = pd.array([*per_label, None], dtype="Int16")
+    numbers = pd.Series(table.take(codes), index=labels.index)
     return numbers, labels.notna() & numbers.isna()
 
 
