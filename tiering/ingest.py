@@ -19,6 +19,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 import psycopg2.errors
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from districts.models import Grade
 
@@ -233,12 +235,23 @@ class _QueueReader:
 
 def copy_text(frame: pd.DataFrame, columns: list[str]) -> bytes:
     """The frame's columns in COPY's text format. DataFrame.to_csv formatted every cell in
-    Python (4.9 s for 1.7M daily rows); here each distinct value is formatted once and the
-    lines are assembled by numpy (1.1 s)."""
-    lines = _copy_fields(frame[columns[0]])
-    for column in columns[1:]:
-        lines = np.strings.add(np.strings.add(lines, b"\t"), _copy_fields(frame[column]))
-    return b"".join(np.strings.add(lines, b"\n").tolist())
+    Python (4.9 s for 1.7M daily rows); here each distinct value is formatted once and numpy
+    lays the lines out in one buffer."""
+    return _lines(*(_copy_fields(frame[column]) for column in columns))
+
+
+def _lines(*fields: np.ndarray) -> bytes:
+    """Fixed-width byte strings, one array per column, as tab-separated lines: the columns
+    side by side in one grid of bytes, whose padding (NUL, which text in PostgreSQL never
+    holds) is then dropped. Adding the columns up string by string and joining a bytes
+    object per line took 0.4 s per 250,000 summary rows."""
+    rows = len(fields[0])
+    grid = []
+    for i, values in enumerate(fields):
+        grid.append(values.view(np.uint8).reshape(rows, values.dtype.itemsize))
+        grid.append(np.full((rows, 1), ord("\n" if i == len(fields) - 1 else "\t"), np.uint8))
+    text = np.hstack(grid)
+    return text[text != 0].tobytes()
 
 
 # The backslash first, so that the ones the others add are not doubled again.
@@ -260,13 +273,24 @@ def _copy_fields(values: pd.Series) -> np.ndarray:
 
 
 def _text_fields(values: pd.Series) -> np.ndarray:
-    """Mostly distinct text (student IDs, names) escaped and encoded by numpy, not one Python
-    call per value (0.8 s for the 100,000 IDs of a summary)."""
-    missing = values.isna().to_numpy()
-    text = values.fillna("").to_numpy(dtype=str)
+    """Mostly distinct text (student IDs, names) escaped by pyarrow and laid out as
+    fixed-width bytes by numpy from arrow's UTF-8 buffer, not one Python object per value:
+    converting to numpy text and encoding it took 1 s per 250,000 student IDs."""
+    text = pa.array(values, type=pa.large_string())
     for character, escaped in _COPY_ESCAPE_PAIRS:
-        text = np.strings.replace(text, character, escaped)
-    return np.where(missing, _COPY_NULL, np.strings.encode(text, "utf-8"))
+        text = pc.replace_substring(text, character, escaped)
+    _, offsets_buffer, data_buffer = text.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)[
+        text.offset : text.offset + len(text) + 1
+    ]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer else np.zeros(1, np.uint8)
+    lengths = np.diff(offsets)
+    width = max(int(lengths.max(initial=0)), 1)
+    inside = np.arange(width) < lengths[:, None]
+    grid = np.zeros((len(text), width), dtype=np.uint8)
+    grid[inside] = data[(offsets[:-1, None] + np.arange(width))[inside]]
+    fields = grid.view(f"S{width}").ravel()
+    return np.where(text.is_null().to_numpy(zero_copy_only=False), _COPY_NULL, fields)
 
 
 def _digits(numbers: np.ndarray) -> np.ndarray:
