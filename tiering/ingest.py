@@ -658,39 +658,52 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         # Names and codes are blank rather than NULL in the students table.
         return f"coalesce(s.{column}, '')" if column in text_columns else f"s.{column}"
 
+    # What the file says replaces what is there, except where it says nothing.
     updates = {
-        "school_id": "coalesce(EXCLUDED.school_id, tiering_student.school_id)",
+        "school_id": "coalesce(i.school_id, t.school_id)",
         **{
-            c: f"CASE WHEN EXCLUDED.{c} IS NULL OR EXCLUDED.{c}::text = '' "
-            f"THEN tiering_student.{c} ELSE EXCLUDED.{c} END"
+            c: f"CASE WHEN i.{c} IS NULL OR i.{c}::text = '' THEN t.{c} ELSE i.{c} END"
             for c in columns
         },
     }
     if target.kind == Kind.DAILY:
-        # One row per student: the one of their latest day (student and day are unique by
-        # now), found by hash aggregate and join rather than by sorting every staged row.
+        # The rows of each student's latest day, found by hash aggregate and join rather than
+        # by sorting every staged row.
         source = f"""FROM {STAGE} s
             JOIN (SELECT student_id, max(date) AS date FROM {STAGE} GROUP BY student_id) latest
               USING (student_id, date)"""
-        distinct = ""
     else:
         source = f"FROM {STAGE} s"
-        distinct = "DISTINCT ON (s.student_id)"
+    # Imports of one district write its students one after the other, each after the one
+    # before committed: the insert then never meets a student another import is inserting.
+    # INSERT … ON CONFLICT, safe without the lock, spent 2.7 s more backend CPU on the
+    # 500,000 new students of a first import than a plain insert.
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('tiering.students'), %(district)s)", p)
     cursor.execute(
-        f"""INSERT INTO tiering_student
-              (district_id, sis_id, school_id, {", ".join(columns)})
-            SELECT {distinct} %(district)s, s.student_id, sc.id,
-                   {", ".join(value(c) for c in columns)}
-            {source}
-            LEFT JOIN districts_school sc
-              ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-            {"" if target.kind == Kind.DAILY else "ORDER BY s.student_id, s.row DESC"}
-            ON CONFLICT (district_id, sis_id) DO UPDATE SET
-              {", ".join(f"{c} = {new}" for c, new in updates.items())}
-            -- A re-import mostly repeats what is there: an unchanged student is not
-            -- rewritten (a new row version and index entries each).
-            WHERE ({", ".join(f"tiering_student.{c}" for c in updates)})
-              IS DISTINCT FROM ({", ".join(updates.values())})""",
+        f"""WITH incoming AS MATERIALIZED (
+              -- One row per student, their last: a file repeating a student's day (or
+              -- school) is refused by the facts' key after this, not by this insert.
+              SELECT DISTINCT ON (s.student_id) s.student_id AS sis_id, sc.id AS school_id,
+                     {", ".join(f"{value(c)} AS {c}" for c in columns)}
+              {source}
+              LEFT JOIN districts_school sc
+                ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+              ORDER BY s.student_id, s.row DESC),
+            changed AS (
+              UPDATE tiering_student t SET {", ".join(f"{c} = {new}" for c, new in updates.items())}
+              FROM incoming i
+              WHERE t.district_id = %(district)s AND t.sis_id = i.sis_id
+                -- A re-import mostly repeats what is there: an unchanged student is not
+                -- rewritten (a new row version and index entries each).
+                AND ({", ".join(f"t.{c}" for c in updates)})
+                    IS DISTINCT FROM ({", ".join(updates.values())}))
+            INSERT INTO tiering_student (district_id, sis_id, school_id, {", ".join(columns)})
+            SELECT %(district)s, i.sis_id, i.school_id, {", ".join(f"i.{c}" for c in columns)}
+            FROM incoming i
+            WHERE NOT EXISTS (SELECT FROM tiering_student t
+                              WHERE t.district_id = %(district)s AND t.sis_id = i.sis_id)
+            -- In key order the unique index grows at its right edge.
+            ORDER BY i.sis_id""",
         p,
     )
 

@@ -168,6 +168,25 @@ def test_a_repeated_student_and_day_is_listed_and_changes_nothing(
         assert _table_fingerprint() == before
 
 
+def test_a_repeat_of_a_students_latest_day_is_listed(district, sis_district, export, tmp_path):
+    """The day that gives the student their current school: the repeat reaches the students'
+    merge first, which must leave it to the facts' key to report."""
+    daily = pd.read_csv(export.daily, dtype=str)
+    first_student = daily[daily.student_id == daily.student_id.iloc[0]]
+    latest = first_student.sort_values("date").index[-1]
+    path = tmp_path / "daily.csv"
+    pd.concat([daily, daily.loc[[latest]]]).to_csv(path, index=False)
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["reason"]) for e in record.errors] == [
+        (
+            len(daily) + 2,
+            "date",
+            f"The same student and day appear twice (first in row {latest + 2}).",
+        )
+    ]
+
+
 def test_a_repeated_student_and_school_in_a_summary_is_listed(district, sis_district, export):
     rows = export.summary.read_text().splitlines(keepends=True)
     path = export.summary.with_name("repeated.csv")
