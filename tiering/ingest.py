@@ -781,7 +781,9 @@ def classify(
                          sum(unexcused), sum(suspension), sum(tardy)
                   FROM per_school JOIN transfers USING (student_id)
                   GROUP BY student_id) a
-            JOIN tiering_student st ON st.id = a.student_id""",
+            JOIN tiering_student st ON st.id = a.student_id
+            -- In the unique key's order, so that it grows at its right edge.
+            ORDER BY a.school_id, a.student_id""",
         p,
     )
     return cursor.rowcount
