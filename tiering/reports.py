@@ -631,9 +631,9 @@ def _patterns(records: dict[date, int]) -> AbsencePatterns:
 
 def band_history(*, standings: QuerySet[Standing], student_id: int) -> list[Standing]:
     """The student's standings at every snapshot, newest first: per school and, for
-    district-wide readers of a student who attended more than one school, across the district
-    first. A snapshot's first row is thus the student's standing across what the reader sees
-    (``across_district``: the district row, else the one school's)."""
+    district-wide readers of a student who attended more than one school, across the district,
+    listed first: for those readers a snapshot's first row is the student's standing across
+    the district, as ``across_district`` picks it (the district row, else the one school's)."""
     return list(
         standings.filter(student_id=student_id)
         .select_related("snapshot__rule_set", "snapshot__school_year", "school")

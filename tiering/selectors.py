@@ -82,8 +82,9 @@ def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[Ban
     table = sorted(rows.values(), key=lambda r: r.school.name)
     if rows and current_tenant().school_ids is None:
         across = standings.across_district(snapshot=snapshot).order_by().values_list("band")
-        counts = {Band(band): n for band, n in across.annotate(n=Count("pk"))}
-        table.insert(0, BandRow(school=None, counts=counts))
+        table.insert(
+            0, BandRow(school=None, counts={Band(b): n for b, n in across.annotate(n=Count("pk"))})
+        )
     return table
 
 
