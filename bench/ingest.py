@@ -4,9 +4,9 @@ primary key, measured in the same run. Prints a table, then one JSON line (desig
 
     ./run bench ingest [--summary-students 500000] [--daily-students 50000]
 
-It works in a database of its own (attendance_bench, dropped at the end) on the server that
-DATABASE_URL names, or on the embedded one. Each import runs in a child process so that its
-peak memory is the import's alone.
+It works in a database of its own (attendance_bench, or BENCH_DATABASE when several checkouts
+share one server; dropped at the end) on the server that DATABASE_URL names, or on the
+embedded one. Each import runs in a child process so that its peak memory is the import's alone.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import psycopg2
 
 from tiering import synthetic
 
-BENCH_DB = "attendance_bench"
+BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench")
 RAW_TABLES = {
     "summary": """CREATE TABLE raw_copy (student_id text, school_code text, grade text,
         days_enrolled numeric, days_absent numeric, excused numeric, unexcused numeric,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from django.db.models import Q
+
 from districts.querysets import TenantQuerySet
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES
 
@@ -13,6 +15,17 @@ class StaffOnlyQuerySet(TenantQuerySet):
 class SchoolScopedQuerySet(TenantQuerySet):
     readable_by = STAFF_ROLES
     school_lookup = "school"
+
+
+class StandingQuerySet(SchoolScopedQuerySet):
+    def across_district(self, *, snapshot) -> StandingQuerySet:
+        """Each student's standing across the whole district in one snapshot: their district
+        row (school empty) where they attended more than one school, else the row of their one
+        school, which ingest.classify leaves standing for both. Only for readers of the whole
+        district: a school role's standings hold neither district rows nor other schools'."""
+        rows = self.filter(snapshot=snapshot)
+        transfers = rows.filter(school__isnull=True).values("student_id")
+        return rows.filter(Q(school__isnull=True) | ~Q(student_id__in=transfers))
 
 
 class StudentQuerySet(TenantQuerySet):

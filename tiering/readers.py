@@ -783,10 +783,21 @@ def _typed_chunk(raw: pd.DataFrame, rows: np.ndarray, layout: _Layout) -> Chunk:
     return Chunk(frame=frame, errors=errors, unlisted_errors=unlisted, error_rows=error_rows)
 
 
+def _per_row(values: pd.Series, codes: np.ndarray, per_distinct: pd.Series, missing) -> pd.Series:
+    """A value per distinct text (``pd.factorize``'s order) spread back over the rows; a
+    missing text, coded -1, picks ``missing``, appended last."""
+    return pd.Series(np.append(per_distinct.to_numpy(), missing)[codes], index=values.index)
+
+
 def _counts(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
-    numeric = values.str.fullmatch(_NUMBER).fillna(False).astype(bool)
-    numbers = pd.to_numeric(values.where(numeric), errors="coerce").astype("float64")
-    not_number = values.notna() & ~(numeric & np.isfinite(numbers))
+    # Counts repeat (days enrolled run to 180 or so), so each distinct text is parsed once:
+    # to_numeric over every row took 6.4 s of a 500,000-student summary's 16 s read.
+    codes, distinct_values = pd.factorize(values)
+    distinct = pd.Series(distinct_values, dtype=values.dtype)
+    numeric = distinct.str.fullmatch(_NUMBER).fillna(False).astype(bool)
+    parsed = pd.to_numeric(distinct.where(numeric), errors="coerce").astype("float64")
+    numbers = _per_row(values, codes, parsed, np.nan)
+    not_number = values.notna() & ~np.isfinite(numbers)
     negative = numbers < 0
     too_many = numbers > _MOST_DAYS
     problems.add(
@@ -818,24 +829,24 @@ def _dates(column: str, values: pd.Series, problems: _Problems) -> pd.Series:
             break
         parsed[pending] = pd.to_datetime(distinct[pending], format=date_format, errors="coerce")
     out_of_range = (parsed < _EARLIEST_DATE) | (parsed > _LATEST_DATE)
-
-    def per_row(per_distinct: pd.Series, missing: object) -> pd.Series:
-        # factorize codes a missing value as -1, which picks the appended entry.
-        return pd.Series(np.append(per_distinct.to_numpy(), missing)[codes], index=values.index)
-
     problems.add(
-        per_row(parsed.isna(), False),
+        _per_row(values, codes, parsed.isna(), False),
         column,
         values,
         "Not a date. Write dates as 2026-09-14 or 9/14/2026.",
     )
     problems.add(
-        per_row(out_of_range, False),
+        _per_row(values, codes, out_of_range, False),
         column,
         values,
         f"The year is out of range; {_phrase(column)}s must fall between 1900 and 2100.",
     )
-    return per_row(parsed.mask(out_of_range).astype("datetime64[ns]"), np.datetime64("NaT", "ns"))
+    return _per_row(
+        values,
+        codes,
+        parsed.mask(out_of_range).astype("datetime64[ns]"),
+        np.datetime64("NaT", "ns"),
+    )
 
 
 def _booleans(column: str, values: pd.Series, problems: _Problems) -> pd.Series:

@@ -312,11 +312,7 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
     run.as_of = primary.as_of
     run.source_kind = primary.source_kind
     run.snapshots = len(snapshots)
-    run.students = (
-        Standing.objects.for_district(district)
-        .filter(snapshot=primary, school__isnull=True)
-        .count()
-    )
+    run.students = Standing.objects.for_district(district).across_district(snapshot=primary).count()
     run.digests = digest.digests_send(
         district=district, run=run, snapshot=primary, today=district_today(district, clock)
     )

@@ -125,8 +125,10 @@ def band_counts(*, standings: QuerySet[Standing], snapshot: Snapshot, school: Sc
     """Students per band in one snapshot, at one school or (school None) across the district."""
 
     def compute() -> dict[str, int]:
-        rows = standings.filter(snapshot=snapshot)
-        rows = rows.filter(school=school) if school else rows.filter(school__isnull=True)
+        if school:
+            rows = standings.filter(snapshot=snapshot, school=school)
+        else:
+            rows = standings.across_district(snapshot=snapshot)
         return dict(rows.order_by().values_list("band").annotate(n=Count("pk")))
 
     key = f"counts:{_version(snapshot)}:{school.pk if school else 'district'}"
@@ -370,7 +372,7 @@ def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str
     snapshot (GROUPING SETS), keyed by dimension."""
 
     def compute() -> dict[str, list[tuple[object, dict[str, int]]]]:
-        base = standings.filter(snapshot=snapshot, school__isnull=True).values_list(
+        base = standings.across_district(snapshot=snapshot).values_list(
             "band", *(d.column for d in DIMENSIONS)
         )
         sql, params = base.query.sql_with_params()
@@ -629,9 +631,13 @@ def _patterns(records: dict[date, int]) -> AbsencePatterns:
 
 def band_history(*, standings: QuerySet[Standing], student_id: int) -> list[Standing]:
     """The student's standings at every snapshot, newest first: per school and, for
-    district-wide readers, across the district."""
+    district-wide readers of a student who attended more than one school, across the district,
+    listed first: for those readers a snapshot's first row is the student's standing across
+    the district, as ``across_district`` picks it (the district row, else the one school's)."""
     return list(
         standings.filter(student_id=student_id)
         .select_related("snapshot__rule_set", "snapshot__school_year", "school")
-        .order_by("-snapshot__as_of", "-snapshot__created_at", "school__name")
+        .order_by(
+            "-snapshot__as_of", "-snapshot__created_at", F("school__name").asc(nulls_first=True)
+        )
     )

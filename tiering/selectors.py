@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, QuerySet
 
 from districts.models import School
+from districts.tenancy import current_tenant
 
 from . import ingest
 from .bands import CHRONIC_BANDS, RATED_BANDS, Band
@@ -66,24 +67,25 @@ def latest_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
 
 
 def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:
-    """District row (when the standings include it) then one row per school, by name."""
-    rows: dict[int | None, BandRow] = {}
+    """District row (for readers of the whole district) then one row per school, by name."""
+    rows: dict[int, BandRow] = {}
     counts = (
-        standings.filter(snapshot=snapshot)
+        standings.filter(snapshot=snapshot, school__isnull=False)
         .order_by()
         .values_list("school_id", "band")
         .annotate(n=Count("pk"))
     )
     for school_id, band, n in counts:
         rows.setdefault(school_id, BandRow(school=None)).counts[Band(band)] = n
-    schools = School.objects.filter(pk__in=[pk for pk in rows if pk is not None])
-    for school in schools:
+    for school in School.objects.filter(pk__in=rows):
         rows[school.pk].school = school
-    district_row = [rows[None]] if None in rows else []
-    school_rows = sorted(
-        (row for pk, row in rows.items() if pk is not None), key=lambda r: r.school.name
-    )
-    return district_row + school_rows
+    table = sorted(rows.values(), key=lambda r: r.school.name)
+    if rows and current_tenant().school_ids is None:
+        across = standings.across_district(snapshot=snapshot).order_by().values_list("band")
+        table.insert(
+            0, BandRow(school=None, counts={Band(b): n for b, n in across.annotate(n=Count("pk"))})
+        )
+    return table
 
 
 def import_recognition(
