@@ -192,7 +192,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
             with observer.cursor() as cursor:
                 cursor.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tiering_standing%'"
+                    "AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO tiering_standing%'"
                 )
                 return cursor.fetchone()[0] == 1
 
