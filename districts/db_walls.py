@@ -122,6 +122,22 @@ def tenant_table_sql(table: str, *, has_school: bool) -> list[str]:
     return sql
 
 
+def district_table_sql() -> list[str]:
+    """Row-level security for the districts themselves: every persona reads them all (names,
+    slugs, settings are no student data), but a district's own administrators and its tasks
+    change only the district of their context; operators set districts up and delete them."""
+    own = f"id = {_DISTRICT}"
+    return [
+        "ALTER TABLE districts_district ENABLE ROW LEVEL SECURITY",
+        "ALTER TABLE districts_district FORCE ROW LEVEL SECURITY",
+        "CREATE POLICY everyone_reads ON districts_district FOR SELECT USING (true)",
+        f"CREATE POLICY own_district ON districts_district FOR UPDATE TO {STAFF}, {SYSTEM}"
+        f" USING ({own}) WITH CHECK ({own})",
+        f"CREATE POLICY operator_access ON districts_district TO {OPERATOR}"
+        " USING (true) WITH CHECK (true)",
+    ]
+
+
 def own_membership_sql() -> list[str]:
     """Before a district is chosen the app reads the signed-in user's own memberships (which
     districts they may enter), and nobody else's."""

@@ -10,7 +10,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from districts import db_walls, two_factor
-from districts.models import Membership, School
+from districts.models import District, Membership, School
 from districts.tenancy import (
     TenantContextMissing,
     context_for_membership,
@@ -239,6 +239,25 @@ def test_operators_reach_configuration_across_districts_but_no_student(students_
         denied = pytest.raises(DatabaseError, match="permission denied for table tiering_student")
         with denied, transaction.atomic():
             Student.unscoped.count()
+
+
+@pytest.mark.parametrize("persona", ["district_admin", "system"])
+def test_a_district_changes_only_its_own_district_row(
+    persona, district, other_district, district_admin
+):
+    context = (
+        _as_member(district_admin, district)
+        if persona == "district_admin"
+        else system_context(district, reason="test")
+    )
+    with context:
+        assert District.objects.count() == 2  # names and settings are readable by everyone
+        assert District.objects.filter(pk=other_district.pk).update(name="Taken") == 0
+        assert District.objects.filter(pk=district.pk).update(name="Renamed") == 1
+    with operator_context(reason="test"):
+        names = dict(District.objects.values_list("slug", "name"))
+        assert District.objects.filter(pk=other_district.pk).update(name="By an operator") == 1
+    assert names == {"riverside": "Renamed", "lakeview": "Lakeview School District"}
 
 
 TWO_FACTOR_TABLES = ("otp_totp_totpdevice", "otp_static_staticdevice", "otp_static_statictoken")
