@@ -7,6 +7,9 @@ lives under ./.data/ and is stopped when the last process using it exits.
 
 from __future__ import annotations
 
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -21,9 +24,19 @@ def embedded_database_url() -> str:
     pgdata = DATA_DIR / "postgres"
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    _exit_cleanly_on_sigterm()
     uri = server.get_uri("postgres")
     _ensure_roles(uri)
     return uri
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    # pgserver stops the cluster from an atexit hook once its last user exits, and Python
+    # runs no atexit hook when SIGTERM ends it: a demo stopped with kill left PostgreSQL
+    # running. Exiting through SystemExit runs the hooks. Servers that handle SIGTERM
+    # themselves (Celery's worker) install their own handler after this one.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _ensure_roles(uri: str) -> None:
