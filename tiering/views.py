@@ -69,6 +69,15 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
             )
         except readers.ImportValidationError as refused:
             form.add_error("file", str(refused))
+            # Nothing was imported, but a refused file (a zip bomb, a PDF of student records)
+            # is an attempt the district's administrators should be able to see.
+            audit_record(
+                request,
+                action=AuditAction.CHANGE,
+                model=AttendanceImport,
+                count=0,
+                purpose=f"Upload refused, nothing imported: {refused}",
+            )
         else:
             audit_record(
                 request,

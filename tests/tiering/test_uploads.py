@@ -27,6 +27,7 @@ from django.db import connection
 from django.utils.html import escape
 from openpyxl import Workbook
 
+from districts.models import AuditEvent
 from tests.reading import fingerprint, reading
 from tests.sis import import_file
 from tiering import services, tasks
@@ -476,7 +477,10 @@ def test_the_upload_page_shows_why_a_file_is_refused_and_writes_nothing(
     assert fingerprint() == before
     with reading():
         assert not AttendanceImport.objects.exists()
+        refusal = AuditEvent.objects.get()
     assert kept_files(uploads) == []
+    assert (refusal.user, refusal.action, refusal.row_count) == (district_admin, "change", 0)
+    assert refusal.purpose.startswith(f"Upload refused, nothing imported: {message}"[:200])
 
 
 def test_a_cabinet_member_is_refused_a_bomb_too(client, uploads, cabinet_member, sis_district):
