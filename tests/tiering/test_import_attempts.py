@@ -107,8 +107,9 @@ def test_the_attempt_is_counted_and_shown_before_the_import_commits(
 
 
 def test_an_import_whose_worker_died_runs_again_and_lands_once(
-    district, sis_district, earlier_summary, export
+    settings, district, sis_district, earlier_summary, export
 ):
+    settings.IMPORT_MAX_ATTEMPTS = 2
     record = _queued(district, export.summary)
     _attempts_died(district, record, 1)
 
