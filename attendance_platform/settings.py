@@ -298,6 +298,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # A recompute whose worker died this many times is left failed for an administrator to see.
 RECOMPUTE_MAX_ATTEMPTS = env_int("RECOMPUTE_MAX_ATTEMPTS", 3)
 RECOMPUTE_BUSY_RETRY_SECONDS = env_int("RECOMPUTE_BUSY_RETRY_SECONDS", 30)
+# Fewer than a recompute's: an import that kills its worker (out of memory on a huge file) is
+# deterministic, so the same file kills the next worker too, and each attempt holds a worker
+# for minutes. The second attempt covers a worker that died for some other reason (a deploy,
+# a lost machine); a third would only take down another.
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 2, minimum=1)
 CELERY_TIMEZONE = "UTC"
 
 LOGGING = {

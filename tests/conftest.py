@@ -17,6 +17,7 @@ from districts.tenancy import operator_context, system_context
 from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
+from .workers import broker  # noqa: F401 — shared fixture
 
 # Property tests (the import's fuzzing above all) run a modest number of examples so that the
 # suite stays fast; HYPOTHESIS_PROFILE=fuzz runs many more, for a long search. Files are read

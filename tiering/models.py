@@ -244,6 +244,9 @@ class AttendanceImport(TenantModel):
     status = models.CharField(
         max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
+    # Counted here, before each attempt's own transaction, not by the broker, which cannot tell
+    # a task redelivered after its worker died from a new one.
+    attempts = models.PositiveSmallIntegerField(default=0)
     daily_mode = models.CharField(
         max_length=16, choices=DailyMode.choices, default=DailyMode.REPLACE
     )

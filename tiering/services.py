@@ -245,19 +245,69 @@ def attendance_codes_define(
 
 
 def attendance_import_execute(*, district_id: int, import_id: int) -> str:
-    """Runs one queued import in a transaction of its own: the worker's task and the import
-    command call this. Whatever stops the import other than its file (the connection to the
-    database lost, a bug) rolls back everything it wrote together with that transaction; the
-    import is then marked failed in a second transaction, on a new connection if the old one
-    died, so that the district sees why and can import the file again instead of waiting for
-    an import that will never finish."""
+    """Runs one queued import: the worker's task and the import command call this.
+
+    The attempt is counted and committed first, in a transaction of its own, and the import
+    runs in a second one. A worker killed mid-import (the kernel's out-of-memory killer on a
+    huge file) takes everything the import wrote down with that second transaction, but not the
+    count: the task, handed out again, runs the next attempt, and once IMPORT_MAX_ATTEMPTS
+    attempts have died the import is marked failed rather than killing worker after worker.
+
+    Whatever else stops the import other than its file (the connection to the database lost,
+    a bug) rolls back everything it wrote in the same way; the import is then marked failed in
+    a transaction of its own, on a new connection if the old one died, so that the district
+    sees why and can import the file again instead of waiting for an import that will never
+    finish."""
     district = District.objects.get(pk=district_id)
     try:
+        record = _import_attempt_start(district, import_id)
+        if record.is_finished:
+            return record.status
         with system_context(district, reason="import:run"):
             return attendance_import_run(import_id=import_id)
     except Exception as failure:
         logger.exception("Import %s of %s stopped before it finished", import_id, district.slug)
         return _import_stopped(district, import_id, failure)
+
+
+def _import_attempt_start(district: District, import_id: int) -> AttendanceImport:
+    with system_context(district, reason="import:attempt"):
+        # Waits for an earlier attempt's transaction that is still open (its worker dead, its
+        # statement still running in PostgreSQL): attendance_import_run locks the record too.
+        record = AttendanceImport.objects.select_for_update().get(pk=import_id)
+        if record.is_finished:
+            return record
+        if record.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+            record.status = ImportStatus.FAILED
+            record.message = _attempts_used_up(record)
+            record.finished_at = timezone.now()
+            record.save()
+            logger.error("Import %s of %s: %s", record.pk, district.slug, record.message)
+            return record
+        _attempt_started(record)
+        record.save()
+    # Until it reports its own, the page would show how far an attempt that died had got.
+    progress.report(record.pk, 0, "Starting")
+    return record
+
+
+def _attempt_started(record: AttendanceImport) -> None:
+    record.attempts += 1
+    record.status = ImportStatus.RUNNING
+    record.started_at = timezone.now()
+
+
+def _attempts_used_up(record: AttendanceImport) -> str:
+    times, each = ("", "") if record.attempts == 1 else (f" {record.attempts} times", ", each time")
+    return (
+        f"The import stopped{times} before it finished{each} because the worker running it "
+        "stopped: most likely the file needs more memory than the worker has. Nothing from "
+        "this file was saved: the district's attendance is as it was. Imported again as it "
+        "is, it would probably stop the same way: split it into smaller files (a daily file "
+        "a few months at a time, a summary file a school at a time) and import each, or tell "
+        f"the people who run the service that import {record.pk} needs a worker with more "
+        "memory, then import it again."
+    )
 
 
 def _import_stopped(district: District, import_id: int, failure: Exception) -> str:
@@ -292,11 +342,15 @@ def _stop_cause(failure: Exception) -> str:
 
 
 def attendance_import_run(*, import_id: int) -> str:
-    """Imports one queued file inside the current tenant context. Everything the file changes
+    """Imports one queued file inside the current tenant context, or, for an import whose
+    attempt died with its worker, imports it again from the start. Everything the file changes
     happens in one savepoint: it lands whole, or the import is marked failed with every problem
     listed and the district's data is exactly as it was."""
-    record = AttendanceImport.objects.get(pk=import_id)
-    if record.status != ImportStatus.QUEUED:
+    # Locked until the import's transaction ends: a second delivery of the task while this one
+    # runs (Redis hands a task out again once its visibility timeout has passed, even to a live
+    # worker) waits, then finds the import finished instead of importing the file twice.
+    record = AttendanceImport.objects.select_for_update().get(pk=import_id)
+    if record.is_finished:
         return record.status
     district = District.objects.get(pk=record.district_id)
     # Two imports of the same content (a double upload) run one after the other, and the
@@ -317,8 +371,10 @@ def attendance_import_run(*, import_id: int) -> str:
         record.finished_at = timezone.now()
         record.save()
         return record.status
-    record.status = ImportStatus.RUNNING
-    record.started_at = timezone.now()
+    if record.status == ImportStatus.QUEUED:
+        # Run straight from the queue (the demo data, tests) rather than through
+        # attendance_import_execute, which has counted and started every other attempt.
+        _attempt_started(record)
     progress.report(record.pk, 1, "Reading the file")
     try:
         with transaction.atomic():

@@ -5,10 +5,12 @@ from django.utils import timezone
 from . import recompute, services
 
 
-# Not a TenantTask: one transaction around the whole task would take the import's failure down
-# with it when its connection dies; the service runs the import and records a failure in
-# transactions of their own.
-@shared_task(acks_late=True)
+# Not a TenantTask: one transaction around the whole task would take the import's attempt
+# count and its failure down with it when its worker or connection dies; the service counts
+# the attempt, runs the import and records a failure in transactions of their own. Handed out
+# again when its worker dies (out of memory on a huge file): the service's attempt cap, not the
+# broker, decides when to stop.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_attendance_import(*, district_id: int, import_id: int) -> str:
     return services.attendance_import_execute(district_id=district_id, import_id=import_id)
 

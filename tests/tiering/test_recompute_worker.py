@@ -3,113 +3,19 @@ mode): beat's daily poke end to end, and a worker killed in the middle of a reco
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from datetime import date
-from pathlib import Path
 
 import psycopg2
-import pytest
 from django.conf import settings
-from django.db import connection
 
-from attendance_platform.celery import app as celery_app
 from districts import db_walls
 from districts.models import Notification
 from districts.tenancy import system_context
 from tests.reading import reading
+from tests.workers import PATIENCE_S, database_url, eventually
 from tiering import recompute, reports
 from tiering.models import RecomputeRun, RecomputeStatus, RuleSet, Snapshot, Standing
 from tiering.tasks import enqueue_due_recomputes
-
-ROOT = Path(__file__).resolve().parents[2]
-# How long a worker may take to start, or a step to happen, before the test gives up: a
-# guard against hanging, never a measure of speed.
-PATIENCE_S = 120
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
-def _eventually(check, what: str, log: Path | None = None):
-    deadline = time.monotonic() + PATIENCE_S
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    where = f" (worker log: {log})" if log else ""
-    pytest.fail(f"Gave up waiting for {what}{where}.")
-
-
-class Worker:
-    """`celery -A attendance_platform worker` as a process of its own, on the test database."""
-
-    def __init__(self, name: str, logs: Path, **env: str):
-        self.log = logs / f"worker-{name}.log"
-        self.log.write_text("")
-        self.process = subprocess.Popen(  # noqa: S603 — our own command line, no outside input
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "attendance_platform",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"{name}-{os.getpid()}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": _database_url(), **env},
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the pool children die with it
-        )
-        _eventually(lambda: "ready." in self.log.read_text(), f"worker {name} to start", self.log)
-
-    def kill(self) -> None:
-        """SIGKILL to the worker and its pool: no shutdown, no acknowledgement, as when a
-        machine or container dies."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=PATIENCE_S)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@pytest.fixture
-def broker(transactional_db, tmp_path):
-    if not celery_app.conf.broker_url:
-        pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
-    celery_app.conf.task_always_eager = False
-    celery_app.control.purge()  # tasks queued by earlier runs belong to other databases
-    workers: list[Worker] = []
-
-    def start(name: str, **env: str) -> Worker:
-        workers.append(Worker(name, tmp_path, **env))
-        return workers[-1]
-
-    yield start
-    for worker in workers:
-        worker.stop()
 
 
 def _run(district, run_id: int) -> RecomputeRun:
@@ -134,7 +40,7 @@ def test_beats_daily_poke_recomputes_and_notifies_through_a_worker(
                 trigger="schedule", status=RecomputeStatus.SUCCEEDED
             ).first()
 
-    run = _eventually(scheduled_run_succeeded, "the scheduled recompute to succeed")
+    run = eventually(scheduled_run_succeeded, "the scheduled recompute to succeed")
     assert run.period_start == recompute.period_start(
         anchor=date(2026, 8, 17),
         interval_days=14,
@@ -175,9 +81,9 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
     # While we hold a share lock on the standings table, the run gets as far as writing its
     # first snapshot row and then waits to insert that snapshot's standings: mid-run, with
     # something written and nothing committed.
-    holder = psycopg2.connect(_database_url())
+    holder = psycopg2.connect(database_url())
     # pg_stat_activity is read once per transaction: watch from outside the holder's.
-    observer = psycopg2.connect(_database_url())
+    observer = psycopg2.connect(database_url())
     observer.autocommit = True
     try:
         with holder.cursor() as cursor:
@@ -196,7 +102,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
                 )
                 return cursor.fetchone()[0] == 1
 
-        _eventually(waiting_mid_run, "the recompute to wait halfway")
+        eventually(waiting_mid_run, "the recompute to wait halfway")
         mid_run = _run(district, run.pk)
         assert (mid_run.status, mid_run.attempts) == (RecomputeStatus.RUNNING, 1)
         worker.kill()
@@ -210,7 +116,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
                 )
                 return cursor.fetchone()[0] == 0
 
-        _eventually(lock_freed, "PostgreSQL to free the dead worker's lock")
+        eventually(lock_freed, "PostgreSQL to free the dead worker's lock")
     finally:
         holder.close()
         observer.close()
@@ -224,7 +130,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
     # A new worker finds the unacknowledged task once the broker's visibility timeout (short
     # here; above the longest run in production) has passed, and runs its second attempt.
     broker("successor", CELERY_VISIBILITY_TIMEOUT="3")
-    finished = _eventually(
+    finished = eventually(
         lambda: (r := _run(district, run.pk)).is_finished and r,
         "the redelivered recompute to finish",
     )
