@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from . import selectors, services, two_factor
+from . import home_panels, selectors, services, two_factor
 from .access import role_required
 from .audit import audit_record
 from .exports import csv_download
@@ -83,6 +83,7 @@ def district_home(request: HttpRequest, district_slug: str) -> HttpResponse:
         "school_year_elapsed_percent": _elapsed_percent(school_year, today),
         "schools": selectors.visible_schools(user=request.user),
         "show_staff_counts": role == Role.DISTRICT_ADMIN,
+        "panels": home_panels.render_for(request),
     }
     if role == Role.DISTRICT_ADMIN:
         context["people_by_role"] = selectors.people_count_by_role(user=request.user)

@@ -5,3 +5,10 @@ class TieringConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "tiering"
     verbose_name = "Tiering"
+
+    def ready(self) -> None:
+        from districts import home_panels
+
+        from .views import attendance_home_panel
+
+        home_panels.register(attendance_home_panel)

@@ -251,6 +251,34 @@ def _band_tables(request: HttpRequest, source: AttendanceImport | None = None) -
 # --- Principals' and cabinet's pages ---------------------------------------------------------
 
 
+def attendance_home_panel(request: HttpRequest) -> str | None:
+    """The district home's answer to "how is attendance?" for everyone who reads students'
+    bands: the chronic absence rate and its change (the district's, or a principal's one
+    school's), then each school's students per band, linked to its tiered list."""
+    if request.membership.role not in READER_ROLES:
+        return None
+    snapshots = Snapshot.objects.for_user(request.user)
+    standings = Standing.objects.for_user(request.user)
+    snapshot = reports.current_snapshot(snapshots=snapshots)
+    context = {"snapshot": snapshot, "import_roles": IMPORT_ROLES, "band_key": BAND_KEY}
+    if snapshot is not None:
+        rows = reports.school_rows(standings=standings, snapshot=snapshot)
+        district_wide = not request.membership.is_school_role
+        # A school role reads only its own schools: its headline is its school's, when it has
+        # one; with several, each school's row says it.
+        school = rows[0].school if not district_wide and len(rows) == 1 else None
+        context |= {
+            "rows": rows,
+            "headline_school": school,
+            "comparison": reports.comparison(
+                standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
+            )
+            if district_wide or school
+            else None,
+        }
+    return render_to_string("tiering/_home_panel.html", context, request=request)
+
+
 def _rule_set_id(request: HttpRequest) -> int | None:
     value = request.GET.get("rule_set", "")
     return int(value) if value.isdigit() else None
