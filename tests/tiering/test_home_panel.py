@@ -42,7 +42,7 @@ def test_a_district_administrator_sees_the_districts_rate_and_every_school(
     assert "Chronic absence rate 55.6%" in text and "5 of 9 rated students" in text
     assert "▲ 22.3 points higher" in text and "From 33.3%." in text
     assert "Adams Elementary School" in text and "Banneker Elementary School" in text
-    assert "District attendance: trends, grades and student groups" in text
+    assert "See the district's trends, grades and student groups" in text
 
 
 def test_before_any_import_the_panel_says_who_imports(
