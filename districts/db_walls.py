@@ -122,18 +122,22 @@ def tenant_table_sql(table: str, *, has_school: bool) -> list[str]:
     return sql
 
 
+_DISTRICT_TABLE_POLICIES = ("everyone_reads", "own_district", "operator_access")
+
+
 def district_table_sql() -> list[str]:
     """Row-level security for the districts themselves: every persona reads them all (names,
     slugs, settings are no student data), but a district's own administrators and its tasks
     change only the district of their context; operators set districts up and delete them."""
     own = f"id = {_DISTRICT}"
+    everyone_reads, own_district, operator_access = _DISTRICT_TABLE_POLICIES
     return [
         "ALTER TABLE districts_district ENABLE ROW LEVEL SECURITY",
         "ALTER TABLE districts_district FORCE ROW LEVEL SECURITY",
-        "CREATE POLICY everyone_reads ON districts_district FOR SELECT USING (true)",
-        f"CREATE POLICY own_district ON districts_district FOR UPDATE TO {STAFF}, {SYSTEM}"
+        f"CREATE POLICY {everyone_reads} ON districts_district FOR SELECT USING (true)",
+        f"CREATE POLICY {own_district} ON districts_district FOR UPDATE TO {STAFF}, {SYSTEM}"
         f" USING ({own}) WITH CHECK ({own})",
-        f"CREATE POLICY operator_access ON districts_district TO {OPERATOR}"
+        f"CREATE POLICY {operator_access} ON districts_district TO {OPERATOR}"
         " USING (true) WITH CHECK (true)",
     ]
 
@@ -188,11 +192,20 @@ def account_table_sql(table: str, *, through: tuple[str, str] | None = None) -> 
 def drop_account_table_sql(table: str) -> list[str]:
     t = _q(table)
     return [
-        f"DROP POLICY IF EXISTS own_account ON {t}",
-        f"DROP POLICY IF EXISTS operator_access ON {t}",
-        f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
-        f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY",
+        *_without_row_security(t, "own_account", "operator_access"),
         f"REVOKE ALL ON {t} FROM {APP}, {OPERATOR}",
+    ]
+
+
+def drop_district_table_sql() -> list[str]:
+    return _without_row_security("districts_district", *_DISTRICT_TABLE_POLICIES)
+
+
+def _without_row_security(table: str, *policies: str) -> list[str]:
+    return [
+        *(f"DROP POLICY IF EXISTS {policy} ON {table}" for policy in policies),
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
     ]
 
 
@@ -218,12 +231,9 @@ def analyze_function_sql() -> list[str]:
 def drop_tenant_table_sql(table: str) -> list[str]:
     t = _q(table)
     return [
-        f"DROP POLICY IF EXISTS district_isolation ON {t}",
-        f"DROP POLICY IF EXISTS school_scope ON {t}",
-        f"DROP POLICY IF EXISTS operator_access ON {t}",
-        f"DROP POLICY IF EXISTS own_memberships ON {t}",
-        f"ALTER TABLE {t} NO FORCE ROW LEVEL SECURITY",
-        f"ALTER TABLE {t} DISABLE ROW LEVEL SECURITY",
+        *_without_row_security(
+            t, "district_isolation", "school_scope", "operator_access", "own_memberships"
+        ),
         f"REVOKE ALL ON {t} FROM {APP}, {', '.join(PERSONAS)}",
     ]
 
