@@ -67,15 +67,7 @@ def test_a_bench_exits_zero_and_ends_with_its_json_line(tmp_path):
 
 
 def test_the_test_command_exits_zero_and_stops_the_redis_it_started(tmp_path):
-    finished = _run(
-        "test",
-        "-n",
-        "0",
-        "-p",
-        "no:cacheprovider",
-        "tests/test_beat_schedule.py",
-        env=_env(tmp_path, **_server_database()),
-    )
+    finished = _run_tests("tests/test_beat_schedule.py", data_dir=tmp_path)
     assert finished.returncode == 0, finished.stdout[-3000:] + finished.stderr[-3000:]
     assert "2 passed" in finished.stdout
     started = _private_redis_pids(tmp_path, "test")
@@ -86,26 +78,17 @@ def test_the_test_command_exits_zero_and_stops_the_redis_it_started(tmp_path):
 def test_the_test_command_exits_non_zero_when_a_test_fails(tmp_path):
     failing = tmp_path / "test_failing.py"
     failing.write_text("def test_it_fails():\n    assert False\n")
-    finished = _run(
-        "test",
-        "-n",
-        "0",
-        "-p",
-        "no:cacheprovider",
-        "-c",
-        "pyproject.toml",
-        str(failing),
-        env=_env(tmp_path, **_server_database()),
-    )
+    finished = _run_tests("-c", "pyproject.toml", str(failing), data_dir=tmp_path)
     assert finished.returncode == 1
     assert "1 failed" in finished.stdout
 
 
-def _server_database() -> dict[str, str]:
-    # The nested run uses the server this run uses; without one, the embedded PostgreSQL of
-    # its own data directory.
-    url = os.environ.get("DATABASE_URL")
-    return {"DATABASE_URL": url} if url else {}
+def _run_tests(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    """`./run test ARGS` in one process, with no REDIS_URL (it starts its own Redis) and the
+    database server this run uses: DATABASE_URL's, or the embedded PostgreSQL of its own data
+    directory."""
+    server = {"DATABASE_URL": os.environ["DATABASE_URL"]} if "DATABASE_URL" in os.environ else {}
+    return _run("test", "-n", "0", "-p", "no:cacheprovider", *args, env=_env(data_dir, **server))
 
 
 class Demo:
