@@ -163,7 +163,11 @@ EXCEL_2003_XML = (
         ("attendance.csv", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "This file is a PDF document"),
         ("attendance.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "This file is a PNG image"),
         ("scan.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "This file is a JPEG image"),
-        ("daily.csv.gz", gzip.compress(csv_bytes()), "a gzip-compressed file, not a CSV file"),
+        (
+            "daily.csv.gz",
+            gzip.compress(csv_bytes(), mtime=0),
+            "a gzip-compressed file, not a CSV file",
+        ),
         ("daily.xls", OLE2, "This is an old-style Excel file (.xls), or a workbook protected"),
         ("daily.xls", HTML_TABLE, "This file is a web page (HTML), not a CSV file"),
         ("daily.xml", EXCEL_2003_XML, "This file is an Excel 2003 XML spreadsheet"),
