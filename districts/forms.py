@@ -71,10 +71,7 @@ SCHOOLS_HELP = "Principals and school attendance team members see only these sch
 
 
 class PersonInviteForm(forms.Form):
-    email = forms.EmailField(
-        label="Their email address",
-        help_text="They get an email with a link to choose their password.",
-    )
+    email = forms.EmailField(label="Their email address")
     full_name = forms.CharField(max_length=200, label="Their name", required=False)
     role = forms.ChoiceField(label="Role", choices=Role.choices)
     schools = forms.ModelMultipleChoiceField(
@@ -94,6 +91,7 @@ class PersonInviteForm(forms.Form):
             self.fields[name] = forms.ModelChoiceField(
                 queryset=affiliation.choices(user),
                 required=False,
+                empty_label=f"Choose for {role.label.lower()}",
                 label=affiliation.label,
                 help_text=f"For {role.label.lower()}: whom they work for.",
             )

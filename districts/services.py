@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -139,13 +138,20 @@ def _require_another_administrator(membership: Membership, *, then: str) -> None
     manage its people but the operators."""
     if membership.role != Role.DISTRICT_ADMIN:
         return
-    others = (
+    # Locked until the transaction ends: two administrators removing each other at the same
+    # moment must not both succeed.
+    administrators = (
         Membership.objects.for_district(membership.district)
-        .filter(role=Role.DISTRICT_ADMIN, user__is_active=True)
-        .exclude(pk=membership.pk)
-        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        .filter(role=Role.DISTRICT_ADMIN)
+        .select_related("user")
+        .select_for_update(of=("self",))
     )
-    if not others.exists():
+    others = [
+        m
+        for m in administrators
+        if m.pk != membership.pk and m.user.is_active and m.user.has_usable_password()
+    ]
+    if not others:
         raise ValidationError(
             f"{membership.user} is the only district administrator of {membership.district}. "
             "Make someone else a district administrator first (invite them, or change their "

@@ -183,7 +183,8 @@ def person_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
                 action=AuditAction.CHANGE,
                 model=Membership,
                 ids=[membership.pk],
-                purpose=f"Invited {email} as {_role_and_schools(data['role'], data['schools'])}",
+                purpose=f"Invited {email} as {_role_and_schools(data['role'], data['schools'])}"
+                + (f" for {form.affiliated_with}" if form.affiliated_with else ""),
             )
             if membership.is_invitation:
                 days = invitations.valid_days()

@@ -229,6 +229,9 @@ def test_it_invites_partner_staff_for_their_organisation(
         assert PartnerStaffLink.objects.get(membership=invited).organization == youth_club
     assert "Works for Riverside Youth Club" in admin_client.get(PEOPLE).content.decode()
     assert "partner staff for Riverside Youth Club" in mail.outbox[0].body
+    assert "Invited quinn@youthclub.org as partner staff for Riverside Youth Club" in (
+        _purposes(district)
+    )
 
 
 def test_school_roles_need_their_schools(admin_client, district):

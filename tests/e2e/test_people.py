@@ -82,7 +82,7 @@ def test_district_admin_invites_changes_and_deactivates_a_person(
     expect(page.get_by_role("row", name=re.compile("Nina New"))).to_have_count(0)
     journey.check("people-deactivated")
 
-    page.get_by_role("link", name="access record").click()
+    page.get_by_role("main").get_by_role("link", name="access record").click()
     expect(page.get_by_role("table")).to_contain_text(f"Deactivated {INVITEE}'s access")
     expect(page.get_by_role("table")).to_contain_text(f"Invited {INVITEE} as principal")
     journey.check("access-record")
