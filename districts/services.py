@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from . import affiliations, invitations
@@ -223,7 +223,7 @@ def person_invite(
     full_name: str,
     role: Role,
     schools: Iterable[School] = (),
-    affiliated_with=None,
+    affiliated_with: Model | None = None,
     invited_by: User,
 ) -> Membership:
     """Gives someone a role in the district and emails them: a person new to the platform
@@ -288,6 +288,7 @@ def invitation_send(*, membership: Membership, invited_by: User, about: str) -> 
 
 @transaction.atomic
 def invitation_resend(*, membership: Membership, invited_by: User) -> None:
+    """A new link for an invitation not yet accepted (an expired one, or a lost email)."""
     require_working_for(membership.district)
     if not membership.is_invitation:
         raise ValidationError(
