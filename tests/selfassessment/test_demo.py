@@ -1,3 +1,5 @@
+from datetime import date
+
 from districts.tenancy import system_context
 from selfassessment import selectors
 from selfassessment.demo import DEMO_TITLE, seed_demo_assessments
@@ -23,6 +25,13 @@ def test_the_demo_has_last_years_finalised_assessment_and_this_years_in_progress
         assert previous.status == AssessmentStatus.FINALISED
         assert current.status == AssessmentStatus.IN_PROGRESS
         assert current.started_from == previous
+        # The plan carried into 2026–27 aims at dates in 2026–27, not last year's.
+        carried_dates = set(
+            ItemResponse.objects.filter(assessment=current, target_date__isnull=False).values_list(
+                "target_date", flat=True
+            )
+        )
+        assert carried_dates == {date(2027, 3, 31)}
         comparison = selectors.comparison_with(assessment=current, previous=previous)
         assert comparison.moved_up
         assert selectors.assessment_progress(assessment=current).rated == 18
