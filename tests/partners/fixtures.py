@@ -61,6 +61,9 @@ def taxonomy(db):
         # Reference data is the operators' to write once migrations are done.
         with operator_context(reason="test fixture"):
             importlib.import_module("partners.migrations.0002_seed_taxonomy").seed(apps, None)
+            importlib.import_module(
+                "partners.migrations.0003_merge_twin_absence_reasons"
+            ).merge_taxonomy(apps)
 
 
 @pytest.fixture
