@@ -47,3 +47,22 @@ def test_seeding_the_demo_again_changes_nothing(district, cabinet_member, distri
     with system_context(district, reason="test"):
         seed_demo_assessments(district=district, school_year="2026–27")
     assert _state(district) == first
+
+
+def test_seeding_again_moves_a_demo_plans_dates_carried_before_they_moved(
+    district, cabinet_member, district_admin
+):
+    with system_context(district, reason="test"):
+        seed_demo_assessments(district=district, school_year="2026–27")
+        current = Assessment.objects.get(school_year="2026–27", title=DEMO_TITLE)
+        # As the demo was seeded when a carried plan kept last year's dates.
+        ItemResponse.objects.filter(assessment=current, target_date__isnull=False).update(
+            target_date=date(2026, 3, 31)
+        )
+        seed_demo_assessments(district=district, school_year="2026–27")
+        dates = set(
+            ItemResponse.objects.filter(assessment=current, target_date__isnull=False).values_list(
+                "target_date", flat=True
+            )
+        )
+    assert dates == {date(2027, 3, 31)}
