@@ -3,7 +3,7 @@
 WeasyPrint lays out every table cell as a box of its own: a whole school's list as an HTML
 table (nine cells a student) took 13–25 s to print and wrapped band names onto two lines, so
 only 12 students fitted a page. Set here in a monospaced font, each student is one run of
-text, and 500 students print in about a second (bench/list_pdf.py).
+text: 500 students take a seventh of the time, well inside the request (bench/list_pdf.py).
 """
 
 from __future__ import annotations
