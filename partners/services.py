@@ -25,6 +25,7 @@ from districts.services import (
 
 from . import hsds
 from .models import (
+    MERGED_REASON_CODES,
     REMINDER_INTERVAL_DAYS,
     AbsenceReason,
     ChangeAction,
@@ -463,6 +464,7 @@ def partner_registry_import_hsds(
         raise HsdsImportError([str(error)]) from None
     schools = {s.name.casefold(): s for s in School.objects.for_district(district)}
     reasons = {r.code: r for r in AbsenceReason.objects.all()}
+    reasons |= {old: reasons[kept] for old, kept in MERGED_REASON_CODES.items() if kept in reasons}
     interventions = {i.code: i for i in Intervention.objects.all()}
     tiers = {t.value: t.value for t in Tier}
     result = HsdsImportResult()
