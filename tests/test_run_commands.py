@@ -88,7 +88,12 @@ def _run_tests(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     database server this run uses: DATABASE_URL's, or the embedded PostgreSQL of its own data
     directory."""
     server = {"DATABASE_URL": os.environ["DATABASE_URL"]} if "DATABASE_URL" in os.environ else {}
-    return _run("test", "-n", "0", "-p", "no:cacheprovider", *args, env=_env(data_dir, **server))
+    # Its temporary folders inside this test's: by default pytest keeps only the last three
+    # runs' under /tmp/pytest-of-<user>/, and a nested run would delete this run's.
+    basetemp = f"--basetemp={data_dir / 'pytest'}"
+    return _run(
+        "test", "-n", "0", "-p", "no:cacheprovider", basetemp, *args, env=_env(data_dir, **server)
+    )
 
 
 class Demo:
