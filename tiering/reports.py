@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -40,7 +41,7 @@ from districts.tenancy import current_tenant
 
 from .bands import CHRONIC_BANDS, RATED_BANDS, SCHOOL_YEAR_DAYS, Band
 from .models import AttendanceCategory, AttendanceDay, AttendanceImport, Snapshot, Standing
-from .selectors import BandRow
+from .selectors import BandRow, newest_first
 
 _CACHE_SECONDS = 24 * 60 * 60
 NOT_CHRONIC = (Band.SATISFACTORY, Band.AT_RISK, Band.NOT_YET_RATED)
@@ -59,12 +60,12 @@ def _cached(key: str, compute: Callable[[], object]) -> object:
 # --- Which snapshots to compare -----------------------------------------------------------
 
 
-def _ordered(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
-    return snapshots.select_related("rule_set", "school_year").order_by("-as_of", "-created_at")
+_ordered = newest_first
 
 
 def current_snapshot(*, snapshots: QuerySet[Snapshot], rule_set_id: int | None = None):
-    """The newest snapshot of a rule set (the primary one unless another is asked for)."""
+    """The current snapshot of a rule set (the primary one unless another is asked for), as
+    ``selectors.current_snapshots`` picks it for every page."""
     if rule_set_id is None:
         return _ordered(snapshots.filter(rule_set__is_primary=True)).first()
     return _ordered(snapshots.filter(rule_set_id=rule_set_id)).first()
@@ -105,6 +106,10 @@ class Comparison:
     current: BandRow
     previous: BandRow | None
     last_year: BandRow | None
+    # The dates compared, for every figure to name them.
+    as_of: date | None = None
+    previous_as_of: date | None = None
+    last_year_as_of: date | None = None
 
     @staticmethod
     def _change(now: float | None, then: float | None) -> float | None:
@@ -144,7 +149,12 @@ def comparison(*, standings, snapshots, snapshot: Snapshot, school: School | Non
         return band_counts(standings=standings, snapshot=s, school=school) if s else None
 
     return Comparison(
-        current=counts(snapshot), previous=counts(previous), last_year=counts(last_year)
+        current=counts(snapshot),
+        previous=counts(previous),
+        last_year=counts(last_year),
+        as_of=snapshot.as_of,
+        previous_as_of=previous.as_of if previous else None,
+        last_year_as_of=last_year.as_of if last_year else None,
     )
 
 
@@ -163,6 +173,17 @@ class ListChange:
 
 
 CHRONIC_FILTER = "chronic"
+
+
+class Enrollment:
+    """Whether a listed student is still enrolled at the school. A student who transferred
+    out stays on the school's list for the days they attended there: the school's band counts
+    include them, so the list does too, marked with the day they left."""
+
+    ENROLLED = "enrolled"
+    TRANSFERRED_OUT = "transferred_out"
+    LABELS = {ENROLLED: "Still enrolled here", TRANSFERRED_OUT: "Transferred out"}
+
 
 SORTS = {
     "percent": (F("percent").desc(nulls_last=True), "student__last_name", "student__first_name"),
@@ -184,6 +205,7 @@ class ListFilters:
     low_income: bool | None = None
     q: str = ""
     change: str = ""
+    enrollment: str = ""
     sort: str = "percent"
 
 
@@ -203,8 +225,10 @@ def tiered_students(
     school: School,
     filters: ListFilters,
 ) -> QuerySet[Standing]:
-    """One school's students in a snapshot with their percent missed and their band at the
-    previous snapshot, filtered and sorted as the page asks."""
+    """One school's students in a snapshot with their percent missed, their band at the
+    previous snapshot and whether they have transferred out (their latest enrollment is at
+    another school), filtered and sorted as the page asks. Every standing of the school is a
+    row: the band counts (``band_counts``) count the same rows."""
     rows = (
         standings.filter(snapshot=snapshot, school=school)
         .select_related("student")
@@ -212,7 +236,16 @@ def tiered_students(
             percent=ExpressionWrapper(
                 F("days_absent") * Value(Decimal(100)) / NullIf(F("days_enrolled"), Value(0)),
                 output_field=DecimalField(max_digits=9, decimal_places=4),
-            )
+            ),
+            transferred_out=Case(
+                # A student with no recorded school has not been seen to leave.
+                When(
+                    Q(student__school_id=school.pk) | Q(student__school_id__isnull=True),
+                    then=Value(False),
+                ),
+                default=Value(True),
+                output_field=BooleanField(),
+            ),
         )
     )
     if previous is None:
@@ -251,6 +284,8 @@ def tiered_students(
             | Q(student__last_name__icontains=word)
             | Q(student__sis_id__iexact=word)
         )
+    if filters.enrollment in Enrollment.LABELS:
+        rows = rows.filter(transferred_out=filters.enrollment == Enrollment.TRANSFERRED_OUT)
     if filters.change == ListChange.NEWLY_CHRONIC:
         rows = rows.filter(band__in=CHRONIC_BANDS, previous_band__in=NOT_CHRONIC)
     elif filters.change == ListChange.IMPROVED:
@@ -258,6 +293,23 @@ def tiered_students(
     elif filters.change == ListChange.WORSENED:
         rows = rows.filter(rank__gt=F("previous_rank"))
     return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
+
+
+def transfer_dates(
+    *, days: QuerySet[AttendanceDay], school: School, snapshot: Snapshot, student_ids
+) -> dict[int, date]:
+    """The last day each of these students attended the school up to the snapshot's date,
+    from their daily records; a student known only from summary totals has none."""
+    return dict(
+        days.filter(
+            student_id__in=list(student_ids),
+            school=school,
+            date__range=(snapshot.school_year.first_day, snapshot.as_of),
+        )
+        .order_by()
+        .values_list("student_id")
+        .annotate(last=Max("date"))
+    )
 
 
 def school_year_days(percent: Decimal | None) -> Decimal | None:

@@ -58,12 +58,19 @@ class BandRow:
         return [(band, self.counts.get(band, 0)) for band in (*RATED_BANDS, Band.NOT_YET_RATED)]
 
 
-def latest_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
-    """The newest snapshot of each rule set, primary rule set first."""
-    newest: dict[int, Snapshot] = {}
-    for snapshot in snapshots.select_related("rule_set", "school_year").order_by("-created_at"):
-        newest.setdefault(snapshot.rule_set_id, snapshot)
-    return sorted(newest.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
+def newest_first(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
+    """Snapshots by the date their attendance runs to, then by when they were taken: a file of
+    an earlier date imported later is an older review point, not the district's "now"."""
+    return snapshots.select_related("rule_set", "school_year").order_by("-as_of", "-created_at")
+
+
+def current_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
+    """The current snapshot of each rule set, primary rule set first: what every page (the
+    imports page, the dashboard, the school pages, the home panel, the digest) calls "now"."""
+    current: dict[int, Snapshot] = {}
+    for snapshot in newest_first(snapshots):
+        current.setdefault(snapshot.rule_set_id, snapshot)
+    return sorted(current.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
 
 
 def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:

@@ -41,6 +41,7 @@ from .models import (
     ImportProfile,
     ImportStatus,
     RecomputeRun,
+    RecomputeTrigger,
     RuleSet,
     Snapshot,
     Standing,
@@ -244,7 +245,7 @@ def _band_tables(request: HttpRequest, source: AttendanceImport | None = None) -
     standings = Standing.objects.for_user(request.user)
     return [
         (snapshot, selectors.band_table(snapshot=snapshot, standings=standings))
-        for snapshot in selectors.latest_snapshots(snapshots=snapshots)
+        for snapshot in selectors.current_snapshots(snapshots=snapshots)
     ]
 
 
@@ -329,6 +330,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
             *((band.value, band.label) for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
         ],
         changes=list(reports.ListChange.LABELS.items()) if previous else [],
+        enrollments=list(reports.Enrollment.LABELS.items()),
     )
     filters = reports.ListFilters(**form.filters())
     rows = reports.tiered_students(
@@ -340,7 +342,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    listed = [_list_row(standing) for standing in page.object_list]
+    listed = _list_rows(request, school, snapshot, page.object_list)
     audit_record(
         request,
         action=AuditAction.VIEW,
@@ -352,7 +354,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         "school": school,
         "snapshot": snapshot,
         "previous": previous,
-        "rule_sets": selectors.latest_snapshots(snapshots=snapshots),
+        "rule_sets": selectors.current_snapshots(snapshots=snapshots),
         # The figures above the list are the snapshot's and are cached rendered
         # (figures_version): they are worked out only when the page renders them.
         "figures_version": reports.figures_version(snapshot),
@@ -418,12 +420,34 @@ LIST_HEADER = [
     "Days in a 180-day year",
     "Band",
     "Band at previous snapshot",
+    "Enrollment",
 ]
 
 
-def _list_row(standing: Standing) -> dict:
+def _list_rows(request: HttpRequest, school, snapshot, standings) -> list[dict]:
+    standings = list(standings)
+    left = reports.transfer_dates(
+        days=AttendanceDay.objects.for_user(request.user),
+        school=school,
+        snapshot=snapshot,
+        student_ids=[s.student_id for s in standings if s.transferred_out],
+    )
+    return [_list_row(standing, left) for standing in standings]
+
+
+def _transfer_note(standing: Standing, left: dict) -> str:
+    """ "Transferred out on Oct 14, 2026" for a student whose latest enrollment is at another
+    school (the day is their last daily record here; summary totals carry none)."""
+    if not standing.transferred_out:
+        return ""
+    day = left.get(standing.student_id)
+    return f"Transferred out on {day:%b %-d, %Y}" if day else "Transferred out"
+
+
+def _list_row(standing: Standing, left: dict) -> dict:
     percent = standing.percent
     return {
+        "transfer": _transfer_note(standing, left),
         "standing": standing,
         "student": standing.student,
         "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
@@ -450,11 +474,12 @@ def _export_values(row: dict) -> list:
         row["year_days"],
         row["band"].label,
         row["previous_band"].label if row["previous_band"] else "",
+        row["transfer"] or reports.Enrollment.LABELS[reports.Enrollment.ENROLLED],
     ]
 
 
 def _tiered_list_export(request, export, school, snapshot, previous, form, rows) -> HttpResponse:
-    listed = [_list_row(standing) for standing in rows]
+    listed = _list_rows(request, school, snapshot, rows)
     stem = f"{school.sis_code}-students-{snapshot.as_of:%Y-%m-%d}"
     audit_record(
         request,
@@ -586,7 +611,7 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         return render(request, "tiering/dashboard.html", context)
     side_by_side = [
         (s, reports.band_counts(standings=standings, snapshot=s, school=None))
-        for s in selectors.latest_snapshots(snapshots=snapshots)
+        for s in selectors.current_snapshots(snapshots=snapshots)
     ]
     school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
     groups = reports.breakdowns(standings=standings, snapshot=snapshot)
@@ -779,5 +804,19 @@ def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     recompute.run_request(district=request.district, requested_by=request.user)
     messages.success(
         request, "Recompute queued. This page shows its progress and outcome as it runs."
+    )
+    return redirect("tiering:recompute", district_slug=district_slug)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+@require_POST
+def digest_now(request: HttpRequest, district_slug: str) -> HttpResponse:
+    recompute.run_request(
+        district=request.district, requested_by=request.user, trigger=RecomputeTrigger.DIGEST
+    )
+    messages.success(
+        request,
+        "Digest queued: every principal gets it in the app and by email, compared with the "
+        "previous digest. This page shows when it has gone out.",
     )
     return redirect("tiering:recompute", district_slug=district_slug)
