@@ -485,6 +485,107 @@ def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[Ba
     ]
 
 
+def _review_points(
+    snapshots: QuerySet[Snapshot], snapshot: Snapshot, *, whole_year: bool = False
+) -> list[Snapshot]:
+    """The review points of ``snapshot``'s school year under its rule set, up to it (or the
+    whole year), oldest first: the current snapshot of each review date (newest_first)."""
+    year = snapshots.filter(
+        rule_set_id=snapshot.rule_set_id, school_year_id=snapshot.school_year_id
+    )
+    if not whole_year:
+        year = year.filter(as_of__lte=snapshot.as_of)
+    newest_per_day: dict[date, Snapshot] = {}
+    for s in _ordered(year):
+        newest_per_day.setdefault(s.as_of, s)
+    return sorted(newest_per_day.values(), key=lambda s: s.as_of)
+
+
+def with_history(
+    *,
+    standings: QuerySet[Standing],
+    snapshots: QuerySet[Snapshot],
+    snapshot: Snapshot,
+    school_rows_now: list[BandRow],
+    groups_now: dict[str, list[GroupRow]],
+) -> None:
+    """Gives each school row and subgroup row of the dashboard the same row at the same point
+    of last year (``last_year_snapshot``) and its chronic absence rate at each review point of
+    this school year. Rows are matched by school and by group label; every snapshot's figures
+    come from the same cached reads as the rows themselves."""
+    points = _review_points(snapshots, snapshot)
+    schools_at = {
+        s.pk: {r.school.pk: r for r in school_rows(standings=standings, snapshot=s)} for s in points
+    }
+    groups_at = {s.pk: breakdowns(standings=standings, snapshot=s) for s in points}
+    last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+    last_year_schools = (
+        {r.school.pk: r for r in school_rows(standings=standings, snapshot=last_year)}
+        if last_year
+        else {}
+    )
+    last_year_groups = breakdowns(standings=standings, snapshot=last_year) if last_year else {}
+
+    def rate(row: BandRow | None) -> float | None:
+        return row.chronic_percent if row else None
+
+    for row in school_rows_now:
+        row.last_year = last_year_schools.get(row.school.pk)
+        row.trend = tuple((s.as_of, rate(schools_at[s.pk].get(row.school.pk))) for s in points)
+    for key, rows in groups_now.items():
+        by_label = {r.label: r for r in last_year_groups.get(key, [])}
+        for row in rows:
+            row.last_year = by_label.get(row.label)
+            row.trend = tuple(
+                (
+                    s.as_of,
+                    rate(next((g for g in groups_at[s.pk][key] if g.label == row.label), None)),
+                )
+                for s in points
+            )
+
+
+@dataclass(frozen=True)
+class RuleSetsRow:
+    """One school (or, school None, the district) under each current rule set, in the order of
+    ``selectors.current_snapshots``: the rule sets' band counts read side by side."""
+
+    school: School | None
+    rows: list[BandRow]
+
+    def cells(self) -> list[tuple[Band, list[int]]]:
+        return [
+            (band, [row.counts.get(band, 0) for row in self.rows])
+            for band in (*RATED_BANDS, Band.NOT_YET_RATED)
+        ]
+
+
+def rule_sets_side_by_side(
+    *, standings: QuerySet[Standing], snapshots: list[Snapshot]
+) -> list[RuleSetsRow]:
+    """The district, then each school by name, under each of these snapshots (one per rule
+    set). A school with no student under one rule set shows an empty row there."""
+    district = RuleSetsRow(
+        school=None,
+        rows=[band_counts(standings=standings, snapshot=s, school=None) for s in snapshots],
+    )
+    per_rule_set = [
+        {row.school.pk: row for row in school_rows(standings=standings, snapshot=s)}
+        for s in snapshots
+    ]
+    schools = {row.school.pk: row.school for rows in per_rule_set for row in rows.values()}
+    return [
+        district,
+        *(
+            RuleSetsRow(
+                school=school,
+                rows=[rows.get(school.pk, BandRow(school=school)) for rows in per_rule_set],
+            )
+            for school in sorted(schools.values(), key=lambda s: s.name)
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     snapshot: Snapshot
@@ -505,22 +606,16 @@ def trend(*, standings, snapshots, snapshot: Snapshot, school: School | None) ->
     """Students per band at every snapshot of this school year (up to this one) and of the
     last, for one rule set; one point per review date, oldest first."""
 
-    def points(year_snapshots: QuerySet[Snapshot]) -> list[TrendPoint]:
-        newest_per_day: dict[date, Snapshot] = {}
-        for s in _ordered(year_snapshots):
-            newest_per_day.setdefault(s.as_of, s)
+    def points(year_snapshots: list[Snapshot]) -> list[TrendPoint]:
         return [
             TrendPoint(s, band_counts(standings=standings, snapshot=s, school=school))
-            for s in sorted(newest_per_day.values(), key=lambda s: s.as_of)
+            for s in year_snapshots
         ]
 
-    same_rules = snapshots.filter(rule_set_id=snapshot.rule_set_id)
     last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
     return Trend(
-        this_year=points(
-            same_rules.filter(school_year_id=snapshot.school_year_id, as_of__lte=snapshot.as_of)
-        ),
-        last_year=points(same_rules.filter(school_year_id=last_year.school_year_id))
+        this_year=points(_review_points(snapshots, snapshot)),
+        last_year=points(_review_points(snapshots, last_year, whole_year=True))
         if last_year
         else [],
     )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 
@@ -20,6 +22,9 @@ from .models import (
     Standing,
 )
 
+if TYPE_CHECKING:
+    from .charts import Sparkline
+
 
 @dataclass
 class BandRow:
@@ -27,6 +32,17 @@ class BandRow:
 
     school: School | None
     counts: dict[Band, int] = field(default_factory=dict)
+    # For the dashboard's rows: the same row at the same point of last year, and its chronic
+    # absence rate at each snapshot of this school year, oldest first (reports.with_history).
+    last_year: BandRow | None = None
+    trend: tuple[tuple[date, float | None], ...] = ()
+    sparkline: Sparkline | None = None  # the trend drawn small (charts.sparkline)
+
+    @property
+    def change_since_last_year(self) -> float | None:
+        if self.last_year is None or None in (self.chronic_percent, self.last_year.chronic_percent):
+            return None
+        return round(self.chronic_percent - self.last_year.chronic_percent, 1)
 
     @property
     def total(self) -> int:

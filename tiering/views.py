@@ -609,19 +609,32 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
             "today": today,
         }
         return render(request, "tiering/dashboard.html", context)
+    current = selectors.current_snapshots(snapshots=snapshots)
     side_by_side = [
-        (s, reports.band_counts(standings=standings, snapshot=s, school=None))
-        for s in selectors.current_snapshots(snapshots=snapshots)
+        (s, reports.band_counts(standings=standings, snapshot=s, school=None)) for s in current
     ]
     school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
     groups = reports.breakdowns(standings=standings, snapshot=snapshot)
     export = request.GET.get("export", "")
     if export and request.GET.get("format") in ("csv", "xlsx"):
         return _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
+    reports.with_history(
+        standings=standings,
+        snapshots=snapshots,
+        snapshot=snapshot,
+        school_rows_now=school_rows,
+        groups_now=groups,
+    )
+    for row in (*school_rows, *(row for rows in groups.values() for row in rows)):
+        row.sparkline = charts.sparkline(row.trend)
     context = {
         "snapshot": snapshot,
-        "rule_sets": [s for s, _ in side_by_side],
+        "rule_sets": current,
         "side_by_side": side_by_side if len(side_by_side) > 1 else [],
+        # The primary rule set and the others in adjacent columns, school by school.
+        "rule_set_rows": reports.rule_sets_side_by_side(standings=standings, snapshots=current)
+        if len(current) > 1
+        else [],
         "comparison": reports.comparison(
             standings=standings, snapshots=snapshots, snapshot=snapshot, school=None
         ),
