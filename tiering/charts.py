@@ -109,7 +109,7 @@ def _steps(top: float) -> list[float]:
     return values
 
 
-SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 96, 24, 3
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 72, 24, 3
 
 
 @dataclass(frozen=True)

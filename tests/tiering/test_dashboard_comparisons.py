@@ -54,8 +54,8 @@ def test_each_school_and_subgroup_row_shows_its_change_against_last_year(
     # English learners S2 and S5: none chronic last year, S5 of the two now.
     assert groups["english_learner"]["English learners"].change_since_last_year == 50.0
     page = response.content.decode()
-    assert "Against last year (Nov 21, 2025)" in page
-    assert "▲ 42.8 points higher" in page and "▲ 60.0 points higher" in page
+    assert "Against last year <small>(Nov 21, 2025)</small>" in page
+    assert "▲ +42.8</span>" in page and "from 14.3%" in page and "▲ +60.0</span>" in page
 
 
 def test_each_school_and_subgroup_row_draws_its_trend_this_year(client, cabinet_member, tiered):
