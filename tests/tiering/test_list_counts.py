@@ -28,8 +28,6 @@ AS_OF = date(2026, 12, 4)
 def demo(db, tmp_path):
     call_command(
         "seed_demo",
-        "--students",
-        "800",
         "--as-of",
         AS_OF.isoformat(),
         "--output",
