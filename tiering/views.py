@@ -615,9 +615,6 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     ]
     school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
     groups = reports.breakdowns(standings=standings, snapshot=snapshot)
-    export = request.GET.get("export", "")
-    if export and request.GET.get("format") in ("csv", "xlsx"):
-        return _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
     reports.with_history(
         standings=standings,
         snapshots=snapshots,
@@ -625,6 +622,9 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         school_rows_now=school_rows,
         groups_now=groups,
     )
+    export = request.GET.get("export", "")
+    if export and request.GET.get("format") in ("csv", "xlsx"):
+        return _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
     for row in (*school_rows, *(row for rows in groups.values() for row in rows)):
         row.sparkline = charts.sparkline(row.trend)
     context = {
@@ -657,11 +657,21 @@ GROUP_HEADER = [
     "Students",
     "Chronically absent",
     "Chronic absence rate (%)",
+    "Rate at the same point of last year (%)",
+    "Change against last year (points)",
 ]
 
 
 def _group_values(label: str, row) -> list:
-    return [label, *(n for _, n in row.cells()), row.total, row.chronic, row.chronic_percent]
+    return [
+        label,
+        *(n for _, n in row.cells()),
+        row.total,
+        row.chronic,
+        row.chronic_percent,
+        row.last_year.chronic_percent if row.last_year else None,
+        row.change_since_last_year,
+    ]
 
 
 def _dashboard_export(request, snapshot, export, school_rows, groups, freshness) -> HttpResponse:

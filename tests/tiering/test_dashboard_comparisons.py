@@ -72,3 +72,19 @@ def test_each_school_and_subgroup_row_draws_its_trend_this_year(client, cabinet_
     assert groups["grade"]["Grade 3"].sparkline.label == (
         "Chronic absence rate this school year: 20.0% on Nov 6; 60.0% on Nov 20"
     )
+
+
+def test_the_trend_lines_figures_are_in_a_table_and_the_downloads(client, cabinet_member, tiered):
+    client.force_login(cabinet_member)
+    page = client.get("/d/riverside/attendance/").content.decode()
+    assert "The figures behind the trend lines" in page
+    assert (
+        '<tr><th scope="row">Adams Elementary School</th>'
+        '<td class="num">42.9%</td><td class="num">57.1%</td></tr>' in page
+    )
+    download = client.get("/d/riverside/attendance/?export=schools&format=csv").content.decode()
+    header, adams, banneker = download.strip().splitlines()
+    assert header.endswith(
+        "Rate at the same point of last year (%),Change against last year (points)"
+    )
+    assert adams.endswith("57.1,14.3,42.8") and banneker.endswith(",,")
