@@ -23,7 +23,7 @@ from tiering.models import Student
 
 from .reading import reading
 from .sis import import_file
-from .tiered import write
+from .tiered import MOVE, write
 
 STUDENT_TABLES = sorted(db_walls.STUDENT_TABLES)
 
@@ -234,8 +234,7 @@ def test_a_principal_reads_a_student_who_left_their_school_but_cannot_write_them
     tiered, principal, district, tmp_path
 ):
     # Gus Gray (S7) moves from Adams to Banneker: Adams' standings still name him.
-    move = "student_id,school_code,date,attendance_code\nS7,101,2026-10-23,P\nS7,102,2026-10-26,P\n"
-    record = import_file(district, write(tmp_path, "move.csv", move))
+    record = import_file(district, write(tmp_path, "move.csv", MOVE))
     assert record.status == "succeeded", record.errors
     with _as_member(principal, district):
         seen = set(Student.unscoped.values_list("sis_id", flat=True))

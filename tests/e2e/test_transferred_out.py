@@ -7,16 +7,9 @@ import re
 from playwright.sync_api import expect
 
 from tests.sis import import_file
-from tests.tiered import write
+from tests.tiered import MOVE, write
 
 from .test_sign_in import sign_in
-
-# Gus Gray (S7) attends Adams (101) until Friday Oct 23, then Banneker (102).
-MOVE = "student_id,school_code,date,attendance_code\n" + "".join(
-    f"S7,{school},2026-10-{day:02d},P\n"
-    for school, days in (("101", (19, 20, 21, 22, 23)), ("102", (26, 27, 28, 29, 30)))
-    for day in days
-)
 
 
 def test_principal_sees_who_transferred_out_and_the_list_matches_the_cards(

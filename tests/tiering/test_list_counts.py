@@ -10,6 +10,8 @@ from datetime import date
 import pytest
 from django.core.management import call_command
 from django.db.models import F
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from attendance_platform.management.commands.seed_demo import DEMO_SLUG
 from districts.models import District, Membership, School
@@ -17,6 +19,8 @@ from districts.roles import Role
 from districts.services import membership_grant
 from districts.tenancy import system_context
 from tests.factories import UserFactory
+from tests.sis import import_file
+from tests.tiered import MOVE, write
 from tiering import reports
 from tiering.bands import RATED_BANDS, Band
 from tiering.models import AttendanceDay, Snapshot, Standing
@@ -109,3 +113,21 @@ def test_the_list_its_downloads_and_the_cards_count_the_same_students(client, de
     # Their page opens for the principal of the school they left.
     student = client.get(f"/d/{DEMO_SLUG}/attendance/students/{left.student_id}/")
     assert student.status_code == 200
+
+
+def test_every_download_marks_the_student_who_left(client, principal, tiered, tmp_path):
+    record = import_file(tiered.district, write(tmp_path, "move.csv", MOVE))
+    assert record.status == "succeeded", record.errors
+    client.force_login(principal)
+    url = f"/d/riverside/attendance/schools/{tiered.pk}/?format="
+    rows = list(csv.reader(io.StringIO(client.get(url + "csv").content.decode())))
+    assert rows[0][-1] == "Enrollment" and len(rows) == 9
+    gray = next(r for r in rows if r[1] == "S7")
+    assert gray[-1] == "Transferred out on Oct 23, 2026"
+    sheet = load_workbook(io.BytesIO(client.get(url + "xlsx").content)).active
+    assert ("S7", "Transferred out on Oct 23, 2026") in {
+        (r[1], r[-1]) for r in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    pdf = PdfReader(io.BytesIO(client.get(url + "pdf").content))
+    text = " ".join("".join(page.extract_text() for page in pdf.pages).split())
+    assert "Gray, Gus (S7): Transferred out on Oct 23, 2026, counted for the days here." in text
