@@ -346,10 +346,12 @@ def notification_send(
     body: str,
     email_body: str,
     link: str = "",
+    email: bool = True,
 ) -> Notification | None:
-    """Adds a notification to the member's list and, unless they turned email off, mails
-    ``email_body`` once the transaction commits (so work that rolls back tells nobody). A key
-    already used for this member sends nothing and returns None: a retried task is harmless."""
+    """Adds a notification to the member's list and, unless they turned email off (or
+    ``email`` is False: news only worth a look in the app), mails ``email_body`` once the
+    transaction commits (so work that rolls back tells nobody). A key already used for this
+    member sends nothing and returns None: a retried task is harmless."""
     require_working_for(district)
     if membership.district_id != district.pk:
         raise CrossTenantAccess(f"{membership} is not a member of {district}.")
@@ -361,7 +363,7 @@ def notification_send(
     )
     if not created:
         return None
-    if membership.email_notifications:
+    if email and membership.email_notifications:
         address = membership.user.email
         url = f"{settings.SITE_URL}{link}" if link else settings.SITE_URL
         message = f"{email_body}\n\n{url}\n\n" + (

@@ -22,6 +22,8 @@ from districts.tenancy import (
 from tiering.models import Student
 
 from .reading import reading
+from .sis import import_file
+from .tiered import MOVE, write
 
 STUDENT_TABLES = sorted(db_walls.STUDENT_TABLES)
 
@@ -226,6 +228,23 @@ def test_a_principal_cannot_write_a_student_into_another_school(tiered, principa
     rejected = pytest.raises(DatabaseError, match="row-level security")
     with _as_member(principal, district), rejected, transaction.atomic():
         Student.unscoped.create(district=district, sis_id="X", school=banneker)
+
+
+def test_a_principal_reads_a_student_who_left_their_school_but_cannot_write_them(
+    tiered, principal, district, tmp_path
+):
+    # Gus Gray (S7) moves from Adams to Banneker: Adams' standings still name him.
+    record = import_file(district, write(tmp_path, "move.csv", MOVE))
+    assert record.status == "succeeded", record.errors
+    with _as_member(principal, district):
+        seen = set(Student.unscoped.values_list("sis_id", flat=True))
+        gray = Student.unscoped.get(sis_id="S7")
+        rejected = pytest.raises(DatabaseError, match="row-level security")
+        with rejected, transaction.atomic():
+            Student.unscoped.filter(pk=gray.pk).update(first_name="Changed")
+    # S9 and S10 were never at Adams.
+    assert seen == {f"S{n}" for n in range(1, 9)}
+    assert gray.school_id == tiered_school(district, "102").pk
 
 
 def tiered_school(district, sis_code):

@@ -89,6 +89,14 @@ DAILY = "student_id,school_code,date,attendance_code\n" + "".join(
 )
 
 
+# A transfer: Gus Gray (S7) attends Adams (101) until Friday Oct 23, then Banneker (102).
+MOVE = "student_id,school_code,date,attendance_code\n" + "".join(
+    f"S7,{school},2026-10-{day:02d},P\n"
+    for school, days in (("101", (19, 20, 21, 22, 23)), ("102", (26, 27, 28, 29, 30)))
+    for day in days
+)
+
+
 def write(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text)

@@ -5,7 +5,7 @@ colour and on paper."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from .reports import Trend, TrendPoint
 
@@ -107,3 +107,44 @@ def _steps(top: float) -> list[float]:
         values.append(v)
         v += step
     return values
+
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 72, 24, 3
+
+
+@dataclass(frozen=True)
+class Sparkline:
+    """A row's chronic absence rate over this school year, drawn small beside its figures;
+    ``label`` says every point in words (the SVG's accessible name and its tooltip)."""
+
+    path: str
+    last_x: float
+    last_y: float
+    label: str
+    width: int = SPARK_WIDTH
+    height: int = SPARK_HEIGHT
+
+
+def sparkline(trend: tuple[tuple[date, float | None], ...]) -> Sparkline | None:
+    """From (date, rate) pairs, oldest first; None with fewer than two rated points."""
+    rated = [(day, rate) for day, rate in trend if rate is not None]
+    if len(rated) < 2:
+        return None
+    low, high = min(r for _, r in rated), max(r for _, r in rated)
+    first, span = rated[0][0], max(1, (rated[-1][0] - rated[0][0]).days)
+
+    def x(day: date) -> float:
+        return SPARK_PAD + (SPARK_WIDTH - 2 * SPARK_PAD) * (day - first).days / span
+
+    def y(rate: float) -> float:
+        share = (rate - low) / (high - low) if high > low else 0.5
+        return SPARK_HEIGHT - SPARK_PAD - (SPARK_HEIGHT - 2 * SPARK_PAD) * share
+
+    coordinates = [(x(day), y(rate)) for day, rate in rated]
+    return Sparkline(
+        path=" ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coordinates),
+        last_x=round(coordinates[-1][0], 1),
+        last_y=round(coordinates[-1][1], 1),
+        label="Chronic absence rate this school year: "
+        + "; ".join(f"{rate}% on {day:%b %-d}" for day, rate in rated),
+    )

@@ -1,6 +1,11 @@
-"""The principals' digest after a recompute: students per band, who became chronically absent,
-who improved, and which of their schools have stale data. Built from the same reads as the
-Tiering II pages (tiering.reports), so the digest and the pages never disagree."""
+"""The principals' digest: students per band, who became chronically absent, who improved, and
+which of their schools have stale data, since the previous digest. Built from the same reads as
+the Tiering II pages (tiering.reports), so the digest and the pages never disagree.
+
+A digest goes out with the district's scheduled (biweekly) recompute, or when an administrator
+sends it now; an import or a recompute started by hand only tells principals in the app, with
+no email, that newer attendance is in (``updates_notify``): a morning of imports must not
+mail six digests, one of them describing a half-imported file."""
 
 from __future__ import annotations
 
@@ -91,13 +96,34 @@ def _band_rows(*, district: District, snapshot: Snapshot) -> dict[int, dict[Band
     return counts
 
 
-def school_digests(
-    *, district: District, snapshot: Snapshot, today: date
-) -> dict[int, SchoolDigest]:
-    """The digest of every school of the district, by school id."""
+def compared_with(*, district: District, snapshot: Snapshot) -> tuple[Snapshot | None, bool]:
+    """What a digest of ``snapshot`` compares with: the snapshot the previous digest described,
+    so that two digests in a row account for every change between them; for the first digest
+    of a school year (or of a rule set), the review point before this one. The flag says which
+    of the two it is."""
+    earlier = (
+        RecomputeRun.objects.for_district(district)
+        .filter(
+            digest_snapshot__rule_set_id=snapshot.rule_set_id,
+            digest_snapshot__school_year_id=snapshot.school_year_id,
+            digest_snapshot__as_of__lte=snapshot.as_of,
+        )
+        .select_related("digest_snapshot__rule_set", "digest_snapshot__school_year")
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if earlier is not None:
+        return earlier.digest_snapshot, True
     previous = reports.previous_snapshot(
         snapshots=Snapshot.objects.for_district(district), snapshot=snapshot
     )
+    return previous, False
+
+
+def school_digests(
+    *, district: District, snapshot: Snapshot, previous: Snapshot | None, today: date
+) -> dict[int, SchoolDigest]:
+    """The digest of every school of the district, by school id, compared with ``previous``."""
     changes = _changes(district=district, snapshot=snapshot, previous=previous)
     counts = _band_rows(district=district, snapshot=snapshot)
     digests = {}
@@ -124,40 +150,50 @@ def school_digests(
     return digests
 
 
-def digests_send(*, district: District, run: RecomputeRun, snapshot: Snapshot, today: date) -> int:
-    """Notifies every principal of the district about their own schools; returns how many
-    were notified. Nothing is sent when the run's snapshot is not the one the pages show (an
-    import of an earlier year's file): the digest would describe something nobody sees."""
-    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
-    if current is None or current.pk != snapshot.pk:
-        return 0
-    previous = reports.previous_snapshot(
-        snapshots=Snapshot.objects.for_district(district), snapshot=snapshot
-    )
-    principals = (
+def _principals(district: District) -> list[tuple[Membership, list[School]]]:
+    """Each active principal of the district with their schools, by name."""
+    memberships = (
         Membership.objects.for_district(district)
         .filter(role=Role.PRINCIPAL, user__is_active=True)
         .select_related("user", "district")
         .prefetch_related("schools")
         .order_by("pk")
     )
-    every_school = school_digests(district=district, snapshot=snapshot, today=today)
+    return [
+        (m, sorted(m.schools.all(), key=lambda s: s.name)) for m in memberships if m.schools.all()
+    ]
+
+
+def digests_send(*, district: District, run: RecomputeRun, snapshot: Snapshot, today: date) -> int:
+    """Notifies every principal of the district about their own schools, compared with the
+    previous digest (``compared_with``); returns how many were notified and records the
+    snapshot on the run for the next digest to compare with. Nothing is sent when the snapshot
+    is not the one the pages show (an import of an earlier year's file): the digest would
+    describe something nobody sees."""
+    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    if current is None or current.pk != snapshot.pk:
+        return 0
+    previous, previous_is_digest = compared_with(district=district, snapshot=snapshot)
+    run.digest_snapshot = snapshot
+    every_school = school_digests(
+        district=district, snapshot=snapshot, previous=previous, today=today
+    )
     sent = 0
-    for membership in principals:
-        schools = sorted(membership.schools.all(), key=lambda s: s.name)
-        if not schools:
-            continue
+    for membership, schools in _principals(district):
         digests = [every_school[s.pk] for s in schools]
         context = {
             "district": district,
             "snapshot": snapshot,
             "previous": previous,
+            "previous_is_digest": previous_is_digest,
             "digests": digests,
         }
         chronic = sum(d.counts.chronic for d in digests)
         newly = sum(d.newly_chronic_count for d in digests)
+        since = f" (since {previous.as_of:%b %-d, %Y})" if previous else ""
         subject = (
-            f"Attendance digest as of {snapshot.as_of:%b %-d, %Y}: {chronic} chronically absent"
+            f"Attendance digest as of {snapshot.as_of:%b %-d, %Y}{since}: "
+            f"{chronic} chronically absent"
             + (f", {newly} newly" if previous else "")
             + f" — {', '.join(s.name for s in schools)}"
         )
@@ -172,3 +208,38 @@ def digests_send(*, district: District, run: RecomputeRun, snapshot: Snapshot, t
         )
         sent += notified is not None
     return sent
+
+
+def updates_notify(
+    *, district: District, run: RecomputeRun, snapshot: Snapshot, next_digest: date
+) -> int:
+    """Tells every principal in the app, without email, that the pages show newer attendance
+    after an import or a recompute started by hand; returns how many were told. Once per
+    review date: importing several files for the same date tells each principal once."""
+    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    if current is None or current.pk != snapshot.pk:
+        return 0
+    told = 0
+    for membership, schools in _principals(district):
+        link = reverse(
+            "tiering:school", kwargs={"district_slug": district.slug, "school_id": schools[0].pk}
+        )
+        told += (
+            notification_send(
+                district=district,
+                membership=membership,
+                key=f"tiering:updated:{snapshot.as_of:%Y-%m-%d}",
+                subject=f"Attendance updated to {snapshot.as_of:%b %-d, %Y}",
+                body=(
+                    f"{run.get_trigger_display()}: the pages of "
+                    f"{', '.join(s.name for s in schools)} now show attendance as of "
+                    f"{snapshot.as_of:%b %-d, %Y}. Your next digest, with what changed, comes "
+                    f"with the scheduled recompute on {next_digest:%b %-d, %Y}."
+                ),
+                email_body="",
+                link=link,
+                email=False,
+            )
+            is not None
+        )
+    return told

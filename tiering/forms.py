@@ -177,6 +177,7 @@ class TieredListForm(forms.Form):
     band = forms.ChoiceField(label="Band", required=False)
     grade = forms.TypedChoiceField(label="Grade", required=False, coerce=int, empty_value=None)
     change = forms.ChoiceField(label="Since the previous snapshot", required=False)
+    enrollment = forms.ChoiceField(label="Enrollment", required=False)
     disability = forms.ChoiceField(
         label="Students with disabilities", choices=YES_NO, required=False
     )
@@ -196,9 +197,10 @@ class TieredListForm(forms.Form):
         ],
     )
 
-    def __init__(self, data, *, options, bands, changes):
+    def __init__(self, data, *, options, bands, changes, enrollments):
         super().__init__(data)
         any_ = [("", "Any")]
+        self.fields["enrollment"].choices = [*any_, *enrollments]
         self.fields["band"].choices = [*any_, *bands]
         self.fields["grade"].choices = [*any_, *options.grades]
         self.fields["change"].choices = [*any_, *changes]

@@ -468,6 +468,8 @@ class RecomputeTrigger(models.TextChoices):
     SCHEDULE = "schedule", "Scheduled"
     IMPORT = "import", "After an import"
     MANUAL = "manual", "Started by an administrator"
+    # No recompute: the principals' digest of the current bands, out of its schedule.
+    DIGEST = "digest", "Digest sent now by an administrator"
 
 
 class RecomputeStatus(models.TextChoices):
@@ -504,6 +506,10 @@ class RecomputeRun(TenantModel):
     students = models.PositiveIntegerField(default=0)
     snapshots = models.PositiveSmallIntegerField(default=0)
     digests = models.PositiveIntegerField(default=0)
+    # The snapshot its digest described: the next digest compares with it.
+    digest_snapshot = models.ForeignKey(
+        Snapshot, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     message = models.TextField(blank=True)
 
     objects = TenantManager.from_queryset(StaffOnlyQuerySet)()
@@ -528,7 +534,7 @@ class RecomputeRun(TenantModel):
             models.CheckConstraint(
                 condition=Q(trigger="schedule", period_start__isnull=False)
                 | Q(trigger="import", source_import__isnull=False)
-                | Q(trigger="manual"),
+                | Q(trigger__in=["manual", "digest"]),
                 name="recompute_run_trigger_has_its_key",
                 violation_error_message=(
                     "A scheduled run names its cycle and a post-import run its import."

@@ -30,7 +30,7 @@ from districts.models import District, SchoolYear, User
 from districts.services import require_working_for
 from districts.tenancy import system_context
 
-from . import digest, services
+from . import digest, reports, services
 from .headers import Kind
 from .models import (
     AttendanceImport,
@@ -153,12 +153,15 @@ def run_after_import(*, attendance_import: AttendanceImport) -> RecomputeRun:
 
 
 @transaction.atomic
-def run_request(*, district: District, requested_by: User) -> RecomputeRun:
-    """A district administrator's "recompute now", for after fixing what made a run fail."""
+def run_request(
+    *, district: District, requested_by: User, trigger: RecomputeTrigger = RecomputeTrigger.MANUAL
+) -> RecomputeRun:
+    """A district administrator's "recompute now", for after fixing what made a run fail, or
+    (trigger DIGEST) "send the digest now", out of the biweekly schedule."""
     require_working_for(district)
-    run = RecomputeRun.objects.create(
-        district=district, trigger=RecomputeTrigger.MANUAL, requested_by=requested_by
-    )
+    if trigger not in (RecomputeTrigger.MANUAL, RecomputeTrigger.DIGEST):
+        raise ValueError(f"An administrator does not start a run of trigger {trigger}.")
+    run = RecomputeRun.objects.create(district=district, trigger=trigger, requested_by=requested_by)
     _enqueue(run)
     return run
 
@@ -298,6 +301,10 @@ def _latest_facts(district: District, today: date) -> _Facts:
 
 
 def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
+    today = district_today(district, clock)
+    if run.trigger == RecomputeTrigger.DIGEST:
+        _digest_now(district, run, today)
+        return
     snapshots = None
     if run.trigger == RecomputeTrigger.IMPORT:
         # The import classified its own facts in its own transaction; classifying the same
@@ -313,9 +320,33 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
     run.source_kind = primary.source_kind
     run.snapshots = len(snapshots)
     run.students = Standing.objects.for_district(district).across_district(snapshot=primary).count()
-    run.digests = digest.digests_send(
-        district=district, run=run, snapshot=primary, today=district_today(district, clock)
-    )
+    if run.trigger == RecomputeTrigger.SCHEDULE:
+        run.digests = digest.digests_send(district=district, run=run, snapshot=primary, today=today)
+    else:
+        schedule = schedule_for(district=district, today=today)
+        digest.updates_notify(
+            district=district,
+            run=run,
+            snapshot=primary,
+            next_digest=next_period_start(
+                anchor=schedule.anchor, interval_days=schedule.interval_days, today=today
+            ),
+        )
+
+
+def _digest_now(district: District, run: RecomputeRun, today: date) -> None:
+    """An administrator's "send the digest now": the digest of the current bands, as the next
+    scheduled one would send it, without recomputing them."""
+    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    if current is None:
+        raise NothingToRecompute(
+            "No attendance has been imported yet, so there is no digest to send; import the "
+            "district's attendance first."
+        )
+    run.as_of = current.as_of
+    run.source_kind = current.source_kind
+    run.students = Standing.objects.for_district(district).across_district(snapshot=current).count()
+    run.digests = digest.digests_send(district=district, run=run, snapshot=current, today=today)
 
 
 # --- The operations page ---------------------------------------------------------------------

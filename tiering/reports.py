@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -40,7 +41,7 @@ from districts.tenancy import current_tenant
 
 from .bands import CHRONIC_BANDS, RATED_BANDS, SCHOOL_YEAR_DAYS, Band
 from .models import AttendanceCategory, AttendanceDay, AttendanceImport, Snapshot, Standing
-from .selectors import BandRow
+from .selectors import BandRow, newest_first
 
 _CACHE_SECONDS = 24 * 60 * 60
 NOT_CHRONIC = (Band.SATISFACTORY, Band.AT_RISK, Band.NOT_YET_RATED)
@@ -59,12 +60,12 @@ def _cached(key: str, compute: Callable[[], object]) -> object:
 # --- Which snapshots to compare -----------------------------------------------------------
 
 
-def _ordered(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
-    return snapshots.select_related("rule_set", "school_year").order_by("-as_of", "-created_at")
+_ordered = newest_first
 
 
 def current_snapshot(*, snapshots: QuerySet[Snapshot], rule_set_id: int | None = None):
-    """The newest snapshot of a rule set (the primary one unless another is asked for)."""
+    """The current snapshot of a rule set (the primary one unless another is asked for), as
+    ``selectors.current_snapshots`` picks it for every page."""
     if rule_set_id is None:
         return _ordered(snapshots.filter(rule_set__is_primary=True)).first()
     return _ordered(snapshots.filter(rule_set_id=rule_set_id)).first()
@@ -105,6 +106,10 @@ class Comparison:
     current: BandRow
     previous: BandRow | None
     last_year: BandRow | None
+    # The dates compared, for every figure to name them.
+    as_of: date | None = None
+    previous_as_of: date | None = None
+    last_year_as_of: date | None = None
 
     @staticmethod
     def _change(now: float | None, then: float | None) -> float | None:
@@ -144,7 +149,12 @@ def comparison(*, standings, snapshots, snapshot: Snapshot, school: School | Non
         return band_counts(standings=standings, snapshot=s, school=school) if s else None
 
     return Comparison(
-        current=counts(snapshot), previous=counts(previous), last_year=counts(last_year)
+        current=counts(snapshot),
+        previous=counts(previous),
+        last_year=counts(last_year),
+        as_of=snapshot.as_of,
+        previous_as_of=previous.as_of if previous else None,
+        last_year_as_of=last_year.as_of if last_year else None,
     )
 
 
@@ -163,6 +173,17 @@ class ListChange:
 
 
 CHRONIC_FILTER = "chronic"
+
+
+class Enrollment:
+    """Whether a listed student is still enrolled at the school. A student who transferred
+    out stays on the school's list for the days they attended there: the school's band counts
+    include them, so the list does too, marked with the day they left."""
+
+    ENROLLED = "enrolled"
+    TRANSFERRED_OUT = "transferred_out"
+    LABELS = {ENROLLED: "Still enrolled here", TRANSFERRED_OUT: "Transferred out"}
+
 
 SORTS = {
     "percent": (F("percent").desc(nulls_last=True), "student__last_name", "student__first_name"),
@@ -184,6 +205,7 @@ class ListFilters:
     low_income: bool | None = None
     q: str = ""
     change: str = ""
+    enrollment: str = ""
     sort: str = "percent"
 
 
@@ -203,8 +225,10 @@ def tiered_students(
     school: School,
     filters: ListFilters,
 ) -> QuerySet[Standing]:
-    """One school's students in a snapshot with their percent missed and their band at the
-    previous snapshot, filtered and sorted as the page asks."""
+    """One school's students in a snapshot with their percent missed, their band at the
+    previous snapshot and whether they have transferred out (their latest enrollment is at
+    another school), filtered and sorted as the page asks. Every standing of the school is a
+    row: the band counts (``band_counts``) count the same rows."""
     rows = (
         standings.filter(snapshot=snapshot, school=school)
         .select_related("student")
@@ -212,7 +236,16 @@ def tiered_students(
             percent=ExpressionWrapper(
                 F("days_absent") * Value(Decimal(100)) / NullIf(F("days_enrolled"), Value(0)),
                 output_field=DecimalField(max_digits=9, decimal_places=4),
-            )
+            ),
+            transferred_out=Case(
+                # A student with no recorded school has not been seen to leave.
+                When(
+                    Q(student__school_id=school.pk) | Q(student__school_id__isnull=True),
+                    then=Value(False),
+                ),
+                default=Value(True),
+                output_field=BooleanField(),
+            ),
         )
     )
     if previous is None:
@@ -251,6 +284,8 @@ def tiered_students(
             | Q(student__last_name__icontains=word)
             | Q(student__sis_id__iexact=word)
         )
+    if filters.enrollment in Enrollment.LABELS:
+        rows = rows.filter(transferred_out=filters.enrollment == Enrollment.TRANSFERRED_OUT)
     if filters.change == ListChange.NEWLY_CHRONIC:
         rows = rows.filter(band__in=CHRONIC_BANDS, previous_band__in=NOT_CHRONIC)
     elif filters.change == ListChange.IMPROVED:
@@ -258,6 +293,23 @@ def tiered_students(
     elif filters.change == ListChange.WORSENED:
         rows = rows.filter(rank__gt=F("previous_rank"))
     return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
+
+
+def transfer_dates(
+    *, days: QuerySet[AttendanceDay], school: School, snapshot: Snapshot, student_ids
+) -> dict[int, date]:
+    """The last day each of these students attended the school up to the snapshot's date,
+    from their daily records; a student known only from summary totals has none."""
+    return dict(
+        days.filter(
+            student_id__in=list(student_ids),
+            school=school,
+            date__range=(snapshot.school_year.first_day, snapshot.as_of),
+        )
+        .order_by()
+        .values_list("student_id")
+        .annotate(last=Max("date"))
+    )
 
 
 def school_year_days(percent: Decimal | None) -> Decimal | None:
@@ -433,6 +485,107 @@ def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[Ba
     ]
 
 
+def _review_points(
+    snapshots: QuerySet[Snapshot], snapshot: Snapshot, *, whole_year: bool = False
+) -> list[Snapshot]:
+    """The review points of ``snapshot``'s school year under its rule set, up to it (or the
+    whole year), oldest first: the current snapshot of each review date (newest_first)."""
+    year = snapshots.filter(
+        rule_set_id=snapshot.rule_set_id, school_year_id=snapshot.school_year_id
+    )
+    if not whole_year:
+        year = year.filter(as_of__lte=snapshot.as_of)
+    newest_per_day: dict[date, Snapshot] = {}
+    for s in _ordered(year):
+        newest_per_day.setdefault(s.as_of, s)
+    return sorted(newest_per_day.values(), key=lambda s: s.as_of)
+
+
+def with_history(
+    *,
+    standings: QuerySet[Standing],
+    snapshots: QuerySet[Snapshot],
+    snapshot: Snapshot,
+    school_rows_now: list[BandRow],
+    groups_now: dict[str, list[GroupRow]],
+) -> None:
+    """Gives each school row and subgroup row of the dashboard the same row at the same point
+    of last year (``last_year_snapshot``) and its chronic absence rate at each review point of
+    this school year. Rows are matched by school and by group label; every snapshot's figures
+    come from the same cached reads as the rows themselves."""
+    points = _review_points(snapshots, snapshot)
+    schools_at = {
+        s.pk: {r.school.pk: r for r in school_rows(standings=standings, snapshot=s)} for s in points
+    }
+    groups_at = {s.pk: breakdowns(standings=standings, snapshot=s) for s in points}
+    last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+    last_year_schools = (
+        {r.school.pk: r for r in school_rows(standings=standings, snapshot=last_year)}
+        if last_year
+        else {}
+    )
+    last_year_groups = breakdowns(standings=standings, snapshot=last_year) if last_year else {}
+
+    def rate(row: BandRow | None) -> float | None:
+        return row.chronic_percent if row else None
+
+    for row in school_rows_now:
+        row.last_year = last_year_schools.get(row.school.pk)
+        row.trend = tuple((s.as_of, rate(schools_at[s.pk].get(row.school.pk))) for s in points)
+    for key, rows in groups_now.items():
+        by_label = {r.label: r for r in last_year_groups.get(key, [])}
+        for row in rows:
+            row.last_year = by_label.get(row.label)
+            row.trend = tuple(
+                (
+                    s.as_of,
+                    rate(next((g for g in groups_at[s.pk][key] if g.label == row.label), None)),
+                )
+                for s in points
+            )
+
+
+@dataclass(frozen=True)
+class RuleSetsRow:
+    """One school (or, school None, the district) under each current rule set, in the order of
+    ``selectors.current_snapshots``: the rule sets' band counts read side by side."""
+
+    school: School | None
+    rows: list[BandRow]
+
+    def cells(self) -> list[tuple[Band, list[int]]]:
+        return [
+            (band, [row.counts.get(band, 0) for row in self.rows])
+            for band in (*RATED_BANDS, Band.NOT_YET_RATED)
+        ]
+
+
+def rule_sets_side_by_side(
+    *, standings: QuerySet[Standing], snapshots: list[Snapshot]
+) -> list[RuleSetsRow]:
+    """The district, then each school by name, under each of these snapshots (one per rule
+    set). A school with no student under one rule set shows an empty row there."""
+    district = RuleSetsRow(
+        school=None,
+        rows=[band_counts(standings=standings, snapshot=s, school=None) for s in snapshots],
+    )
+    per_rule_set = [
+        {row.school.pk: row for row in school_rows(standings=standings, snapshot=s)}
+        for s in snapshots
+    ]
+    schools = {row.school.pk: row.school for rows in per_rule_set for row in rows.values()}
+    return [
+        district,
+        *(
+            RuleSetsRow(
+                school=school,
+                rows=[rows.get(school.pk, BandRow(school=school)) for rows in per_rule_set],
+            )
+            for school in sorted(schools.values(), key=lambda s: s.name)
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class TrendPoint:
     snapshot: Snapshot
@@ -453,22 +606,16 @@ def trend(*, standings, snapshots, snapshot: Snapshot, school: School | None) ->
     """Students per band at every snapshot of this school year (up to this one) and of the
     last, for one rule set; one point per review date, oldest first."""
 
-    def points(year_snapshots: QuerySet[Snapshot]) -> list[TrendPoint]:
-        newest_per_day: dict[date, Snapshot] = {}
-        for s in _ordered(year_snapshots):
-            newest_per_day.setdefault(s.as_of, s)
+    def points(year_snapshots: list[Snapshot]) -> list[TrendPoint]:
         return [
             TrendPoint(s, band_counts(standings=standings, snapshot=s, school=school))
-            for s in sorted(newest_per_day.values(), key=lambda s: s.as_of)
+            for s in year_snapshots
         ]
 
-    same_rules = snapshots.filter(rule_set_id=snapshot.rule_set_id)
     last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
     return Trend(
-        this_year=points(
-            same_rules.filter(school_year_id=snapshot.school_year_id, as_of__lte=snapshot.as_of)
-        ),
-        last_year=points(same_rules.filter(school_year_id=last_year.school_year_id))
+        this_year=points(_review_points(snapshots, snapshot)),
+        last_year=points(_review_points(snapshots, last_year, whole_year=True))
         if last_year
         else [],
     )

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, QuerySet
 
@@ -20,6 +22,9 @@ from .models import (
     Standing,
 )
 
+if TYPE_CHECKING:
+    from .charts import Sparkline
+
 
 @dataclass
 class BandRow:
@@ -27,6 +32,17 @@ class BandRow:
 
     school: School | None
     counts: dict[Band, int] = field(default_factory=dict)
+    # For the dashboard's rows: the same row at the same point of last year, and its chronic
+    # absence rate at each snapshot of this school year, oldest first (reports.with_history).
+    last_year: BandRow | None = None
+    trend: tuple[tuple[date, float | None], ...] = ()
+    sparkline: Sparkline | None = None  # the trend drawn small (charts.sparkline)
+
+    @property
+    def change_since_last_year(self) -> float | None:
+        if self.last_year is None or None in (self.chronic_percent, self.last_year.chronic_percent):
+            return None
+        return round(self.chronic_percent - self.last_year.chronic_percent, 1)
 
     @property
     def total(self) -> int:
@@ -58,12 +74,19 @@ class BandRow:
         return [(band, self.counts.get(band, 0)) for band in (*RATED_BANDS, Band.NOT_YET_RATED)]
 
 
-def latest_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
-    """The newest snapshot of each rule set, primary rule set first."""
-    newest: dict[int, Snapshot] = {}
-    for snapshot in snapshots.select_related("rule_set", "school_year").order_by("-created_at"):
-        newest.setdefault(snapshot.rule_set_id, snapshot)
-    return sorted(newest.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
+def newest_first(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
+    """Snapshots by the date their attendance runs to, then by when they were taken: a file of
+    an earlier date imported later is an older review point, not the district's "now"."""
+    return snapshots.select_related("rule_set", "school_year").order_by("-as_of", "-created_at")
+
+
+def current_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
+    """The current snapshot of each rule set, primary rule set first: what every page (the
+    imports page, the dashboard, the school pages, the home panel, the digest) calls "now"."""
+    current: dict[int, Snapshot] = {}
+    for snapshot in newest_first(snapshots):
+        current.setdefault(snapshot.rule_set_id, snapshot)
+    return sorted(current.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
 
 
 def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("recompute/", views.recompute_page, name="recompute"),
     path("recompute/run/", views.recompute_now, name="recompute_now"),
+    path("recompute/digest/", views.digest_now, name="digest_now"),
     path("imports/", views.imports, name="imports"),
     path("imports/<int:import_id>/", views.import_detail, name="import"),
     path("imports/<int:import_id>/problems.csv", views.import_errors, name="import_errors"),

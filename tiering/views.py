@@ -41,6 +41,7 @@ from .models import (
     ImportProfile,
     ImportStatus,
     RecomputeRun,
+    RecomputeTrigger,
     RuleSet,
     Snapshot,
     Standing,
@@ -244,7 +245,7 @@ def _band_tables(request: HttpRequest, source: AttendanceImport | None = None) -
     standings = Standing.objects.for_user(request.user)
     return [
         (snapshot, selectors.band_table(snapshot=snapshot, standings=standings))
-        for snapshot in selectors.latest_snapshots(snapshots=snapshots)
+        for snapshot in selectors.current_snapshots(snapshots=snapshots)
     ]
 
 
@@ -329,6 +330,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
             *((band.value, band.label) for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
         ],
         changes=list(reports.ListChange.LABELS.items()) if previous else [],
+        enrollments=list(reports.Enrollment.LABELS.items()),
     )
     filters = reports.ListFilters(**form.filters())
     rows = reports.tiered_students(
@@ -340,7 +342,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    listed = [_list_row(standing) for standing in page.object_list]
+    listed = _list_rows(request, school, snapshot, page.object_list)
     audit_record(
         request,
         action=AuditAction.VIEW,
@@ -352,7 +354,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         "school": school,
         "snapshot": snapshot,
         "previous": previous,
-        "rule_sets": selectors.latest_snapshots(snapshots=snapshots),
+        "rule_sets": selectors.current_snapshots(snapshots=snapshots),
         # The figures above the list are the snapshot's and are cached rendered
         # (figures_version): they are worked out only when the page renders them.
         "figures_version": reports.figures_version(snapshot),
@@ -418,12 +420,34 @@ LIST_HEADER = [
     "Days in a 180-day year",
     "Band",
     "Band at previous snapshot",
+    "Enrollment",
 ]
 
 
-def _list_row(standing: Standing) -> dict:
+def _list_rows(request: HttpRequest, school, snapshot, standings) -> list[dict]:
+    standings = list(standings)
+    left = reports.transfer_dates(
+        days=AttendanceDay.objects.for_user(request.user),
+        school=school,
+        snapshot=snapshot,
+        student_ids=[s.student_id for s in standings if s.transferred_out],
+    )
+    return [_list_row(standing, left) for standing in standings]
+
+
+def _transfer_note(standing: Standing, left: dict) -> str:
+    """ "Transferred out on Oct 14, 2026" for a student whose latest enrollment is at another
+    school (the day is their last daily record here; summary totals carry none)."""
+    if not standing.transferred_out:
+        return ""
+    day = left.get(standing.student_id)
+    return f"Transferred out on {day:%b %-d, %Y}" if day else "Transferred out"
+
+
+def _list_row(standing: Standing, left: dict) -> dict:
     percent = standing.percent
     return {
+        "transfer": _transfer_note(standing, left),
         "standing": standing,
         "student": standing.student,
         "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
@@ -450,11 +474,12 @@ def _export_values(row: dict) -> list:
         row["year_days"],
         row["band"].label,
         row["previous_band"].label if row["previous_band"] else "",
+        row["transfer"] or reports.Enrollment.LABELS[reports.Enrollment.ENROLLED],
     ]
 
 
 def _tiered_list_export(request, export, school, snapshot, previous, form, rows) -> HttpResponse:
-    listed = [_list_row(standing) for standing in rows]
+    listed = _list_rows(request, school, snapshot, rows)
     stem = f"{school.sis_code}-students-{snapshot.as_of:%Y-%m-%d}"
     audit_record(
         request,
@@ -586,19 +611,32 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
             "today": today,
         }
         return render(request, "tiering/dashboard.html", context)
+    current = selectors.current_snapshots(snapshots=snapshots)
     side_by_side = [
-        (s, reports.band_counts(standings=standings, snapshot=s, school=None))
-        for s in selectors.latest_snapshots(snapshots=snapshots)
+        (s, reports.band_counts(standings=standings, snapshot=s, school=None)) for s in current
     ]
     school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
     groups = reports.breakdowns(standings=standings, snapshot=snapshot)
+    reports.with_history(
+        standings=standings,
+        snapshots=snapshots,
+        snapshot=snapshot,
+        school_rows_now=school_rows,
+        groups_now=groups,
+    )
     export = request.GET.get("export", "")
     if export and request.GET.get("format") in ("csv", "xlsx"):
         return _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
+    for row in (*school_rows, *(row for rows in groups.values() for row in rows)):
+        row.sparkline = charts.sparkline(row.trend)
     context = {
         "snapshot": snapshot,
-        "rule_sets": [s for s, _ in side_by_side],
+        "rule_sets": current,
         "side_by_side": side_by_side if len(side_by_side) > 1 else [],
+        # The primary rule set and the others in adjacent columns, school by school.
+        "rule_set_rows": reports.rule_sets_side_by_side(standings=standings, snapshots=current)
+        if len(current) > 1
+        else [],
         "comparison": reports.comparison(
             standings=standings, snapshots=snapshots, snapshot=snapshot, school=None
         ),
@@ -621,11 +659,21 @@ GROUP_HEADER = [
     "Students",
     "Chronically absent",
     "Chronic absence rate (%)",
+    "Rate at the same point of last year (%)",
+    "Change against last year (points)",
 ]
 
 
 def _group_values(label: str, row) -> list:
-    return [label, *(n for _, n in row.cells()), row.total, row.chronic, row.chronic_percent]
+    return [
+        label,
+        *(n for _, n in row.cells()),
+        row.total,
+        row.chronic,
+        row.chronic_percent,
+        row.last_year.chronic_percent if row.last_year else None,
+        row.change_since_last_year,
+    ]
 
 
 def _dashboard_export(request, snapshot, export, school_rows, groups, freshness) -> HttpResponse:
@@ -781,5 +829,19 @@ def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     recompute.run_request(district=request.district, requested_by=request.user)
     messages.success(
         request, "Recompute queued. This page shows its progress and outcome as it runs."
+    )
+    return redirect("tiering:recompute", district_slug=district_slug)
+
+
+@role_required(Role.DISTRICT_ADMIN)
+@require_POST
+def digest_now(request: HttpRequest, district_slug: str) -> HttpResponse:
+    recompute.run_request(
+        district=request.district, requested_by=request.user, trigger=RecomputeTrigger.DIGEST
+    )
+    messages.success(
+        request,
+        "Digest queued: every principal gets it in the app and by email, compared with the "
+        "previous digest. This page shows when it has gone out.",
     )
     return redirect("tiering:recompute", district_slug=district_slug)

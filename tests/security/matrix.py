@@ -172,6 +172,7 @@ DISTRICT_ROWS = [
     district_row("tiering:rules", ok=frozenset({ALICE})),
     district_row("tiering:recompute", ok=frozenset({ALICE})),
     district_row("tiering:recompute_now", ok=frozenset({ALICE}), method="POST"),
+    district_row("tiering:digest_now", ok=frozenset({ALICE}), method="POST"),
     district_row("tiering:rule_set_add", ok=frozenset({ALICE}), method="POST"),
     district_row(
         "tiering:rule_set_save",

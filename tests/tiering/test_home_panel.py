@@ -27,7 +27,10 @@ def test_a_principal_sees_their_schools_rate_its_change_and_bands(client, tiered
     assert "Chronic absence at Adams Elementary School" in text
     # Adams: 4 of 7 rated students chronically absent now, 3 of 7 two weeks ago.
     assert "57.1%" in text and "4 of 7 rated students missed 10% or more" in text
-    assert "▲ 14.2 points higher" in text and "From 42.9%." in text
+    assert (
+        "▲ 14.2 points higher" in text
+        and "From 42.9% on Nov 6, 2026, the previous snapshot." in text
+    )
     assert f'href="{HOME}attendance/schools/{tiered.pk}/"' in panel
     assert "Banneker" not in panel
     assert "District attendance" not in text  # the district dashboard is not a principal's
@@ -40,7 +43,10 @@ def test_a_district_administrator_sees_the_districts_rate_and_every_school(
     text = _text(_panel(client))
     # 5 of 9 rated students chronically absent now (Adams 4, Banneker 1), 3 of 9 before.
     assert "Chronic absence rate 55.6%" in text and "5 of 9 rated students" in text
-    assert "▲ 22.3 points higher" in text and "From 33.3%." in text
+    assert (
+        "▲ 22.3 points higher" in text
+        and "From 33.3% on Nov 6, 2026, the previous snapshot." in text
+    )
     assert "Adams Elementary School" in text and "Banneker Elementary School" in text
     assert "See the district's trends, grades and student groups" in text
 

@@ -13,6 +13,8 @@ from districts.services import notification_email_set
 from districts.tenancy import system_context
 from tests.databases import database_url
 from tests.reading import reading
+from tests.sis import import_file
+from tests.tiered import CURRENT, write
 from tiering import digest, recompute, reports
 from tiering.models import (
     RecomputeRun,
@@ -236,7 +238,9 @@ def test_each_principal_gets_a_digest_of_their_own_schools(
     district, tiered, principal, other_school_principal, django_capture_on_commit_callbacks
 ):
     with system_context(district, reason="test"):
-        run = recompute.run_request(district=district, requested_by=None)
+        run = recompute.run_request(
+            district=district, requested_by=None, trigger=RecomputeTrigger.DIGEST
+        )
         notification_email_set(membership=other_school_principal.memberships.get(), enabled=False)
     with django_capture_on_commit_callbacks(execute=True):
         recompute.run_execute(district_id=district.pk, run_id=run.pk)
@@ -248,7 +252,9 @@ def test_each_principal_gets_a_digest_of_their_own_schools(
     assert "Improved: 1 — Gus Gray (S7)" in pat.body
     assert "Chronically absent: 4 of 7 rated students (57.1%)" in pat.body
     assert "Ivy" not in pat.body and "Banneker" not in pat.body
-    assert pat.subject.startswith("Attendance digest as of Nov 20, 2026: 4 chronically absent")
+    assert pat.subject.startswith(
+        "Attendance digest as of Nov 20, 2026 (since Nov 6, 2026): 4 chronically absent"
+    )
     assert "Banneker Elementary School" in bob.body and "Adams" not in bob.body
     # Only Pat kept email on; the email carries counts, never a student's name.
     [email] = mail.outbox
@@ -262,7 +268,9 @@ def test_each_principal_gets_a_digest_of_their_own_schools(
 
 def test_the_digest_flags_a_school_with_stale_data(district, tiered, principal):
     with system_context(district, reason="test"):
-        run = recompute.run_request(district=district, requested_by=None)
+        run = recompute.run_request(
+            district=district, requested_by=None, trigger=RecomputeTrigger.DIGEST
+        )
     # Five weeks after the last summary (Nov 20): older than the biweekly cycle.
     recompute.run_execute(district_id=district.pk, run_id=run.pk, now=_at(date(2026, 12, 28)))
     with reading(district):
@@ -332,7 +340,9 @@ def test_the_digest_names_the_same_students_as_the_school_pages_change_lists(
         snapshots = Snapshot.objects.all()
         snapshot = reports.current_snapshot(snapshots=snapshots)
         previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
-        digests = digest.school_digests(district=district, snapshot=snapshot, today=date.today())
+        digests = digest.school_digests(
+            district=district, snapshot=snapshot, previous=previous, today=date.today()
+        )
         for school in (tiered, school_b):
             for change, listed in (
                 (reports.ListChange.NEWLY_CHRONIC, digests[school.pk].newly_chronic),
@@ -351,3 +361,94 @@ def test_the_digest_names_the_same_students_as_the_school_pages_change_lists(
             )
             assert digests[school.pk].counts.cells() == counts.cells()
     assert digests[school_b.pk].newly_chronic == ["Ivy Ives (S9)"]
+
+
+# --- When digests go out (issue 15, point 4) ---------------------------------------------------
+
+
+def _execute_import_runs(district, now):
+    with system_context(district, reason="test"):
+        runs = list(RecomputeRun.objects.filter(trigger=RecomputeTrigger.IMPORT).order_by("pk"))
+    for run in runs:
+        recompute.run_execute(district_id=district.pk, run_id=run.pk, now=now)
+
+
+def test_imports_and_manual_recomputes_tell_principals_in_the_app_without_a_digest(
+    district, tiered, principal, django_capture_on_commit_callbacks
+):
+    # tests/tiered.py imported four files: each recorded its own run.
+    now = _at(date(2026, 11, 21))
+    with django_capture_on_commit_callbacks(execute=True):
+        _execute_import_runs(district, now)
+        with system_context(district, reason="test"):
+            manual = recompute.run_request(district=district, requested_by=None)
+        recompute.run_execute(district_id=district.pk, run_id=manual.pk, now=now)
+    with reading(district):
+        told = list(Notification.objects.filter(user=principal))
+        runs = list(RecomputeRun.objects.exclude(trigger=RecomputeTrigger.DIGEST))
+    # One note in the app for the newest review date, no digest, and no email at all.
+    assert [n.subject for n in told] == ["Attendance updated to Nov 20, 2026"]
+    assert "Your next digest" in told[0].body and "Nov 23, 2026" in told[0].body
+    assert mail.outbox == []
+    assert {r.digests for r in runs} == {0}
+    assert all(r.digest_snapshot_id is None for r in runs)
+
+
+def test_each_digest_compares_with_the_previous_digest_and_names_both_dates(
+    district, tiered, principal, tmp_path
+):
+    # The first digest of the year: the review point before this one (Nov 6).
+    _poke_and_work(district, _at(date(2026, 11, 23)))
+    with reading(district):
+        first = Notification.objects.get(user=principal, key__startswith="tiering:digest:")
+    assert first.subject.startswith("Attendance digest as of Nov 20, 2026 (since Nov 6, 2026)")
+    assert "compared with Nov 6, 2026, the previous review point" in first.body
+    # Two more files before the next cycle: the next digest accounts for both of them.
+    for day, enrolled in ((27, 43), (4, 45)):
+        as_of = date(2026, 11 if day == 27 else 12, day)
+        text = CURRENT.replace("S1,101,3,40,1", f"S1,101,3,{enrolled},1")
+        record = import_file(district, write(tmp_path, f"{as_of}.csv", text), as_of=as_of)
+        assert record.status == "succeeded", record.errors
+    _poke_and_work(district, _at(date(2026, 12, 7)))
+    with reading(district):
+        second = (
+            Notification.objects.filter(user=principal, key__startswith="tiering:digest:")
+            .exclude(pk=first.pk)
+            .get()
+        )
+    assert second.subject.startswith("Attendance digest as of Dec 4, 2026 (since Nov 20, 2026)")
+    assert (
+        "recomputed as of Dec 4, 2026 (District definition), compared with Nov 20, 2026, "
+        "the previous digest" in second.body
+    )
+
+
+def test_an_administrator_sends_the_digest_now(
+    client, district, district_admin, principal, tiered, django_capture_on_commit_callbacks
+):
+    client.force_login(district_admin)
+    page = client.get("/d/riverside/attendance/recompute/").content.decode()
+    assert "Send the digest now" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/d/riverside/attendance/recompute/digest/")
+    assert response.status_code == 302
+    with reading(district):
+        run = RecomputeRun.objects.get(trigger=RecomputeTrigger.DIGEST)
+        snapshots = Snapshot.objects.count()
+    assert run.requested_by == district_admin
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recompute.run_execute(district_id=district.pk, run_id=run.pk) == "succeeded"
+    with reading(district):
+        run.refresh_from_db()
+        digest_note = Notification.objects.get(user=principal)
+        # The digest of the bands as they are: nothing was recomputed.
+        assert Snapshot.objects.count() == snapshots
+        assert run.digest_snapshot.as_of == date(2026, 11, 20)
+    assert (run.digests, run.as_of) == (1, date(2026, 11, 20))
+    assert digest_note.subject.startswith("Attendance digest as of Nov 20, 2026 (since Nov 6")
+    [email] = mail.outbox
+    assert email.to == ["pat@riverside.org"]
+    assert (
+        "Digest sent now by an administrator"
+        in client.get("/d/riverside/attendance/recompute/").content.decode()
+    )

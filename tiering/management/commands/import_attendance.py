@@ -140,7 +140,7 @@ def _report(record: AttendanceImport, district) -> dict:
         )
     standings = Standing.objects.for_district(district)
     result = []
-    for snapshot in selectors.latest_snapshots(snapshots=snapshots):
+    for snapshot in selectors.current_snapshots(snapshots=snapshots):
         rows = selectors.band_table(snapshot=snapshot, standings=standings)
         result.append(
             {
