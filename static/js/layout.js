@@ -1,5 +1,6 @@
-// Menus and folded panels. Without JavaScript the menus still open and close (they are
-// <details>) and the folded filters simply stay open; this adds what a menu is expected to do.
+// Menus, folded panels and wide tables. Without JavaScript the menus still open and close (they
+// are <details>), the folded filters simply stay open and a wide table scrolls by touch or
+// mouse; this adds what a keyboard user expects of each.
 
 // A menu closes on Escape, returning focus to its name, and when a click or focus lands
 // elsewhere, so an open menu never sits over the page being read.
@@ -28,3 +29,18 @@ document.querySelectorAll("button[data-fold]").forEach(function (button) {
     button.setAttribute("aria-expanded", String(open));
   });
 });
+
+// A table wider than a phone scrolls within itself (app.css); made focusable, it scrolls with
+// the arrow keys too. Only tables that do overflow are added to the tab order.
+function letWideTablesScrollByKeyboard() {
+  document.querySelectorAll("main table, main .table-scroll").forEach(function (box) {
+    if (box.scrollWidth > box.clientWidth) {
+      box.tabIndex = 0;
+    } else {
+      box.removeAttribute("tabindex");
+    }
+  });
+}
+letWideTablesScrollByKeyboard();
+window.addEventListener("resize", letWideTablesScrollByKeyboard);
+document.addEventListener("htmx:afterSettle", letWideTablesScrollByKeyboard);
