@@ -109,7 +109,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 if not DATABASE_URL:
     from .embedded_db import embedded_database_url
 
-    DATABASE_URL = embedded_database_url()
+    DATABASE_URL = embedded_database_url(DATA_DIR)
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
 _admin_database = dj_database_url.parse(

@@ -51,6 +51,11 @@ accounts = [
         name="password_reset_confirm",
     ),
     path(
+        "invitation/<uidb64>/<token>/",
+        district_views.InvitationAcceptView.as_view(),
+        name="invitation_accept",
+    ),
+    path(
         "password/reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",

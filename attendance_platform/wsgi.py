@@ -2,6 +2,9 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from .serving import announce_task_mode
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
 
 application = get_wsgi_application()
+announce_task_mode()

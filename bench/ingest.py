@@ -46,7 +46,10 @@ def _server_url() -> str:
         return url
     from attendance_platform.embedded_db import embedded_database_url
 
-    return embedded_database_url()
+    # The embedded server the app's settings would start: APP_DATA_DIR, or the checkout's .data.
+    return embedded_database_url(
+        Path(os.environ.get("APP_DATA_DIR") or Path(__file__).resolve().parents[1] / ".data")
+    )
 
 
 def _with_database(url: str, name: str) -> str:

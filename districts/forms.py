@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .affiliations import Affiliation
 from .models import AuditAction, District
+from .roles import SCHOOL_ROLES, Role
 
 
 class SignInForm(AuthenticationForm):
@@ -63,3 +65,78 @@ class DistrictSecurityForm(forms.Form):
         help_text="Administrators who have not set it up are asked to before they can open any "
         "page of the district. Other roles may turn it on for themselves.",
     )
+
+
+SCHOOLS_HELP = "Principals and school attendance team members see only these schools."
+
+
+class PersonInviteForm(forms.Form):
+    email = forms.EmailField(label="Their email address")
+    full_name = forms.CharField(max_length=200, label="Their name", required=False)
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    schools = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Schools",
+        help_text=SCHOOLS_HELP,
+    )
+
+    def __init__(self, *args, schools, affiliations: dict[Role, Affiliation], user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["schools"].queryset = schools
+        self.affiliation_fields = {}
+        for role, affiliation in affiliations.items():
+            name = f"affiliation_{role.value}"
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=affiliation.choices(user),
+                required=False,
+                empty_label=f"Choose for {role.label.lower()}",
+                label=affiliation.label,
+                help_text=f"For {role.label.lower()}: whom they work for.",
+            )
+            self.affiliation_fields[role] = name
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role in SCHOOL_ROLES and not cleaned.get("schools"):
+            self.add_error("schools", f"Tick the schools this {Role(role).label.lower()} serves.")
+        elif role:
+            # The form lists the schools whatever the role; only school roles keep those ticked.
+            cleaned["schools"] = cleaned.get("schools") if role in SCHOOL_ROLES else []
+        for other, name in self.affiliation_fields.items():
+            if role == other and not cleaned.get(name):
+                self.add_error(name, f"Choose whom this {other.label.lower()} works for.")
+        return cleaned
+
+    @property
+    def affiliated_with(self):
+        name = self.affiliation_fields.get(self.cleaned_data["role"])
+        return self.cleaned_data.get(name) if name else None
+
+
+class MembershipChangeForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Role.choices)
+    schools = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Schools",
+        help_text=SCHOOLS_HELP + " Leave them all unticked for a role that covers the district.",
+    )
+
+    def __init__(self, *args, schools, roles: list[Role], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [(r.value, r.label) for r in roles]
+        self.fields["schools"].queryset = schools
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role in SCHOOL_ROLES and not cleaned.get("schools"):
+            self.add_error("schools", f"Tick the schools this {Role(role).label.lower()} serves.")
+        elif role:
+            # The form lists the schools whatever the role; only school roles keep those ticked.
+            cleaned["schools"] = cleaned.get("schools") if role in SCHOOL_ROLES else []
+        return cleaned

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -354,6 +356,9 @@ class Membership(TenantModel):
         default=True,
         help_text="Also send my notifications (such as the attendance digest) by email.",
     )
+    # When the last invitation with a link to choose a password went out (districts/
+    # invitations.py); the link works until PASSWORD_RESET_TIMEOUT after it.
+    invited_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = TenantManager.from_queryset(MembershipQuerySet)()
 
@@ -374,6 +379,21 @@ class Membership(TenantModel):
     @property
     def is_school_role(self) -> bool:
         return self.role in SCHOOL_ROLES
+
+    @property
+    def is_invitation(self) -> bool:
+        """Invited, and not yet accepted: the person has never chosen a password."""
+        return self.invited_at is not None and not self.user.has_usable_password()
+
+    @property
+    def invitation_expires_at(self) -> datetime | None:
+        if self.invited_at is None:
+            return None
+        return self.invited_at + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+    @property
+    def invitation_expired(self) -> bool:
+        return self.is_invitation and self.invitation_expires_at <= now()
 
 
 class MembershipSchool(TenantModel):

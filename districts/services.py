@@ -14,9 +14,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
+from . import affiliations, invitations
 from .models import (
     District,
     Grade,
@@ -132,11 +133,39 @@ def user_deactivate(*, user: User) -> None:
     user_sessions_end(user=user)
 
 
+def _require_another_administrator(membership: Membership, *, then: str) -> None:
+    """A district keeps at least one administrator who can sign in: without one, nobody could
+    manage its people but the operators."""
+    if membership.role != Role.DISTRICT_ADMIN:
+        return
+    # Locked until the transaction ends: two administrators removing each other at the same
+    # moment must not both succeed.
+    administrators = (
+        Membership.objects.for_district(membership.district)
+        .filter(role=Role.DISTRICT_ADMIN)
+        .select_related("user")
+        .select_for_update(of=("self",))
+    )
+    others = [
+        m
+        for m in administrators
+        if m.pk != membership.pk and m.user.is_active and m.user.has_usable_password()
+    ]
+    if not others:
+        raise ValidationError(
+            f"{membership.user} is the only district administrator of {membership.district}. "
+            "Make someone else a district administrator first (invite them, or change their "
+            f"role), then {then}."
+        )
+
+
 @transaction.atomic
 def membership_revoke(*, membership: Membership) -> None:
     """Ends someone's role in a district and, at once, every session they have: they sign in
-    again to reach the districts where they still have a role. Their account stays."""
+    again to reach the districts where they still have a role. Their account stays. The last
+    district administrator stays."""
     require_working_for(membership.district)
+    _require_another_administrator(membership, then="deactivate this access")
     user = membership.user
     membership.delete()
     user_sessions_end(user=user)
@@ -160,6 +189,9 @@ def membership_grant(
         raise ValidationError(
             f"A {Role(role).label.lower()} covers the whole district; do not name schools."
         )
+    existing = Membership.unscoped.filter(district=district, user=user).first()
+    if existing is not None and role != Role.DISTRICT_ADMIN:
+        _require_another_administrator(existing, then="change this role")
     membership, _created = Membership.unscoped.update_or_create(
         district=district, user=user, defaults={"role": role}
     )
@@ -172,6 +204,136 @@ def membership_grant(
         ignore_conflicts=True,
     )
     return membership
+
+
+def _invitation_about(role: Role, schools: list[School], affiliation_name: str) -> str:
+    where = ""
+    if schools:
+        where = " at " + ", ".join(s.name for s in schools)
+    elif affiliation_name:
+        where = f" for {affiliation_name}"
+    return f"Your role: {Role(role).label.lower()}{where}."
+
+
+@transaction.atomic
+def person_invite(
+    *,
+    district: District,
+    email: str,
+    full_name: str,
+    role: Role,
+    schools: Iterable[School] = (),
+    affiliated_with: Model | None = None,
+    invited_by: User,
+) -> Membership:
+    """Gives someone a role in the district and emails them: a person new to the platform
+    gets a one-time link to choose their password, which expires; someone who already signs
+    in (for another district) is told where to sign in. Partner staff name the organisation
+    they work for (`affiliated_with`, districts/affiliations.py)."""
+    require_working_for(district)
+    email = email.strip().lower()
+    affiliation = affiliations.for_role(role)
+    if affiliation is not None and affiliated_with is None:
+        raise ValidationError(
+            f"Choose the {affiliation.label.lower()} this {Role(role).label.lower()} works for."
+        )
+    if affiliation is None and affiliated_with is not None:
+        raise ValidationError(
+            f"A {Role(role).label.lower()} works for the district itself; leave the "
+            "organisation empty."
+        )
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = user_create(email=email, password=None, full_name=full_name.strip())
+    existing = Membership.unscoped.filter(district=district, user=user).first()
+    if existing is not None:
+        raise ValidationError(
+            f"{email} already has a role in {district} ({existing.get_role_display().lower()}"
+            f"{', invited' if existing.is_invitation else ''}). Change it on their row of the "
+            "People page instead."
+        )
+    schools = list(schools)
+    membership = membership_grant(district=district, user=user, role=role, schools=schools)
+    if affiliation is not None:
+        affiliation.link(membership, affiliated_with, invited_by)
+    invitation_send(
+        membership=membership,
+        invited_by=invited_by,
+        about=_invitation_about(role, schools, str(affiliated_with or "")),
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_send(*, membership: Membership, invited_by: User, about: str) -> None:
+    """Emails the invitation (districts/invitations.py). For someone who has yet to choose a
+    password this is a new link, and every earlier link stops working; the link's lifetime
+    starts now."""
+    require_working_for(membership.district)
+    user = membership.user
+    if not user.has_usable_password():
+        # Ends nothing (they have never signed in) but the earlier links, which carry the
+        # session generation in their hash.
+        user_sessions_end(user=user)
+        membership.invited_at = timezone.now()
+        membership.save(update_fields=["invited_at"])
+    invitations.invitation_email(
+        user=user,
+        district=membership.district,
+        invited_by=invited_by,
+        subject=f"{membership.district}: you are invited to the Attendance Platform",
+        about=about,
+    )
+
+
+@transaction.atomic
+def invitation_resend(*, membership: Membership, invited_by: User) -> None:
+    """A new link for an invitation not yet accepted (an expired one, or a lost email)."""
+    require_working_for(membership.district)
+    if not membership.is_invitation:
+        raise ValidationError(
+            f"{membership.user.email} has already accepted and signs in with their own password."
+        )
+    affiliation = affiliations.for_role(membership.role)
+    affiliation_name = ""
+    if affiliation is not None:
+        affiliation_name = affiliation.names(invited_by, [membership]).get(membership.pk, "")
+    invitation_send(
+        membership=membership,
+        invited_by=invited_by,
+        about=_invitation_about(membership.role, list(membership.schools.all()), affiliation_name),
+    )
+
+
+@transaction.atomic
+def invitation_cancel(*, membership: Membership) -> None:
+    """Withdraws an invitation not yet accepted: the role goes, and with it (through the
+    session generation) every link sent. The account stays, unusable, for a later invitation."""
+    if not membership.is_invitation:
+        raise ValidationError(
+            f"{membership.user.email} has already accepted the invitation: deactivate their "
+            "access instead."
+        )
+    membership_revoke(membership=membership)
+
+
+@transaction.atomic
+def membership_change(
+    *, membership: Membership, role: Role, schools: Iterable[School]
+) -> Membership:
+    """A new role or new schools for someone already in the district. Partner staff stay
+    partner staff (they sign in with the partner's address): to make a partner's staff member
+    district staff, or the other way round, invite the other address."""
+    require_working_for(membership.district)
+    partner_now = membership.role == Role.PARTNER_STAFF
+    if partner_now != (role == Role.PARTNER_STAFF):
+        raise ValidationError(
+            "Partner staff and district staff sign in with different addresses: deactivate "
+            "this access and invite the person's other address with the new role."
+        )
+    return membership_grant(
+        district=membership.district, user=membership.user, role=role, schools=schools
+    )
 
 
 @transaction.atomic

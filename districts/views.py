@@ -9,11 +9,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, user_login_failed
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -21,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
-from . import home_panels, selectors, services, two_factor
+from . import affiliations, home_panels, invitations, selectors, services, two_factor
 from .access import role_required
 from .audit import audit_record
 from .exports import csv_download
@@ -29,7 +31,9 @@ from .forms import (
     AuditFilterForm,
     CodeForm,
     DistrictSecurityForm,
+    MembershipChangeForm,
     NotificationEmailForm,
+    PersonInviteForm,
     SetupCodeForm,
 )
 from .models import AuditAction, District, Membership, Notification
@@ -123,7 +127,218 @@ def district_people(request: HttpRequest, district_slug: str) -> HttpResponse:
                 for m in people
             ),
         )
-    return render(request, "districts/people.html", {"people": people})
+    people = list(people)
+    works_for: dict[int, str] = {}
+    for affiliation in affiliations.registered().values():
+        works_for.update(affiliation.names(request.user, people))
+    for membership in people:
+        membership.works_for = works_for.get(membership.pk, "")
+    return render(
+        request,
+        "districts/people.html",
+        {"people": people, "valid_days": invitations.valid_days()},
+    )
+
+
+def _person_or_404(request: HttpRequest, membership_id: int) -> Membership:
+    # Another district's people are not found: the scoped queryset never holds them.
+    return get_object_or_404(selectors.district_people(user=request.user), pk=membership_id)
+
+
+def _people_page(district_slug: str) -> HttpResponse:
+    return redirect("districts:people", district_slug=district_slug)
+
+
+def _role_and_schools(role: str, schools) -> str:
+    where = f" at {', '.join(s.name for s in schools)}" if schools else ""
+    return f"{Role(role).label.lower()}{where}"
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def person_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
+    form = PersonInviteForm(
+        request.POST or None,
+        schools=selectors.visible_schools(user=request.user),
+        affiliations=affiliations.registered(),
+        user=request.user,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.person_invite(
+                district=request.district,
+                email=data["email"],
+                full_name=data["full_name"],
+                role=Role(data["role"]),
+                schools=data["schools"],
+                affiliated_with=form.affiliated_with,
+                invited_by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            email = membership.user.email
+            audit_record(
+                request,
+                action=AuditAction.CHANGE,
+                model=Membership,
+                ids=[membership.pk],
+                purpose=f"Invited {email} as {_role_and_schools(data['role'], data['schools'])}"
+                + (f" for {form.affiliated_with}" if form.affiliated_with else ""),
+            )
+            if membership.is_invitation:
+                days = invitations.valid_days()
+                sent = (
+                    f"They have been emailed a link to choose their password; it works once, for "
+                    f"{days} day{'s' if days != 1 else ''}."
+                )
+            else:
+                sent = "They already have a password and have been emailed where to sign in."
+            role = membership.get_role_display().lower()
+            messages.success(request, f"Invited {email} as {role}. {sent}")
+            return _people_page(district_slug)
+    return render(
+        request,
+        "districts/person_invite.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@role_required(Role.DISTRICT_ADMIN)
+def person_change(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
+    membership = _person_or_404(request, membership_id)
+    before = _role_and_schools(membership.role, list(membership.schools.all()))
+    roles = (
+        [Role.PARTNER_STAFF]
+        if membership.role == Role.PARTNER_STAFF
+        else [r for r in Role if r in STAFF_ROLES]
+    )
+    form = MembershipChangeForm(
+        request.POST or None,
+        schools=selectors.visible_schools(user=request.user),
+        roles=roles,
+        initial={"role": membership.role, "schools": list(membership.schools.all())},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.membership_change(
+                membership=membership, role=Role(data["role"]), schools=data["schools"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            after = _role_and_schools(data["role"], data["schools"])
+            audit_record(
+                request,
+                action=AuditAction.CHANGE,
+                model=Membership,
+                ids=[membership.pk],
+                purpose=f"Changed {membership.user.email} from {before} to {after}",
+            )
+            messages.success(request, f"{membership.user} is now {after}.")
+            return _people_page(district_slug)
+    return render(
+        request,
+        "districts/person.html",
+        {"person": membership, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def person_deactivate(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
+    membership = _person_or_404(request, membership_id)
+    email, pk, role = membership.user.email, membership.pk, membership.get_role_display()
+    myself = membership.user_id == request.user.pk
+    try:
+        services.membership_revoke(membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(
+            "districts:person", district_slug=district_slug, membership_id=membership_id
+        )
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Membership,
+        ids=[pk],
+        purpose=f"Deactivated {email}'s access ({role.lower()})",
+    )
+    if myself:
+        # Their own sessions have just ended; the next page asks them to sign in.
+        return redirect("home")
+    messages.success(
+        request,
+        f"{email} no longer has access to {request.district}; their open sessions have ended.",
+    )
+    return _people_page(district_slug)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def invitation_resend(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
+    membership = _person_or_404(request, membership_id)
+    try:
+        services.invitation_resend(membership=membership, invited_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _people_page(district_slug)
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Membership,
+        ids=[membership.pk],
+        purpose=f"Resent the invitation to {membership.user.email}",
+    )
+    messages.success(
+        request,
+        f"Sent {membership.user.email} a new link; the links sent before no longer work.",
+    )
+    return _people_page(district_slug)
+
+
+@require_POST
+@role_required(Role.DISTRICT_ADMIN)
+def invitation_cancel(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
+    membership = _person_or_404(request, membership_id)
+    email, pk = membership.user.email, membership.pk
+    try:
+        services.invitation_cancel(membership=membership)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _people_page(district_slug)
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Membership,
+        ids=[pk],
+        purpose=f"Cancelled the invitation to {email}",
+    )
+    messages.success(request, f"Cancelled the invitation to {email}; its link no longer works.")
+    return _people_page(district_slug)
+
+
+class InvitationAcceptView(PasswordResetConfirmView):
+    """Accepting an invitation: the person chooses their password and is signed in. The link
+    is one-time and expires (districts/invitations.py)."""
+
+    token_generator = invitations.invitation_tokens
+    template_name = "registration/invitation_accept.html"
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request,
+            "Welcome to the Attendance Platform. From now on, sign in with your email address "
+            "and this password.",
+        )
+        return response
 
 
 AUDIT_HEADER = ["When (UTC)", "Who", "Action", "Records", "Ids", "Rows", "Purpose", "Address"]

@@ -78,7 +78,7 @@ _ENTRIES = [
         "",
         "Free municipal bus passes",
         "High school students more than 2 miles from school",
-        ["transportation-barriers", "poor-transportation"],
+        ["transportation-barriers"],
         ["free-municipal-bus-passes"],
         ["II"],
         [2],

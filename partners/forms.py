@@ -36,7 +36,7 @@ HSDS_MAX_BYTES = 5 * 1024 * 1024
 def _reason_choices() -> list:
     reasons = list(AbsenceReason.objects.order_by("position"))
     return [
-        (family.label, [(r.pk, r.name) for r in reasons if r.family == family])
+        (family.label, [(r.pk, r.labelled) for r in reasons if r.family == family])
         for family in ReasonFamily
     ]
 

@@ -93,11 +93,14 @@ def is_stale(last_updated: date, today: date) -> bool:
 
 class AbsenceReason(models.Model):
     """A specific reason for absence (global, seeded): the root-cause families' lists and the
-    rows of "Align Partners and Interventions to Reasons for Absences"."""
+    rows of "Align Partners and Interventions to Reasons for Absences", each reason once.
+    Where both documents name the same reason (migration 0003), the alignment table's row is
+    kept and the root-cause list's wording becomes its description."""
 
     code = models.SlugField(max_length=60, unique=True)
     family = models.CharField(max_length=20, choices=ReasonFamily.choices)
     name = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, blank=True)
     # From the alignment table; empty for reasons the table does not list.
     potential_partners = models.CharField(max_length=300, blank=True)
     position = models.PositiveSmallIntegerField()
@@ -107,6 +110,11 @@ class AbsenceReason(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def labelled(self) -> str:
+        """The name with the other document's wording, where the reason has one."""
+        return f"{self.name} ({self.description})" if self.description else self.name
 
     @property
     def family_tagline(self) -> str:
@@ -143,6 +151,15 @@ class Intervention(models.Model):
         if self.reason_id:
             return f"For {self.reason.name}"
         return f"Attendance Playbook, {self.get_tier_display()}"
+
+
+# Codes of reasons merged into their twin (migration 0003), so that a registry exported
+# before the merge still imports.
+MERGED_REASON_CODES: dict[str, str] = {
+    "poor-transportation": "transportation-barriers",
+    "family-responsibilities": "family-work-responsibilities",
+    "social-anxiety": "anxiety",
+}
 
 
 def _hsds_id() -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from districts.models import District, School, User
+from districts.models import District, Membership, School, User
 
 from .models import (
     FAMILY_TAGLINES,
@@ -34,6 +35,15 @@ def organization_of(*, user: User) -> PartnerOrganization | None:
     staff the district has not linked yet)."""
     link = PartnerStaffLink.objects.for_user(user).select_related("organization").first()
     return link.organization if link else None
+
+
+def staff_organization_names(user: User, memberships: Iterable[Membership]) -> dict[int, str]:
+    """{membership id: organisation} for partner staff, for the district's People page."""
+    return dict(
+        PartnerStaffLink.objects.for_user(user)
+        .filter(membership__in=[m.pk for m in memberships])
+        .values_list("membership_id", "organization__name")
+    )
 
 
 def organizations_with_staff(*, user: User) -> QuerySet[PartnerOrganization]:

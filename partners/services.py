@@ -7,18 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.timezone import now
 
 from districts.models import District, Membership, School, User
 from districts.roles import Role
 from districts.services import (
+    invitation_send,
     membership_grant,
     membership_revoke,
     require_working_for,
@@ -27,6 +25,7 @@ from districts.services import (
 
 from . import hsds
 from .models import (
+    MERGED_REASON_CODES,
     REMINDER_INTERVAL_DAYS,
     AbsenceReason,
     ChangeAction,
@@ -300,14 +299,6 @@ def partner_entry_delete(*, entry: PartnerEntry, changed_by: User) -> None:
     entry.delete()
 
 
-def _invitation_link(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return settings.SITE_URL + reverse(
-        "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-    )
-
-
 @transaction.atomic
 def partner_staff_invite(
     *,
@@ -319,7 +310,8 @@ def partner_staff_invite(
 ) -> PartnerStaffLink:
     """Gives someone at a partner organisation a sign-in limited to that organisation's
     entries. A new person gets an email with a link to choose their password; someone who
-    already has an account keeps it and is told where to sign in."""
+    already has an account keeps it and is told where to sign in (districts/invitations.py,
+    as for everyone invited from the People page)."""
     _require_same_district(district, organization)
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
@@ -343,26 +335,11 @@ def partner_staff_invite(
     link = partner_staff_link_create(
         membership=membership, organization=organization, invited_by=invited_by
     )
-    if user.has_usable_password():
-        action = f"Sign in with your existing password at {settings.SITE_URL}{reverse('login')}"
-    else:
-        action = (
-            "Choose your password here (the link works once, for three days):\n"
-            f"{_invitation_link(user)}"
-        )
-    body = (
-        f"Hello {user.get_short_name()},\n\n"
-        f"{invited_by} of {district} has invited you to keep {organization}'s entries in the "
-        "district's partner registry up to date on the Attendance Platform. You will see and "
-        f"edit only {organization}'s entries.\n\n{action}\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=f"{district}: keep {organization}'s partner entries current",
-            message=body,
-            from_email=None,
-            recipient_list=[user.email],
-        )
+    invitation_send(
+        membership=membership,
+        invited_by=invited_by,
+        about=f"You will keep {organization}'s entries in the district's partner registry up to "
+        f"date, and see and edit only {organization}'s entries.",
     )
     return link
 
@@ -487,6 +464,7 @@ def partner_registry_import_hsds(
         raise HsdsImportError([str(error)]) from None
     schools = {s.name.casefold(): s for s in School.objects.for_district(district)}
     reasons = {r.code: r for r in AbsenceReason.objects.all()}
+    reasons |= {old: reasons[kept] for old, kept in MERGED_REASON_CODES.items() if kept in reasons}
     interventions = {i.code: i for i in Intervention.objects.all()}
     tiers = {t.value: t.value for t in Tier}
     result = HsdsImportResult()

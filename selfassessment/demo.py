@@ -116,9 +116,8 @@ def seed_demo_assessments(*, district: District, school_year: str) -> None:
     ).first() or _last_years(district, last_year, members)
     current = Assessment.objects.for_district(district).filter(
         school_year=services.next_school_year_label(previous.school_year), title=DEMO_TITLE
-    )
-    if not current.exists():
-        _this_years(previous, members)
+    ).first() or _this_years(previous, members)
+    _move_carried_dates(current, previous)
 
 
 def _last_years(district: District, label: str, members) -> Assessment:
@@ -168,6 +167,20 @@ def _this_years(previous: Assessment, members) -> Assessment:
         consensus = RATINGS[min(max(RATINGS.index(earlier) - step, 0), 3)]
         _rate(current, response, consensus, members, chance)
     return current
+
+
+def _move_carried_dates(current: Assessment, previous: Assessment) -> None:
+    """A demo seeded before carried plans moved their dates a year on still shows last
+    year's: move the dates nobody has changed since."""
+    earlier = {r.item.key: r.target_date for r in _responses(previous)}
+    stale = [
+        response
+        for response in _responses(current)
+        if response.target_date is not None and response.target_date == earlier[response.item.key]
+    ]
+    for response in stale:
+        response.target_date = services.a_year_later(response.target_date)
+    ItemResponse.objects.bulk_update(stale, ["target_date"])
 
 
 def _rate(assessment, response: ItemResponse, consensus: Rating, members, chance) -> None:

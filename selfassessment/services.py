@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -81,6 +81,16 @@ def next_school_year_label(label: str) -> str:
     return school_year_label(f"{int(label[:4]) + 1}-{str(int(label[:4]) + 2)[2:]}")
 
 
+def a_year_later(day: date | None) -> date | None:
+    """The same day a year on; February 29 becomes February 28."""
+    if day is None:
+        return None
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
 def last_edit(record: RevisedFields, field: str) -> LastEdit:
     entry = record.field_revisions.get(field)
     if not entry:
@@ -148,8 +158,9 @@ def assessment_create(
 @transaction.atomic
 def assessment_start_next_year(*, assessment: Assessment, created_by: User) -> Assessment:
     """Next school year's assessment, made with the latest version of the tool. It starts
-    with this year's action plan and priorities for the team to review; ratings and
-    reflections start empty, because they must describe the new year."""
+    with this year's action plan and priorities for the team to review, each target date
+    moved a year later so the plan's dates fall in the year it plans; ratings and reflections
+    start empty, because they must describe the new year."""
     _require_own_assessment(assessment)
     district = assessment.district
     successor = assessment_create(
@@ -171,7 +182,7 @@ def assessment_start_next_year(*, assessment: Assessment, created_by: User) -> A
         response.next_steps = before.next_steps
         response.responsible = before.responsible
         response.resources = before.resources
-        response.target_date = before.target_date
+        response.target_date = a_year_later(before.target_date)
         carried.append(response)
     ItemResponse.objects.bulk_update(
         carried, ["next_steps", "responsible", "resources", "target_date"]

@@ -404,7 +404,8 @@ def assessment_next_year(request: HttpRequest, district_slug: str, assessment_id
     messages.success(
         request,
         f"{successor.school_year} started from {assessment.school_year}: last year's action plan "
-        "and priorities are carried over for the team to review; rate every item afresh.",
+        "and priorities are carried over for the team to review, with every target date moved "
+        "a year later; rate every item afresh.",
     )
     return redirect(
         "selfassessment:overview", district_slug=district_slug, assessment_id=successor.pk

@@ -1,10 +1,13 @@
 """Named personas shared by every test (design.md §2a): two districts, two schools in the
 first, one person per role, and an outsider who belongs only to the other district."""
 
+import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -33,6 +36,15 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 # The partner registry's organisations, entries and linked partner staff, for its page and
 # browser tests alike.
 pytest_plugins = ["tests.partners.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_tox_suffix():
+    # Two checkouts testing against one server would both create and drop `test_<name>`: the
+    # test database is named after this checkout too (pytest-xdist then adds `_gw0`, `_gw1`).
+    database = settings.DATABASES["default"]
+    checkout = hashlib.sha256(str(Path(__file__).resolve().parents[1]).encode()).hexdigest()
+    database.setdefault("TEST", {})["NAME"] = f"test_{database['NAME']}_{checkout[:8]}"
 
 
 @pytest.fixture(scope="session")

@@ -12,20 +12,15 @@ import time
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from attendance_platform.celery import app as celery_app
+
+from .databases import database_url
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a worker may take to start, or a step to happen, before the test gives up: a
 # guard against hanging, never a measure of speed.
 PATIENCE_S = 120
-
-
-def database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 def eventually(check, what: str, log: Path | None = None):

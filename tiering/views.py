@@ -18,7 +18,7 @@ from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
-from . import charts, progress, readers, recompute, reports, selectors, services
+from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodeForm,
@@ -472,6 +472,8 @@ def _tiered_list_export(request, export, school, snapshot, previous, form, rows)
                 "previous": previous,
                 "rows": listed,
                 "filters": _filter_summary(form),
+                "heading": list_pdf.heading(),
+                "pages": list_pdf.pages(listed),
             },
             request=request,
         )

@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from districts.models import Membership
 from districts.tenancy import operator_context, system_context
@@ -61,6 +62,9 @@ def taxonomy(db):
         # Reference data is the operators' to write once migrations are done.
         with operator_context(reason="test fixture"):
             importlib.import_module("partners.migrations.0002_seed_taxonomy").seed(apps, None)
+            importlib.import_module(
+                "partners.migrations.0003_merge_twin_absence_reasons"
+            ).merge_taxonomy(apps, connection)
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def test_it_invites_partner_staff_who_set_a_password_and_sign_in(
     assert response.status_code == 302
     (message,) = mail.outbox
     assert message.to == ["quinn@youthclub.org"]
-    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/password/reset/\S+)", message.body)[1]
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/invitation/\S+)", message.body)[1]
     client.logout()
     form_page = client.get(link, follow=True)
     new_password = "a long partner passphrase"

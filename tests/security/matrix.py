@@ -128,10 +128,22 @@ ADAMS_HIDDEN = frozenset({BOB})
 ASSESSMENT = _ids("assessment")
 ENTRY = _ids("entry")
 FOOD_ENTRY = _ids(entry_id="food_entry")
+# A principal invited to the district who has not chosen a password yet.
+INVITATION = _ids(membership_id="invitation")
 
 DISTRICT_ROWS = [
     district_row("districts:home", ok=MEMBERS),
     district_row("districts:people", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    district_row("districts:person_invite", ok=frozenset({ALICE})),
+    district_row("districts:person", ok=frozenset({ALICE}), kwargs=INVITATION),
+    *(
+        district_row(route, ok=frozenset({ALICE}), kwargs=INVITATION, method="POST")
+        for route in (
+            "districts:person_deactivate",
+            "districts:invitation_resend",
+            "districts:invitation_cancel",
+        )
+    ),
     district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
     district_row("districts:notifications", ok=MEMBERS),
     district_row("districts:notifications_read", ok=MEMBERS, method="POST"),
@@ -269,6 +281,12 @@ ACCOUNT_ROWS = [
         kwargs=lambda ids: {"uidb64": "MQ", "token": "set-password"},
     ),
     Row("password_reset_complete", everyone()),
+    # An invitation's link opens for whoever holds it (a wrong token says it no longer works).
+    Row(
+        "invitation_accept",
+        everyone(),
+        kwargs=lambda ids: {"uidb64": "MQ", "token": "set-password"},
+    ),
     # Two-factor sign-in: each person's own account, whatever their role. Without two-factor
     # on (none of the personas has it), the code step, the backup codes and turning it off send
     # them back to their account page.

@@ -15,7 +15,7 @@ from django.core.files import File
 
 from districts.models import Membership
 from districts.roles import Role
-from districts.services import membership_grant, school_year_create
+from districts.services import membership_grant, person_invite, school_year_create
 from districts.tenancy import operator_context, system_context
 from partners.models import PartnerType
 from partners.services import partner_organization_create, partner_staff_link_create
@@ -76,6 +76,14 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
             district=district, created_by=admin, school_year="2026-27", title="Self-assessment"
         )
         priority = assessment_services.priority_add(assessment=assessment)
+        invitation = person_invite(
+            district=district,
+            email=f"ivy@{district.slug}.org",
+            full_name="Ivy Invited",
+            role=Role.PRINCIPAL,
+            schools=[school],
+            invited_by=admin,
+        )
         link = partner_staff_link_create(
             membership=Membership.unscoped.get(district=district, user=partner_user),
             organization=organization,
@@ -117,6 +125,7 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
             "organization": organization.pk,
             "entry": entry.pk,
             "link": link.pk,
+            "invitation": invitation.pk,
             "district_rule_set": rule_set.pk,
             "district_code": own_code.pk,
         }

@@ -235,6 +235,8 @@ def test_next_years_assessment_starts_from_this_one_and_the_results_compare_them
     with reading():
         following = Assessment.unscoped.exclude(pk=assessment.pk).get()
     assert response["Location"] == f"{BASE}{following.pk}/"
+    started = client.get(response["Location"]).content.decode()
+    assert "with every target date moved a year later" in started
     agree_on(
         following,
         {"capacity-building-1": Rating.STRONGLY_IN_PLACE, "actionable-data-4": Rating.URGENT_GAP},

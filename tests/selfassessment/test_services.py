@@ -254,14 +254,17 @@ def test_next_years_assessment_carries_the_plan_and_priorities_but_not_the_ratin
     _every_item_rated(assessment, cabinet_member)
     _three_priorities(assessment, cabinet_member)
     with system_context(assessment.district, reason="test"):
-        record = _response(assessment, "shared-accountability-1")
-        services.field_save(
-            record=record,
-            field="target_date",
-            value=datetime.date(2027, 3, 1),
-            base_revision=0,
-            editor=cabinet_member,
-        )
+        for key, target in (
+            ("shared-accountability-1", datetime.date(2027, 3, 1)),
+            ("shared-accountability-2", datetime.date(2028, 2, 29)),
+        ):
+            services.field_save(
+                record=_response(assessment, key),
+                field="target_date",
+                value=target,
+                base_revision=0,
+                editor=cabinet_member,
+            )
         priority = Priority.objects.get(assessment=assessment, position=2)
         services.field_save(
             record=priority,
@@ -278,7 +281,12 @@ def test_next_years_assessment_carries_the_plan_and_priorities_but_not_the_ratin
         assert following.school_year == "2027–28"
         assert following.started_from == finalised
         assert following.status == AssessmentStatus.IN_PROGRESS
-        assert carried.target_date == datetime.date(2027, 3, 1)
+        # The plan now describes 2027–28: its dates move a year on with it.
+        assert carried.target_date == datetime.date(2028, 3, 1)
+        assert _response(following, "shared-accountability-2").target_date == datetime.date(
+            2029, 2, 28
+        )
+        assert _response(following, "shared-accountability-3").target_date is None
         assert carried.consensus == ""
         assert not ItemResponse.objects.filter(assessment=following).exclude(consensus="").exists()
         titles = list(Priority.objects.filter(assessment=following).values_list("title", "status"))

@@ -14,7 +14,7 @@ from selfassessment.models import (
     TemplateVersion,
 )
 
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "001_29c4e04069fe4f9c.txt"
+SOURCE = Path(__file__).resolve().parents[1] / "source_documents" / "planning_tool.txt"
 
 
 def _plain(cell: str) -> str:

@@ -123,7 +123,7 @@ def test_the_sql_rule_agrees_with_the_python_rule(pairs, minimum):
             assert in_sql == expected.value
 
 
-SOURCE = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_379de52965a8810d.txt"
+SOURCE = Path(__file__).resolve().parents[1] / "source_documents" / "band_key.txt"
 
 
 def test_the_band_key_uses_the_source_documents_words():

@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from districts.db_walls import SYSTEM
 from districts.tenancy import system_context
+from tests.databases import database_url
 from tests.reading import fingerprint, reading, tiering_tables
 from tests.sis import LAST_DAY, import_file
-from tests.workers import PATIENCE_S, database_url, eventually
+from tests.workers import PATIENCE_S, eventually
 from tiering import progress, services
 from tiering.models import AttendanceImport, AttendanceSummary, ImportStatus, Snapshot
 

@@ -10,11 +10,11 @@ import time
 
 import psycopg2
 import pytest
-from django.db import connection
 
 from districts.db_walls import SYSTEM
 from districts.lifecycle import tenant_models
 from districts.models import AuditEvent
+from tests.databases import database_url
 from tests.reading import reading
 from tests.sis import LAST_DAY, import_file
 from tiering.models import AttendanceImport, ImportStatus, RecomputeRun, Snapshot, Student
@@ -23,12 +23,6 @@ IMPORTS = "/d/riverside/attendance/imports/"
 # How long a step may take before the test gives up: a guard against hanging, never a measure
 # of speed.
 PATIENCE_S = 120
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    password = f":{s['PASSWORD']}" if s["PASSWORD"] else ""
-    return f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
 
 
 def _eventually(check, what: str):
@@ -97,9 +91,9 @@ def test_a_connection_killed_mid_import_leaves_nothing_and_the_file_imports_agai
     client.force_login(district_admin)
     # While a second connection holds a share lock on `table`, the import's worker gets as far
     # as its first write there and waits: mid-import, with rows written and nothing committed.
-    holder = psycopg2.connect(_database_url())
+    holder = psycopg2.connect(database_url())
     # pg_stat_activity is read once per transaction: watch from outside the holder's.
-    killer = psycopg2.connect(_database_url())
+    killer = psycopg2.connect(database_url())
     killer.autocommit = True
     try:
         with holder.cursor() as cursor:

@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg2
 import pytest
 from django.core import mail
-from django.db import connection
 
 from districts.models import Notification
 from districts.services import notification_email_set
 from districts.tenancy import system_context
+from tests.databases import database_url
 from tests.reading import reading
 from tiering import digest, recompute, reports
 from tiering.models import (
@@ -129,15 +129,10 @@ def test_a_second_run_of_the_same_cycle_changes_nothing(district, tiered, princi
     assert run.attempts == 1
 
 
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-
-
 def test_a_run_waits_while_another_holds_the_districts_lock(district, tiered):
     now = _at(date(2026, 11, 23))
     [run_id] = recompute.runs_enqueue_due(now=now)
-    holder = psycopg2.connect(_test_database_url())
+    holder = psycopg2.connect(database_url())
     try:
         with holder.cursor() as cursor:
             cursor.execute(
@@ -164,7 +159,7 @@ def test_a_run_waits_while_another_holds_the_districts_lock(district, tiered):
 
 def test_another_districts_lock_does_not_hold_this_one_back(district, tiered, other_district):
     now = _at(date(2026, 11, 23))
-    holder = psycopg2.connect(_test_database_url())
+    holder = psycopg2.connect(database_url())
     try:
         with holder.cursor() as cursor:
             cursor.execute(

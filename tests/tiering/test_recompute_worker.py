@@ -11,8 +11,9 @@ from django.conf import settings
 from districts import db_walls
 from districts.models import Notification
 from districts.tenancy import system_context
+from tests.databases import database_url
 from tests.reading import reading
-from tests.workers import PATIENCE_S, database_url, eventually
+from tests.workers import PATIENCE_S, eventually
 from tiering import recompute, reports
 from tiering.models import RecomputeRun, RecomputeStatus, RuleSet, Snapshot, Standing
 from tiering.tasks import enqueue_due_recomputes

@@ -1,0 +1,52 @@
+"""A Redis database of this test process's own (a pytest plugin, loaded with `-p` before
+Django's settings read REDIS_URL).
+
+The Celery tests purge their broker's queues, and two checkouts testing on one machine may
+share one Redis server: each test process claims a free database number (1–15) on
+REDIS_URL's server for its run and points REDIS_URL there, so one run never empties
+another's queues. The claim is a key in database 0 that expires by itself, so a run that was
+killed frees its number within hours even though it never released it."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import uuid
+
+CLAIM_SECONDS = 6 * 3600
+DATABASES = range(1, 16)
+
+
+def _claim(url: str) -> str:
+    import redis
+
+    server = redis.Redis.from_url(url, db=0)
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    for number in DATABASES:
+        key = f"attendance-platform:test-run:{number}"
+        if server.set(key, owner, nx=True, ex=CLAIM_SECONDS):
+            atexit.register(_release, server, key, owner)
+            return _with_database(url, number)
+    raise RuntimeError(
+        f"Every Redis database 1–15 on {url} is claimed by another test run: wait for them to "
+        "finish, or delete the keys attendance-platform:test-run:* in database 0."
+    )
+
+
+def _release(server, key: str, owner: str) -> None:
+    # Only one's own claim: after an expiry another run may hold the same number.
+    if server.get(key) == owner.encode():
+        server.delete(key)
+    server.close()
+
+
+def _with_database(url: str, number: int) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+if os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = _claim(os.environ["REDIS_URL"])
