@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from tiering.filecheck import MiB, UploadLimits
@@ -199,14 +199,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Everything is served from this origin (htmx is vendored, charts are inline SVG), and no page
-# has an inline script. Inline style *attributes* stay allowed for the progress bars' widths;
-# <style> elements and styles from elsewhere do not.
+# has an inline script or style: not even a style attribute (progress bars draw their share as
+# SVG), and htmx is told not to add its indicator's <style> (templates/base.html).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "style-src-attr": [UNSAFE_INLINE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -254,6 +253,8 @@ STORAGES = {
 }
 # Without collectstatic (demo, tests) whitenoise serves straight from the source folders.
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+# Files browsers ask for at the site's root whatever the page says (/favicon.ico).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # What an attendance import accepts (tiering/filecheck.py explains each default). The largest
 # upload is also the most any uploaded file may put on disk: the upload handler below stops

@@ -23,6 +23,11 @@ WIDTH = 760
 LABEL_WIDTH = 250
 BAR_WIDTH = WIDTH - LABEL_WIDTH - 20
 ROW = 30
+# Shown at its own width on a laptop and at nearly that on a printed page, so 12 units read as
+# 12 px; nothing is set smaller.
+TEXT = 12
+# About how far a character of TEXT-sized DejaVu Sans moves the pen, for laying out labels.
+TEXT_ADVANCE = 7.2
 
 
 def _n(value: float) -> str:
@@ -38,16 +43,17 @@ def _legend(y: int) -> SafeString:
         parts.append(
             format_html(
                 '<rect x="{}" y="{}" width="12" height="12" fill="{}" stroke="#555"/>'
-                '<text x="{}" y="{}" font-size="11">{}</text>',
+                '<text x="{}" y="{}" font-size="{}">{}</text>',
                 x,
                 y,
                 fill,
                 x + 16,
                 y + 10,
+                TEXT,
                 label,
             )
         )
-        x += 22 + 6.2 * len(label)
+        x += 22 + TEXT_ADVANCE * len(label)
     return mark_safe("".join(parts))  # noqa: S308 — every part is built with format_html
 
 
@@ -71,7 +77,7 @@ def distribution_chart(sections: list[IngredientSection]) -> SafeString:
                 format_html(
                     '<rect x="{}" y="{}" width="{}" height="20" fill="{}" stroke="#555">'
                     "<title>{}: {}</title></rect>"
-                    '<text x="{}" y="{}" font-size="12" text-anchor="middle" fill="{}">'
+                    '<text x="{}" y="{}" font-size="{}" text-anchor="middle" fill="{}">'
                     "{}</text>",
                     _n(x),
                     y,
@@ -81,6 +87,7 @@ def distribution_chart(sections: list[IngredientSection]) -> SafeString:
                     n,
                     _n(x + width / 2),
                     y + 14,
+                    TEXT,
                     ink,
                     n,
                 )
@@ -88,8 +95,9 @@ def distribution_chart(sections: list[IngredientSection]) -> SafeString:
             x += width
         rows.append(
             format_html(
-                '<text x="0" y="{}" font-size="12">{}. {}</text>{}',
+                '<text x="0" y="{}" font-size="{}">{}. {}</text>{}',
                 y + 14,
+                TEXT,
                 section.ingredient.position,
                 section.ingredient.name,
                 mark_safe("".join(segments)),  # noqa: S308 — built with format_html
@@ -115,39 +123,62 @@ def distribution_chart(sections: list[IngredientSection]) -> SafeString:
 def profile_chart(changes: list[IngredientChange], *, previous_label: str | None) -> SafeString:
     """Each ingredient's average consensus score (1 Urgent Gap … 4 Strongly in Place) as a bar,
     with last assessment's beside it when there is one to compare with."""
-    top = 34
+    top = 46
     per_row = 40 if previous_label else 28
     height = top + per_row * len(changes) + 10
     scale = BAR_WIDTH / 4
 
-    def bar(y: float, score: float | None, *, fill: str, caption: str, size: int) -> SafeString:
+    def bar(
+        y: float, score: float | None, *, fill: str, ink: str, caption: str, size: int
+    ) -> SafeString:
         if score is None:
             return format_html(
-                '<text x="{}" y="{}" font-size="11">{}: no scored rating</text>',
+                '<text x="{}" y="{}" font-size="{}">{}: no scored rating</text>',
                 LABEL_WIDTH + 4,
                 y + size - 3,
+                TEXT,
                 caption,
             )
+        text = f"{caption}: {_n(score)}"
+        end = LABEL_WIDTH + scale * score
+        # Past the chart's edge the figure goes inside the bar's end instead of after it.
+        if end + 4 + TEXT_ADVANCE * len(text) > WIDTH:
+            x, anchor, colour = end - 4, "end", ink
+        else:
+            x, anchor, colour = end + 4, "start", "#111111"
         return format_html(
             '<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#555"/>'
-            '<text x="{}" y="{}" font-size="11">{}: {}</text>',
+            '<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="{}">{}</text>',
             LABEL_WIDTH,
             y,
             _n(scale * score),
             size,
             fill,
-            _n(LABEL_WIDTH + scale * score + 4),
+            _n(x),
             y + size - 3,
-            caption,
-            _n(score),
+            TEXT,
+            anchor,
+            colour,
+            text,
         )
 
+    # A column's heading ("Measurable Progress (3)") is wider than the gap between columns: it
+    # takes two lines, its first word above the rest, so neighbouring headings never touch.
     grid = format_html_join(
         "",
         '<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#c9d1d9"/>'
-        '<text x="{0}" y="{3}" font-size="10" text-anchor="end">{4} ({5})</text>',
+        '<text x="{0}" y="{3}" font-size="{4}" text-anchor="end">{5}'
+        '<tspan x="{0}" dy="{4}">{6} ({7})</tspan></text>',
         (
-            (_n(LABEL_WIDTH + scale * score), top - 4, height, top - 8, rating.label, score)
+            (
+                _n(LABEL_WIDTH + scale * score),
+                top - 4,
+                height,
+                top - 22,
+                TEXT,
+                *rating.label.split(" ", 1),
+                score,
+            )
             for rating, score in RATING_SCORES.items()
         ),
     )
@@ -156,11 +187,19 @@ def profile_chart(changes: list[IngredientChange], *, previous_label: str | None
         y = top + index * per_row
         rows.append(
             format_html(
-                '<text x="0" y="{}" font-size="12">{}</text>{}{}',
+                '<text x="0" y="{}" font-size="{}">{}</text>{}{}',
                 y + 13,
+                TEXT,
                 change.name,
-                bar(y, change.now, fill="#0b4f71", caption="This year", size=16),
-                bar(y + 18, change.before, fill="#c9d1d9", caption=previous_label, size=12)
+                bar(y, change.now, fill="#0b4f71", ink="#ffffff", caption="This year", size=16),
+                bar(
+                    y + 18,
+                    change.before,
+                    fill="#c9d1d9",
+                    ink="#111111",
+                    caption=previous_label,
+                    size=12,
+                )
                 if previous_label
                 else "",
             )

@@ -9,8 +9,11 @@ from datetime import date, timedelta
 
 from .reports import Trend, TrendPoint
 
-WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 44, 16, 14, 34
+# Drawn close to the size it is shown at (a phone's width, a column, half a printed page), so
+# its text, sized in these units by app.css, reads at 12 px or more rather than shrinking with
+# a wide drawing squeezed into a column.
+WIDTH, HEIGHT = 360, 200
+LEFT, RIGHT, TOP, BOTTOM = 40, 14, 14, 26
 # A school year runs about 300 calendar days from its first day to its last.
 YEAR_SPAN_DAYS = 300
 

@@ -2,6 +2,8 @@
 
 Every page a journey visits goes through `axe`, which fails the test on serious or critical
 WCAG 2.1 AA violations, and a screenshot of it is kept under test-artifacts/screenshots/.
+Pages run under the app's own Content-Security-Policy, and a journey fails on any error the
+browser's console shows (a refused style or script, a missing file, a script error).
 """
 
 from __future__ import annotations
@@ -25,13 +27,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if Path(item.fspath).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.e2e)
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    # axe-core is injected as an inline script, which the app's Content-Security-Policy
-    # rightly refuses; the pages themselves are tested under the policy in tests/security.
-    return {**browser_context_args, "bypass_csp": True}
 
 
 @pytest.fixture(scope="session")
@@ -62,6 +57,13 @@ class Journey:
     def open(self, path: str) -> None:
         self.page.goto(self.base_url + path)
 
+    def go_to(self, link: str, *, menu: str | None = None) -> None:
+        """Follow a link of the district navigation, opening its menu first as a user would."""
+        navigation = self.page.get_by_role("navigation", name="District")
+        if menu:
+            navigation.locator("summary", has_text=menu).click()
+        navigation.get_by_role("link", name=link, exact=True).click()
+
     def check(self, label: str) -> None:
         self.screenshot(label)
         assert_accessible(self.page, label)
@@ -76,7 +78,9 @@ class Journey:
 def assert_accessible(page, label: str) -> None:
     if not AXE_SCRIPT.exists():
         pytest.fail(f"axe-core is missing at {AXE_SCRIPT}: run `./run setup test` to install it.")
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    # Evaluated by the test tool rather than added as a <script>: the page's policy rightly
+    # refuses inline scripts, and the pages are checked under that policy.
+    page.evaluate(AXE_SCRIPT.read_text())
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
     )
@@ -90,4 +94,29 @@ def assert_accessible(page, label: str) -> None:
 
 @pytest.fixture
 def journey(page, live_server, request):
-    return Journey(page, live_server, request.node.name)
+    console_errors = []
+    # A page the server answers with an error status on purpose (a 404 for another district's
+    # entry, a 422 form with its errors) is what the journey looks at, and Chromium notes its
+    # status in the console; anything else that fails to load is a fault.
+    error_pages = set()
+
+    def on_response(response):
+        if response.request.resource_type == "document" and response.status >= 400:
+            error_pages.add(response.url)
+
+    def on_console(message):
+        if message.type != "error":
+            return
+        if message.text.startswith("Failed to load resource") and (
+            message.location["url"] in error_pages
+        ):
+            return
+        console_errors.append(f"{message.text} ({message.location['url']})")
+
+    page.on("response", on_response)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: console_errors.append(f"script error: {error}"))
+    yield Journey(page, live_server, request.node.name)
+    assert not console_errors, "The browser's console showed errors:\n" + "\n".join(
+        f"- {error}" for error in console_errors
+    )

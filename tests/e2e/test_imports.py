@@ -22,7 +22,7 @@ def test_admin_imports_daily_and_summary_files_and_sees_students_per_band_per_sc
     journey, celery_worker, district_admin, sis_district, export, generated
 ):
     sign_in(journey, district_admin)
-    journey.page.get_by_role("link", name="Attendance imports").click()
+    journey.go_to("Attendance imports", menu="Attendance")
     expect(journey.page.get_by_text("No attendance has been imported yet")).to_be_visible()
     journey.check("imports-empty")
 

@@ -46,7 +46,7 @@ def test_district_admin_reads_the_coverage_gap_map(
 ):
     page = journey.page
     sign_in(journey, district_admin)
-    page.get_by_role("link", name="Partner coverage").click()
+    journey.go_to("Partner coverage", menu="Partners")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Partner coverage")
     disengaged = _reason_row(page, "Disengaged")
     expect(disengaged.get_by_role("cell").nth(0)).to_contain_text("Riverside Youth Club")

@@ -18,7 +18,7 @@ def test_district_admin_invites_changes_and_deactivates_a_person(
 ):
     page = journey.page
     sign_in(journey, district_admin)
-    page.get_by_role("navigation", name="District").get_by_role("link", name="People").click()
+    journey.go_to("People", menu="Administration")
     expect(page.get_by_role("heading", level=1)).to_have_text("People and roles")
     journey.check("people")
 

@@ -47,7 +47,7 @@ def test_a_wrong_password_is_explained(journey, principal):
 
 def test_admin_reviews_people_and_signs_out_with_the_keyboard(journey, district_admin, principal):
     sign_in(journey, district_admin)
-    journey.page.get_by_role("link", name="People").click()
+    journey.go_to("People", menu="Administration")
     expect(journey.page.get_by_role("heading", level=1)).to_have_text("People and roles")
     expect(journey.page.get_by_role("row", name="Pat Principal")).to_contain_text(
         "Adams Elementary School"

@@ -75,7 +75,7 @@ def test_the_tiered_list_works_from_the_keyboard_alone(journey, principal, tiere
 def test_cabinet_member_reads_the_district_dashboard(journey, cabinet_member, tiered):
     page = journey.page
     sign_in(journey, cabinet_member)
-    page.get_by_role("link", name="District attendance").click()
+    journey.go_to("District attendance", menu="Attendance")
     expect(page.get_by_role("heading", level=1)).to_have_text("District attendance")
     schools = page.get_by_role("table").filter(has_text="Banneker Elementary School").first
     expect(schools).to_contain_text("Adams Elementary School")
