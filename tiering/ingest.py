@@ -919,14 +919,16 @@ def classify(
                             AND d.school_id = s.school_id AND d.last_date >= s.as_of)"""
     band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
     cursor.execute(
-        f"""WITH daily AS MATERIALIZED ({daily}),
+        # The table first and the facts after: pg_stat_activity keeps a statement's first
+        # kilobyte, and whoever watches a long classification there sees what it writes.
+        f"""INSERT INTO tiering_standing
+              (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
+               days_absent, excused, unexcused, suspension, tardy, band)
+            WITH daily AS MATERIALIZED ({daily}),
             summary AS MATERIALIZED ({summary}),
             per_school AS MATERIALIZED ({per_school}),
             transfers AS (SELECT student_id FROM per_school
                           GROUP BY student_id HAVING count(*) > 1)
-            INSERT INTO tiering_standing
-              (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
-               days_absent, excused, unexcused, suspension, tardy, band)
             SELECT %(district)s, %(snapshot)s, a.student_id, a.school_id, st.grade, a.enrolled,
                    a.absent, a.excused, a.unexcused, a.suspension, a.tardy, {band}
             FROM (SELECT * FROM per_school
