@@ -272,3 +272,36 @@ def test_the_upload_page_previews_and_imports_only_once_confirmed(
         assert AuditEvent.objects.filter(
             purpose__startswith=f"Confirmed the import of {path.name}"
         ).exists()
+
+
+@pytest.mark.parametrize("coverage", [Coverage.PARTIAL, Coverage.COMPLETE])
+def test_a_year_to_date_daily_file_for_part_of_a_school_means_what_was_chosen(
+    district, sis_district, export, coverage, tmp_path
+):
+    assert import_file(district, export.daily).status == ImportStatus.SUCCEEDED
+    everyone = _rated(district, _latest_primary(district))
+    daily = pd.read_csv(export.daily, dtype=str)
+    school = daily.school_code.iloc[0]
+    at_school = daily[daily.school_code == school]
+    kept = set(at_school.student_id.unique()[: at_school.student_id.nunique() // 3])
+    path = tmp_path / "part.csv"
+    at_school[at_school.student_id.isin(kept)].to_csv(path, index=False)
+    known_there = _rated(district, _latest_primary(district), school)
+
+    record = import_file(district, path, coverage=coverage)
+
+    assert record.status == ImportStatus.SUCCEEDED, record.errors
+    assert record.preview["asks"] is True
+    after = _latest_primary(district)
+    if coverage == Coverage.PARTIAL:
+        assert _rated(district, after, school) == known_there
+        assert _rated(district, after) == everyone
+    else:
+        assert _rated(district, after, school) == kept
+        # The others leave the school's list; those who also attended another school are
+        # still rated there, and so across the district.
+        elsewhere = set().union(
+            *(_rated(district, after, code) for code in set(daily.school_code) - {school})
+        )
+        assert _rated(district, after) == everyone - (known_there - kept - elsewhere)
+        assert known_there - kept - elsewhere
