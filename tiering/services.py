@@ -464,7 +464,7 @@ class _Previewed(Exception):
 
 def _replaces_attendance(record: AttendanceImport) -> bool:
     # A roster only fills in students and a new-days file only adds: neither replaces anyone's
-    # attendance, so a student either leaves out keeps theirs whatever the file means.
+    # attendance, so a student either file leaves out keeps theirs whatever the file means.
     return record.kind == Kind.SUMMARY or (
         record.kind == Kind.DAILY and record.daily_mode == DailyMode.REPLACE
     )
@@ -494,16 +494,20 @@ def _preview_message(record: AttendanceImport) -> str:
     preview = record.preview
     message = (
         f"{record.rows_read:,} rows checked, with no problems; nothing has been changed yet. "
-        f"The file has {preview['in_file']:,} students at {len(preview['schools'])} "
+        f"The file has {_students(preview['in_file'])} at {len(preview['schools'])} "
         f"school{'s' if len(preview['schools']) != 1 else ''}."
     )
     if preview["asks"]:
         message += (
-            f" It leaves out {preview['not_mentioned']:,} students the district already has "
+            f" It leaves out {_students(preview['not_mentioned'])} the district already has "
             "at those schools: say whether it updates only its own students or is complete "
             "for those schools, then import it."
         )
     return message
+
+
+def _students(count: int) -> str:
+    return f"{count:,} student{'' if count == 1 else 's'}"
 
 
 def _import(record: AttendanceImport, district: District) -> None:
@@ -621,11 +625,11 @@ def _import(record: AttendanceImport, district: District) -> None:
     record.message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
     if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
         record.message += (
-            f" The {left_out:,} students already known at its schools that it left out "
+            f" The {_students(left_out)} already known at its schools that it left out "
             + (
-                "are no longer enrolled there."
+                ("is" if left_out == 1 else "are") + " no longer enrolled there."
                 if record.coverage == Coverage.COMPLETE
-                else "keep their attendance."
+                else ("keeps its" if left_out == 1 else "keep their") + " attendance."
             )
         )
 
@@ -670,7 +674,7 @@ def _file_problem(filename: str, reason: str, *, value: str = "") -> readers.Imp
     )
 
 
-def facts_run_to(*, district: District, year: SchoolYear, also: date | None = None) -> date | None:
+def _facts_run_to(*, district: District, year: SchoolYear, also: date | None = None) -> date | None:
     """The date the district's attendance of ``year`` runs to (with ``also``, the date of an
     import about to be added): the latest daily or summary import's. Every classification after
     an import reads up to it, as a recompute does (recompute._latest_facts), so an import and a
@@ -686,7 +690,7 @@ def facts_run_to(*, district: District, year: SchoolYear, also: date | None = No
 
 
 def _snapshot_all(cursor, record, district, year, kind, primary: RuleSet) -> None:
-    as_of = facts_run_to(district=district, year=year, also=record.as_of)
+    as_of = _facts_run_to(district=district, year=year, also=record.as_of)
     for rule_set in RuleSet.objects.for_district(district):
         snapshot = Snapshot.objects.create(
             district=district,

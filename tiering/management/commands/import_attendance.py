@@ -24,8 +24,9 @@ from ...models import (
 class Command(BaseCommand):
     help = (
         "Imports an SIS export (per-student summary, daily attendance or roster; CSV or XLSX) "
-        "for a district and prints the resulting snapshot: students per band for the district "
-        "and each school."
+        "for a district and prints what it changed per school and the resulting snapshot: "
+        "students per band for the district and each school. A file that leaves out students "
+        "the district already has at its schools needs --partial or --complete."
     )
 
     def add_arguments(self, parser):
