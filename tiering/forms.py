@@ -6,7 +6,29 @@ from django.conf import settings
 
 from .filecheck import size_text
 from .headers import LABELS, REQUIRED, Kind, columns_of
-from .models import AttendanceCategory, DailyMode, ImportKind
+from .models import AttendanceCategory, Coverage, DailyMode, ImportKind
+
+
+class ImportConfirmForm(forms.Form):
+    """The go-ahead for a checked file; the choice is asked only of a file that leaves out
+    students the district already has at its schools (``asks``)."""
+
+    coverage = forms.ChoiceField(
+        label="The students this file leaves out",
+        choices=Coverage.choices,
+        initial=Coverage.PARTIAL,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, asks: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not asks:
+            # Nobody is left out, so both choices import the same: the default is recorded.
+            del self.fields["coverage"]
+
+    @property
+    def chosen_coverage(self) -> Coverage:
+        return Coverage(self.cleaned_data.get("coverage") or Coverage.PARTIAL)
 
 
 class ImportForm(forms.Form):

@@ -96,6 +96,9 @@ class Target:
     as_of: date | None
     create_schools: bool = False
     append: bool = False
+    # The file is complete for its schools: students the district has there whom it does not
+    # mention are no longer enrolled there (Coverage.COMPLETE).
+    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -392,13 +395,17 @@ def values_too_long(cursor, kind: Kind) -> list[Problem]:
     return problems
 
 
-def validate(cursor, target: Target, staged: Staged) -> list[Problem]:
+def validate(
+    cursor, target: Target, staged: Staged, *, rows_refused: bool = False
+) -> list[Problem]:
     """Checks that need the whole file or the database. Returns problems; changes nothing.
 
-    Rows repeating a key are listed here only when something else is wrong, or when a repeat
-    could hide from the merge (a not-enrolled day is never inserted): otherwise the fact
-    table's key finds them during the merge, which raises RepeatedRowsError. That saves a sort of
-    every staged row (3.1 s of a 1.7M-row daily import)."""
+    Rows repeating a key, and text too long for its column, are listed here only when
+    something else is wrong (or ``rows_refused``: a row check already failed), since no merge
+    will then run to meet them, and, for repeats, when one could hide from the merge (a
+    not-enrolled day is never inserted). Otherwise the merge meets them (the fact table's key
+    raises RepeatedRowsError): that saves a sort of every staged row (3.1 s of a 1.7M-row daily
+    import)."""
     p = {
         "district": target.district_id,
         "first": target.first_day,
@@ -471,7 +478,10 @@ def validate(cursor, target: Target, staged: Staged) -> list[Problem]:
                 ),
             )
     problems += _conflicts(cursor, target.kind, staged)
-    if problems or repeats_may_hide:
+    if problems or rows_refused:
+        # No merge will run to meet text too long for its column either (see merge).
+        problems += values_too_long(cursor, target.kind)
+    if problems or repeats_may_hide or rows_refused:
         problems += repeated_rows(cursor, target.kind)
     return problems
 
@@ -596,6 +606,8 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
     # school (38 times, 38 s for 3.5M rows).
     analyze(cursor, "tiering_student")
     analyze(cursor, "districts_school")
+    if target.complete:
+        _remove_not_mentioned(cursor, target, staged)
     if target.kind == Kind.DAILY:
         if not target.append:
             _delete_covered_days(cursor, p, staged)
@@ -630,13 +642,15 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
             p,
         )
     if target.kind == Kind.SUMMARY:
+        # The totals the file gives again: each of its students at each of its schools.
         cursor.execute(
-            """DELETE FROM tiering_attendancesummary
-               WHERE district_id = %(district)s AND school_year_id = %(year)s
-                 AND school_id IN (SELECT id FROM districts_school
-                                   WHERE district_id = %(district)s
-                                     AND sis_code = ANY(%(schools)s))""",
-            {**p, "schools": sorted(staged.school_codes)},
+            f"""DELETE FROM tiering_attendancesummary f
+                USING districts_school sc, tiering_student st
+                WHERE f.district_id = %(district)s AND f.school_year_id = %(year)s
+                  AND sc.district_id = %(district)s AND sc.id = f.school_id
+                  AND st.district_id = %(district)s AND st.id = f.student_id
+                  AND (st.sis_id, sc.sis_code) IN (SELECT student_id, school_code FROM {STAGE})""",
+            p,
         )
         return _insert_once_per_key(
             cursor,
@@ -675,28 +689,109 @@ def _insert_once_per_key(cursor, kind: Kind, sql: str, p: dict) -> int:
 
 
 def _delete_covered_days(cursor, p: dict, staged: Staged) -> None:
-    """A year-to-date file replaces what it covers: its schools and its students, over the
-    dates it spans. Two deletes, each along an index, rather than one with an OR."""
-    p = {
-        **p,
-        "first": staged.first_date,
-        "last": staged.last_date,
-        "schools": sorted(staged.school_codes),
-    }
-    cursor.execute(
-        """DELETE FROM tiering_attendanceday d
-           USING districts_school sc
-           WHERE d.district_id = %(district)s AND sc.district_id = %(district)s
-             AND d.school_id = sc.id AND d.date BETWEEN %(first)s AND %(last)s
-             AND sc.sis_code = ANY(%(schools)s)""",
-        p,
-    )
+    """A year-to-date file replaces its students' days over the dates it spans (a student has
+    one school a day, so at any school). Other students' days stay, unless the file is
+    complete for its schools (_remove_not_mentioned)."""
+    p = {**p, "first": staged.first_date, "last": staged.last_date}
     cursor.execute(
         f"""DELETE FROM tiering_attendanceday d
             USING tiering_student st
             WHERE d.district_id = %(district)s AND st.district_id = %(district)s
               AND d.student_id = st.id AND d.date BETWEEN %(first)s AND %(last)s
               AND st.sis_id IN (SELECT DISTINCT student_id FROM {STAGE})""",
+        p,
+    )
+
+
+# The district's students with attendance on record this school year at the file's schools,
+# as (student id, school id, student's SIS ID, school's SIS code): summary totals of the year or
+# daily records within it. Parameters: _known_params.
+_KNOWN_AT_SCHOOLS = """
+        SELECT f.student_id, f.school_id, st.sis_id, sc.sis_code
+        FROM (SELECT student_id, school_id FROM tiering_attendancesummary
+              WHERE district_id = %(district)s AND school_year_id = %(year)s
+                AND school_id IN (SELECT id FROM districts_school
+                                  WHERE district_id = %(district)s
+                                    AND sis_code = ANY(%(schools)s))
+              UNION
+              SELECT student_id, school_id FROM tiering_attendanceday
+              WHERE district_id = %(district)s AND date BETWEEN %(year_first)s AND %(year_last)s
+                AND school_id IN (SELECT id FROM districts_school
+                                  WHERE district_id = %(district)s
+                                    AND sis_code = ANY(%(schools)s))) f
+        JOIN districts_school sc ON sc.district_id = %(district)s AND sc.id = f.school_id
+        JOIN tiering_student st ON st.district_id = %(district)s AND st.id = f.student_id"""
+
+
+def _known_params(target: Target, staged: Staged) -> dict:
+    return {
+        "district": target.district_id,
+        "year": target.school_year_id,
+        "year_first": target.first_day,
+        "year_last": target.last_day,
+        "schools": sorted(staged.school_codes),
+    }
+
+
+@dataclass(frozen=True)
+class SchoolChange:
+    """What a file changes at one of its schools, counted in students."""
+
+    school_code: str
+    school_name: str  # empty for a school the import would register
+    in_file: int
+    new: int  # in the file, with no attendance on record at this school this year
+    updated: int  # in the file, with attendance on record here this year
+    not_mentioned: int  # with attendance on record here this year, not in the file
+
+
+def preview(cursor, target: Target, staged: Staged) -> list[SchoolChange]:
+    """Per school the file names: its students, those new there and those already there, and
+    the students the district has there whom the file leaves out. Changes nothing."""
+    cursor.execute(
+        f"""WITH mentioned AS (SELECT DISTINCT school_code, student_id FROM {STAGE}
+                               WHERE school_code IS NOT NULL),
+                 known AS ({_KNOWN_AT_SCHOOLS})
+            SELECT c.school_code, coalesce(min(sc.name), ''),
+                   count(m.student_id),
+                   count(m.student_id) FILTER (WHERE k.sis_id IS NULL),
+                   count(m.student_id) FILTER (WHERE k.sis_id IS NOT NULL),
+                   count(k.sis_id) FILTER (WHERE m.student_id IS NULL)
+            FROM mentioned m
+            FULL JOIN (SELECT sis_code AS school_code, sis_id FROM known) k
+              ON k.school_code = m.school_code AND k.sis_id = m.student_id
+            CROSS JOIN LATERAL (SELECT coalesce(m.school_code, k.school_code) AS school_code) c
+            LEFT JOIN districts_school sc
+              ON sc.district_id = %(district)s AND sc.sis_code = c.school_code
+            GROUP BY c.school_code ORDER BY c.school_code""",
+        _known_params(target, staged),
+    )
+    return [SchoolChange(*row) for row in cursor.fetchall()]
+
+
+def _remove_not_mentioned(cursor, target: Target, staged: Staged) -> None:
+    """For a file complete for its schools: the students the district has there this year
+    whom it does not mention there are no longer enrolled there, so their attendance there
+    this year (totals and days) goes, and no classification rates them there again."""
+    cursor.execute("DROP TABLE IF EXISTS import_gone")
+    cursor.execute(
+        f"""CREATE TEMP TABLE import_gone ON COMMIT DROP AS
+            SELECT k.student_id, k.school_id FROM ({_KNOWN_AT_SCHOOLS}) k
+            WHERE NOT EXISTS (SELECT FROM {STAGE} s
+                              WHERE s.student_id = k.sis_id AND s.school_code = k.sis_code)""",
+        _known_params(target, staged),
+    )
+    p = _known_params(target, staged)
+    cursor.execute(
+        """DELETE FROM tiering_attendancesummary f USING import_gone g
+           WHERE f.district_id = %(district)s AND f.school_year_id = %(year)s
+             AND f.student_id = g.student_id AND f.school_id = g.school_id""",
+        p,
+    )
+    cursor.execute(
+        """DELETE FROM tiering_attendanceday f USING import_gone g
+           WHERE f.district_id = %(district)s AND f.date BETWEEN %(year_first)s AND %(year_last)s
+             AND f.student_id = g.student_id AND f.school_id = g.school_id""",
         p,
     )
 
@@ -768,17 +863,21 @@ def classify(
     *,
     district_id: int,
     snapshot_id: int,
-    source: Kind,
     school_year_id: int,
     first_day: date,
     last_day: date,
     rule: Rule,
 ) -> int:
-    """Writes every student's standing for one snapshot: one per school attended and, for a
-    student who attended more than one, one across the district (summed over their schools).
-    A student of one school has no district row: their school's row is their district standing
-    too (querysets.StandingQuerySet.across_district reads them so). Returns the standings
-    written."""
+    """Writes every student's standing for one snapshot, from the attendance on record up to
+    ``last_day``: one per school attended and, for a student who attended more than one, one
+    across the district (summed over their schools). A student of one school has no district
+    row: their school's row is their district standing too (querysets.StandingQuerySet.
+    across_district reads them so). Returns the standings written.
+
+    Which facts rate a student at a school (the facts rule, the same for every import, review
+    point and recompute): their summary totals for the year when those run to a later date
+    than their last daily record there, otherwise their daily records. Summary totals dated
+    after ``last_day`` are not read, as daily records after it are not."""
     p = {
         "district": district_id,
         "snapshot": snapshot_id,
@@ -789,40 +888,51 @@ def classify(
         "iss": 1 if rule.count_in_school_suspension else 0,
         "partial": rule.partial_day_fraction,
     }
-    if source == Kind.DAILY:
-        c = AttendanceCategory
-        per_school = f"""
-            SELECT student_id, school_id,
-              count(*)::numeric AS enrolled,
-              sum(CASE category
-                    WHEN {c.EXCUSED} THEN 1 WHEN {c.UNEXCUSED} THEN 1
-                    WHEN {c.SUSPENSION_OUT} THEN 1 WHEN {c.SUSPENSION_IN} THEN %(iss)s
-                    WHEN {c.PARTIAL} THEN coalesce(absent_fraction, %(partial)s)
-                    ELSE 0 END)::numeric AS absent,
-              count(*) FILTER (WHERE category = {c.EXCUSED})::numeric AS excused,
-              count(*) FILTER (WHERE category = {c.UNEXCUSED})::numeric AS unexcused,
-              (count(*) FILTER (WHERE category = {c.SUSPENSION_OUT})
-               + %(iss)s * count(*) FILTER (WHERE category = {c.SUSPENSION_IN}))::numeric
-                AS suspension,
-              count(*) FILTER (WHERE category = {c.TARDY})::numeric AS tardy
-            FROM tiering_attendanceday
-            WHERE district_id = %(district)s AND date BETWEEN %(first)s AND %(last)s
-            GROUP BY student_id, school_id"""
-    else:
-        # The summary's key makes each of its rows one student at one school already.
-        per_school = """
-            SELECT student_id, school_id, days_enrolled AS enrolled, days_absent AS absent,
-                   excused, unexcused, suspension, tardy
-            FROM tiering_attendancesummary
-            WHERE district_id = %(district)s AND school_year_id = %(year)s"""
+    c = AttendanceCategory
+    daily = f"""
+        SELECT student_id, school_id, max(date) AS last_date,
+          count(*)::numeric AS enrolled,
+          sum(CASE category
+                WHEN {c.EXCUSED} THEN 1 WHEN {c.UNEXCUSED} THEN 1
+                WHEN {c.SUSPENSION_OUT} THEN 1 WHEN {c.SUSPENSION_IN} THEN %(iss)s
+                WHEN {c.PARTIAL} THEN coalesce(absent_fraction, %(partial)s)
+                ELSE 0 END)::numeric AS absent,
+          count(*) FILTER (WHERE category = {c.EXCUSED})::numeric AS excused,
+          count(*) FILTER (WHERE category = {c.UNEXCUSED})::numeric AS unexcused,
+          (count(*) FILTER (WHERE category = {c.SUSPENSION_OUT})
+           + %(iss)s * count(*) FILTER (WHERE category = {c.SUSPENSION_IN}))::numeric
+            AS suspension,
+          count(*) FILTER (WHERE category = {c.TARDY})::numeric AS tardy
+        FROM tiering_attendanceday
+        WHERE district_id = %(district)s AND date BETWEEN %(first)s AND %(last)s
+        GROUP BY student_id, school_id"""
+    # The summary's key makes each of its rows one student at one school already.
+    summary = """
+        SELECT student_id, school_id, as_of, days_enrolled AS enrolled, days_absent AS absent,
+               excused, unexcused, suspension, tardy
+        FROM tiering_attendancesummary
+        WHERE district_id = %(district)s AND school_year_id = %(year)s AND as_of <= %(last)s"""
+    columns = "student_id, school_id, enrolled, absent, excused, unexcused, suspension, tardy"
+    per_school = f"""
+        SELECT {columns} FROM daily d
+        WHERE NOT EXISTS (SELECT FROM summary s WHERE s.student_id = d.student_id
+                            AND s.school_id = d.school_id AND s.as_of > d.last_date)
+        UNION ALL
+        SELECT {columns} FROM summary s
+        WHERE NOT EXISTS (SELECT FROM daily d WHERE d.student_id = s.student_id
+                            AND d.school_id = s.school_id AND d.last_date >= s.as_of)"""
     band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
     cursor.execute(
-        f"""WITH per_school AS MATERIALIZED ({per_school}),
-            transfers AS (SELECT student_id FROM per_school
-                          GROUP BY student_id HAVING count(*) > 1)
-            INSERT INTO tiering_standing
+        # The table first and the facts after: pg_stat_activity keeps a statement's first
+        # kilobyte, and whoever watches a long classification there sees what it writes.
+        f"""INSERT INTO tiering_standing
               (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
                days_absent, excused, unexcused, suspension, tardy, band)
+            WITH daily AS MATERIALIZED ({daily}),
+            summary AS MATERIALIZED ({summary}),
+            per_school AS MATERIALIZED ({per_school}),
+            transfers AS (SELECT student_id FROM per_school
+                          GROUP BY student_id HAVING count(*) > 1)
             SELECT %(district)s, %(snapshot)s, a.student_id, a.school_id, st.grade, a.enrolled,
                    a.absent, a.excused, a.unexcused, a.suspension, a.tardy, {band}
             FROM (SELECT * FROM per_school

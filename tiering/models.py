@@ -71,6 +71,8 @@ class ImportKind(models.TextChoices):
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", "Waiting to start"
     RUNNING = "running", "Importing"
+    # Checked and previewed; nothing is written until someone says to go ahead.
+    PREVIEWED = "previewed", "Checked: waiting for your go-ahead"
     NEEDS_MAPPING = "needs_mapping", "Needs its columns matched"
     SUCCEEDED = "succeeded", "Imported"
     FAILED = "failed", "Not imported: the file has problems"
@@ -81,6 +83,16 @@ class ImportSource(models.TextChoices):
     UPLOAD = "upload", "Uploaded in the browser"
     COMMAND = "command", "Command line (scheduled SIS drop)"
     DEMO = "demo", "Demo data"
+
+
+class Coverage(models.TextChoices):
+    """What a file that leaves out students the district already has at its schools means."""
+
+    PARTIAL = "partial", "Update only the students in this file"
+    COMPLETE = (
+        "complete",
+        ("This file is complete for these schools: the others are no longer enrolled there"),
+    )
 
 
 class DailyMode(models.TextChoices):
@@ -251,6 +263,12 @@ class AttendanceImport(TenantModel):
         max_length=16, choices=DailyMode.choices, default=DailyMode.REPLACE
     )
     create_schools = models.BooleanField(default=False)
+    # Empty until someone chooses (or the file leaves no one out); an import runs only once it
+    # is confirmed, after its preview (or straight away for a caller that chose beforehand).
+    coverage = models.CharField(max_length=16, choices=Coverage.choices, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # What the file changes, per school: see services.ImportPreview.
+    preview = models.JSONField(default=dict, blank=True)
     filename = models.CharField(max_length=255)
     # A generated name under the media folder, never the uploader's.
     stored_file = models.CharField(max_length=255, blank=True)

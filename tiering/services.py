@@ -13,6 +13,7 @@ from pathlib import Path
 import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
@@ -28,6 +29,7 @@ from .models import (
     AttendanceDay,
     AttendanceImport,
     AttendanceSummary,
+    Coverage,
     DailyMode,
     ImportProfile,
     ImportSource,
@@ -93,11 +95,17 @@ def attendance_import_create(
     as_of: date | None = None,
     create_schools: bool = False,
     source: ImportSource = ImportSource.UPLOAD,
+    coverage: Coverage | None = Coverage.PARTIAL,
     enqueue: bool = True,
 ) -> AttendanceImport:
     """Keeps the uploaded file under a generated name and queues its import (or leaves it for
     the caller to run, with enqueue=False); a file whose content was already imported is
     recorded as a duplicate and not imported again.
+
+    ``coverage`` says what the file means for students the district has at its schools whom
+    it leaves out. None queues a check instead: the file is read and checked, and what it would
+    change is kept as the import's preview with nothing written, until someone confirms it
+    (attendance_import_confirm) with their choice.
 
     A file past the upload limits, or that is not a CSV file or an Excel workbook by its
     content, raises ``readers.ImportValidationError`` and leaves nothing behind: no record,
@@ -137,6 +145,8 @@ def attendance_import_create(
         uploaded_by=uploaded_by,
         source=source,
         as_of=as_of,
+        coverage=coverage or "",
+        confirmed_at=timezone.now() if coverage else None,
     )
     _queue(record, enqueue=enqueue)
     if record.status == ImportStatus.DUPLICATE:
@@ -173,9 +183,49 @@ def attendance_import_retry(
         uploaded_by=uploaded_by,
         source=attendance_import.source,
         as_of=attendance_import.as_of,
+        # The choice made for the earlier import stands: it was made after its preview.
+        coverage=attendance_import.coverage,
+        confirmed_at=attendance_import.confirmed_at,
     )
     _queue(record, enqueue=True)
     return record
+
+
+@transaction.atomic
+def attendance_import_confirm(
+    *, attendance_import: AttendanceImport, coverage: Coverage, enqueue: bool = True
+) -> AttendanceImport:
+    """Gives a checked and previewed import the go-ahead: it is queued to import its file (or
+    left for the caller to run, with enqueue=False), with ``coverage`` deciding what becomes
+    of the students it leaves out."""
+    district = attendance_import.district
+    require_working_for(district)
+    record = AttendanceImport.objects.select_for_update().get(pk=attendance_import.pk)
+    if record.status != ImportStatus.PREVIEWED:
+        raise ValueError(f"An import that is {record.status} has no preview to confirm.")
+    record.coverage = coverage
+    record.confirmed_at = timezone.now()
+    record.status = ImportStatus.QUEUED
+    # The check's attempts were the check's: the import proper gets its own.
+    record.attempts = 0
+    record.started_at = record.finished_at = None
+    record.message = ""
+    _queue(record, enqueue=enqueue)
+    if record.status == ImportStatus.DUPLICATE:
+        attendance_import.stored_path.unlink(missing_ok=True)
+    return record
+
+
+@transaction.atomic
+def attendance_import_discard(*, attendance_import: AttendanceImport) -> None:
+    """Forgets a previewed import nobody will confirm, and its stored file (the import command
+    refusing a file that needs a choice it was not given)."""
+    require_working_for(attendance_import.district)
+    if attendance_import.status != ImportStatus.PREVIEWED:
+        raise ValueError(f"An import that is {attendance_import.status} is kept.")
+    stored = attendance_import.stored_path
+    attendance_import.delete()
+    transaction.on_commit(lambda: stored.unlink(missing_ok=True))
 
 
 def _queue(record: AttendanceImport, *, enqueue: bool) -> None:
@@ -390,6 +440,9 @@ def attendance_import_run(*, import_id: int) -> str:
     except _NeedsMapping as needs:
         record.status = ImportStatus.NEEDS_MAPPING
         record.message = str(needs)
+    except _Previewed:
+        record.status = ImportStatus.PREVIEWED
+        record.message = _preview_message(record)
     record.finished_at = timezone.now()
     record.save()
     if record.status == ImportStatus.SUCCEEDED:
@@ -402,6 +455,59 @@ def attendance_import_run(*, import_id: int) -> str:
 
 class _NeedsMapping(Exception):
     pass
+
+
+class _Previewed(Exception):
+    """The file passed every check and its preview is on the record: the import's savepoint
+    is rolled back so that a check writes nothing, not even the district's default codes."""
+
+
+def _replaces_attendance(record: AttendanceImport) -> bool:
+    # A roster only fills in students and a new-days file only adds: neither replaces anyone's
+    # attendance, so a student either file leaves out keeps theirs whatever the file means.
+    return record.kind == Kind.SUMMARY or (
+        record.kind == Kind.DAILY and record.daily_mode == DailyMode.REPLACE
+    )
+
+
+def _preview_json(record: AttendanceImport, changes: list[ingest.SchoolChange]) -> dict:
+    not_mentioned = sum(change.not_mentioned for change in changes)
+    return {
+        "schools": [
+            {
+                "code": change.school_code,
+                "name": change.school_name,
+                "in_file": change.in_file,
+                "new": change.new,
+                "updated": change.updated,
+                "not_mentioned": change.not_mentioned,
+            }
+            for change in changes
+        ],
+        "in_file": sum(change.in_file for change in changes),
+        "not_mentioned": not_mentioned,
+        "asks": bool(not_mentioned) and _replaces_attendance(record),
+    }
+
+
+def _preview_message(record: AttendanceImport) -> str:
+    preview = record.preview
+    message = (
+        f"{record.rows_read:,} rows checked, with no problems; nothing has been changed yet. "
+        f"The file has {_students(preview['in_file'])} at {len(preview['schools'])} "
+        f"school{'s' if len(preview['schools']) != 1 else ''}."
+    )
+    if preview["asks"]:
+        message += (
+            f" It leaves out {_students(preview['not_mentioned'])} the district already has "
+            "at those schools: say whether it updates only its own students or is complete "
+            "for those schools, then import it."
+        )
+    return message
+
+
+def _students(count: int) -> str:
+    return f"{count:,} student{'' if count == 1 else 's'}"
 
 
 def _import(record: AttendanceImport, district: District) -> None:
@@ -463,16 +569,25 @@ def _import(record: AttendanceImport, district: District) -> None:
                     )
                     frame = frame[~bad]
                 record.rows_read += len(chunk.frame) + chunk.error_rows
-                if not collector:
-                    stage.write(frame)
+                # The rows with a problem are left out and the rest staged even so: the checks
+                # across rows (repeats, unknown schools and codes) then run on them too, and
+                # the file's every problem is listed at once rather than one kind per upload.
+                stage.write(frame)
                 share = record.rows_read / expected_rows if expected_rows else 0
                 progress.report(
                     record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
                 )
-        collector.raise_if_any(record.filename)
+        if kind == Kind.DAILY and staged.first_date is None:
+            # Every row has a problem: there is nothing to check across rows, nor a date to
+            # find the school year by, and "no rows of attendance" would only mislead.
+            collector.raise_if_any(record.filename)
         ingest.analyze_stage(cursor)
 
-        year = _school_year_for(record, district, kind, staged)
+        try:
+            year = _school_year_for(record, district, kind, staged)
+        except readers.ImportValidationError as no_year:
+            collector.add(no_year.errors)
+            collector.raise_if_any(record.filename)
         record.school_year = year
         target = ingest.Target(
             district_id=district.pk,
@@ -483,10 +598,15 @@ def _import(record: AttendanceImport, district: District) -> None:
             as_of=record.as_of,
             create_schools=record.create_schools,
             append=record.daily_mode == DailyMode.APPEND,
+            complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
         )
         progress.report(record.pk, 65, "Checking the file against the district's data")
-        problems = ingest.validate(cursor, target, staged)
-        if not problems:
+        problems = ingest.validate(cursor, target, staged, rows_refused=bool(collector))
+        if not problems and not collector:
+            progress.report(record.pk, 70, "Working out what the file changes")
+            record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
+            if record.confirmed_at is None:
+                raise _Previewed
             progress.report(record.pk, 75, "Saving attendance")
             try:
                 record.rows_imported = ingest.merge(cursor, target, staged)
@@ -503,6 +623,15 @@ def _import(record: AttendanceImport, district: District) -> None:
             _snapshot_all(cursor, record, district, year, kind, rule_set)
     record.status = ImportStatus.SUCCEEDED
     record.message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
+    if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
+        record.message += (
+            f" The {_students(left_out)} already known at its schools that it left out "
+            + (
+                ("is" if left_out == 1 else "are") + " no longer enrolled there."
+                if record.coverage == Coverage.COMPLETE
+                else ("keeps its" if left_out == 1 else "keep their") + " attendance."
+            )
+        )
 
 
 def _count_data_lines(path: Path) -> int:
@@ -545,14 +674,29 @@ def _file_problem(filename: str, reason: str, *, value: str = "") -> readers.Imp
     )
 
 
+def _facts_run_to(*, district: District, year: SchoolYear, also: date | None = None) -> date | None:
+    """The date the district's attendance of ``year`` runs to (with ``also``, the date of an
+    import about to be added): the latest daily or summary import's. Every classification after
+    an import reads up to it, as a recompute does (recompute._latest_facts), so an import and a
+    recompute of the same facts give the same bands."""
+    latest = (
+        AttendanceImport.objects.for_district(district)
+        .filter(status=ImportStatus.SUCCEEDED, school_year=year)
+        .filter(kind__in=[Kind.DAILY, Kind.SUMMARY])
+        .aggregate(last=Max("as_of"))["last"]
+    )
+    dates = [d for d in (latest, also) if d is not None]
+    return min(max(dates), year.last_day) if dates else None
+
+
 def _snapshot_all(cursor, record, district, year, kind, primary: RuleSet) -> None:
-    rule_sets = RuleSet.objects.for_district(district)
-    for rule_set in rule_sets:
+    as_of = _facts_run_to(district=district, year=year, also=record.as_of)
+    for rule_set in RuleSet.objects.for_district(district):
         snapshot = Snapshot.objects.create(
             district=district,
             school_year=year,
             rule_set=rule_set,
-            as_of=record.as_of,
+            as_of=as_of,
             source_kind=kind.value,
             source_import=record,
         )
@@ -560,10 +704,9 @@ def _snapshot_all(cursor, record, district, year, kind, primary: RuleSet) -> Non
             cursor,
             district_id=district.pk,
             snapshot_id=snapshot.pk,
-            source=kind,
             school_year_id=year.pk,
             first_day=year.first_day,
-            last_day=year.last_day,
+            last_day=as_of,
             rule=_rule(rule_set),
         )
 
@@ -578,11 +721,12 @@ def _rule(rule_set: RuleSet) -> ingest.Rule:
 
 @transaction.atomic
 def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY) -> list[Snapshot]:
-    """Places every student in a band under each rule set from the attendance on record:
-    from the daily records up to ``as_of`` (a review point between imports, or one in the past:
-    a district loading last year's daily file gets last year's biweekly review points too), or
-    from the school year's summary totals (``source=SUMMARY``, for a year imported as summaries
-    only; ``as_of`` is then the date those totals run to)."""
+    """Places every student in a band under each rule set from the attendance on record up to
+    ``as_of`` (a review point between imports, or one in the past: a district loading last
+    year's daily file gets last year's biweekly review points too), each student by the facts
+    rule (ingest.classify). ``source`` is the kind of attendance the snapshot is said to come
+    from, and must be on record: daily records up to ``as_of``, or the year's summary totals
+    (``as_of`` is then the date those totals run to)."""
     require_working_for(district)
     year = (
         SchoolYear.objects.for_district(district)
@@ -627,10 +771,9 @@ def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY
                 cursor,
                 district_id=district.pk,
                 snapshot_id=snapshot.pk,
-                source=source,
                 school_year_id=year.pk,
                 first_day=year.first_day,
-                last_day=as_of if source == Kind.DAILY else year.last_day,
+                last_day=as_of,
                 rule=_rule(rule_set),
             )
             taken.append(snapshot)

@@ -27,4 +27,5 @@ urlpatterns = [
     path("imports/<int:import_id>/columns/", views.import_columns, name="import_columns"),
     path("imports/<int:import_id>/codes/", views.import_codes, name="import_codes"),
     path("imports/<int:import_id>/again/", views.import_again, name="import_again"),
+    path("imports/<int:import_id>/confirm/", views.import_confirm, name="import_confirm"),
 ]

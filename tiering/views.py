@@ -24,6 +24,7 @@ from .forms import (
     AttendanceCodeForm,
     AttendanceCodesForm,
     ColumnMappingForm,
+    ImportConfirmForm,
     ImportForm,
     ImportKindChoiceForm,
     RecomputeScheduleForm,
@@ -67,6 +68,8 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
                 daily_mode=form.cleaned_data["daily_mode"],
                 as_of=form.cleaned_data["as_of"],
                 create_schools=form.cleaned_data["create_schools"],
+                # Checked and previewed first: nothing is written until someone confirms.
+                coverage=None,
             )
         except readers.ImportValidationError as refused:
             form.add_error("file", str(refused))
@@ -115,11 +118,39 @@ def import_detail(request: HttpRequest, district_slug: str, import_id: int) -> H
         "snapshots": _band_tables(request, source=record) if record.is_finished else [],
         "band_key": BAND_KEY,
         "unknown_codes": selectors.unknown_attendance_codes(attendance_import=record),
+        "confirm_form": _confirm_form(record),
     }
     template = "tiering/import_detail.html"
     if request.htmx:
         template += "#import-status"
     return render(request, template, context)
+
+
+def _confirm_form(record: AttendanceImport, data=None) -> ImportConfirmForm | None:
+    if record.status != ImportStatus.PREVIEWED:
+        return None
+    return ImportConfirmForm(data, asks=record.preview.get("asks", False))
+
+
+@role_required(*IMPORT_ROLES)
+@require_POST
+def import_confirm(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
+    """The go-ahead for a checked file, with what it means for the students it leaves out."""
+    record = _import_ended(request, import_id, ImportStatus.PREVIEWED)
+    form = _confirm_form(record, request.POST)
+    if not form.is_valid():
+        context = {"record": record, "errors": [], "snapshots": [], "band_key": BAND_KEY}
+        context |= {"unknown_codes": [], "confirm_form": form}
+        return render(request, "tiering/import_detail.html", context, status=422)
+    services.attendance_import_confirm(attendance_import=record, coverage=form.chosen_coverage)
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=AttendanceImport,
+        ids=[record.pk],
+        purpose=f"Confirmed the import of {record.filename}: {form.chosen_coverage.label}",
+    )
+    return redirect("tiering:import", district_slug=district_slug, import_id=record.pk)
 
 
 @role_required(*IMPORT_ROLES)

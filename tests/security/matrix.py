@@ -200,6 +200,12 @@ DISTRICT_ROWS = [
         kwargs=_ids(import_id="stopped_import"),
         method="POST",
     ),
+    district_row(
+        "tiering:import_confirm",
+        ok=DISTRICT_WIDE,
+        kwargs=_ids(import_id="previewed_import"),
+        method="POST",
+    ),
     # Partner registry.
     district_row("partners:registry", ok=MEMBERS, variants=("?format=csv", "?format=xlsx")),
     district_row("partners:entry_create", ok=EDITORS),

@@ -43,6 +43,8 @@ UNKNOWN_CODE = "student_id,school_code,date,attendance_code\nS1,101,2026-10-19,Z
 
 # A file whose import something other than the file stopped: it can be imported again.
 STOPPED = SUMMARY + "S7,101,3,40,2\n"
+# A file checked and previewed, waiting for someone to confirm it.
+PREVIEWED = SUMMARY + "S8,101,3,40,1\n"
 
 
 @dataclass
@@ -94,6 +96,13 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
     mapping = import_file(district, _write(tmp_path, f"{district.slug}-unmatched.csv", UNMATCHED))
     stopped = _stopped_import(district, _write(tmp_path, f"{district.slug}-stopped.csv", STOPPED))
     codes = import_file(district, _write(tmp_path, f"{district.slug}-codes.csv", UNKNOWN_CODE))
+    previewed = import_file(
+        district,
+        _write(tmp_path, f"{district.slug}-previewed.csv", PREVIEWED),
+        as_of=date(2026, 11, 20),
+        coverage=None,
+    )
+    assert previewed.status == ImportStatus.PREVIEWED, previewed.errors
     assert mapping.status == ImportStatus.NEEDS_MAPPING, mapping.errors
     assert codes.status == ImportStatus.FAILED, codes.errors
     with system_context(district, reason="test fixture"):
@@ -117,6 +126,7 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
             "mapping_import": mapping.pk,
             "codes_import": codes.pk,
             "stopped_import": stopped.pk,
+            "previewed_import": previewed.pk,
             "assessment": assessment.pk,
             "item": Item.objects.filter(ingredient__version=assessment.template_id).first().pk,
             "item_response": ItemResponse.objects.filter(assessment=assessment).first().pk,

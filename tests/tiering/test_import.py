@@ -133,7 +133,49 @@ def test_a_malformed_file_lists_every_problem_and_changes_nothing(
     assert "nothing was imported" in record.message.lower()
 
 
-def test_cross_row_problems_are_found_once_rows_are_clean(district, sis_district, export, tmp_path):
+def test_bad_values_and_a_repeated_student_are_listed_in_one_report(
+    district, sis_district, export, tmp_path
+):
+    rows = list(csv.reader(export.summary.open()))
+    rows[3][4] = "lots"  # days absent, row 4
+    rows[6][3] = "-2"  # days enrolled, row 7
+    rows.append(rows[10])  # the student of row 11 again, at the same school
+    bad = tmp_path / "summary.csv"
+    with bad.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+
+    record = import_file(district, bad)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in record.errors] == [
+        (4, "days_absent"),
+        (7, "days_enrolled"),
+        (len(rows), "student_id"),
+    ]
+    assert "first in row 11" in record.errors[2]["reason"]
+    assert record.error_count == 3
+
+
+def test_text_too_long_is_listed_beside_a_bad_value(district, sis_district, export, tmp_path):
+    # Text too long for its column is otherwise met only by the merge, which a file with a
+    # bad value never reaches.
+    summary = pd.read_csv(export.summary, dtype=str, keep_default_na=False)
+    summary.loc[1, "days_absent"] = "lots"
+    summary.loc[3, "student_id"] = "7" * 70
+    path = tmp_path / "summary.csv"
+    summary.to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in record.errors] == [
+        (3, "days_absent"),
+        (5, "student_id"),
+    ]
+    assert record.errors[1]["reason"].startswith("Too long: Student ID holds at most")
+
+
+def test_cross_row_problems_are_found_beside_each_other(district, sis_district, export, tmp_path):
     rows = list(csv.reader(export.summary.open()))
     rows[2][1] = "999"
     rows.append(rows[10])

@@ -104,6 +104,10 @@ def test_a_connection_killed_mid_import_leaves_nothing_and_the_file_imports_agai
                 IMPORTS, {"file": upload, "daily_mode": "replace", "as_of": LAST_DAY.isoformat()}
             )
         stopped_id = _import_id(response)
+        # The check and its preview only read: the import proper writes once confirmed.
+        checked = _eventually(lambda: _finished(district, stopped_id), "the file's check")
+        assert checked.status == ImportStatus.PREVIEWED, checked.errors
+        assert _import_id(client.post(f"{IMPORTS}{stopped_id}/confirm/")) == stopped_id
 
         def importer_waiting() -> int | None:
             with killer.cursor() as cursor:

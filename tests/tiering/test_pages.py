@@ -26,6 +26,11 @@ def test_an_administrator_uploads_a_file_and_sees_students_per_band_per_school(
         response = _upload(client, export.summary, as_of=LAST_DAY.isoformat())
     assert response["Location"].startswith("/d/riverside/attendance/imports/")
     page = client.get(response["Location"]).content.decode()
+    # Checked first: the district's first file leaves no one out, so nothing is asked.
+    assert "Checked: waiting for your go-ahead" in page and 'name="coverage"' not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"] + "confirm/")
+    page = client.get(response["Location"]).content.decode()
     assert "Imported" in page
     for spec in generated.schools:
         assert spec.name in page

@@ -12,6 +12,7 @@ from ... import readers, selectors, services
 from ...headers import Kind
 from ...models import (
     AttendanceImport,
+    Coverage,
     DailyMode,
     ImportSource,
     ImportStatus,
@@ -23,8 +24,9 @@ from ...models import (
 class Command(BaseCommand):
     help = (
         "Imports an SIS export (per-student summary, daily attendance or roster; CSV or XLSX) "
-        "for a district and prints the resulting snapshot: students per band for the district "
-        "and each school."
+        "for a district and prints what it changed per school and the resulting snapshot: "
+        "students per band for the district and each school. A file that leaves out students "
+        "the district already has at its schools needs --partial or --complete."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +45,22 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--as-of", type=date.fromisoformat, help="Date a summary file's totals run to"
+        )
+        coverage = parser.add_mutually_exclusive_group()
+        coverage.add_argument(
+            "--partial",
+            dest="coverage",
+            action="store_const",
+            const=Coverage.PARTIAL,
+            help="Update only the students in this file (students it leaves out keep theirs)",
+        )
+        coverage.add_argument(
+            "--complete",
+            dest="coverage",
+            action="store_const",
+            const=Coverage.COMPLETE,
+            help="This file is complete for its schools: students the district has there whom "
+            "it leaves out are no longer enrolled there",
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object")
 
@@ -68,6 +86,9 @@ class Command(BaseCommand):
                         as_of=options["as_of"],
                         create_schools=options["create_schools"],
                         source=ImportSource.COMMAND,
+                        # Without a choice the file is checked first, and imported only if it
+                        # leaves out no one the district has at its schools.
+                        coverage=options["coverage"],
                         enqueue=False,
                     )
         except readers.ImportValidationError as refused:
@@ -80,6 +101,9 @@ class Command(BaseCommand):
         services.attendance_import_execute(district_id=district.pk, import_id=record.pk)
         with system_context(district, reason="command:import_attendance"):
             record = AttendanceImport.objects.get(pk=record.pk)
+        if record.status == ImportStatus.PREVIEWED:
+            record = self._go_ahead(record, district, options)
+        with system_context(district, reason="command:import_attendance"):
             report = _report(record, district)
         if options["json"]:
             self.stdout.write(json.dumps(report))
@@ -88,9 +112,52 @@ class Command(BaseCommand):
         if record.status not in {ImportStatus.SUCCEEDED, ImportStatus.DUPLICATE}:
             raise CommandError(f"{record.filename}: {record.outcome}.")
 
+    def _go_ahead(self, record: AttendanceImport, district, options) -> AttendanceImport:
+        """Imports a checked file that leaves no one out; refuses, forgetting it, one that
+        does, since only the operator can say what it means for the students it leaves out."""
+        if record.preview["asks"]:
+            with system_context(district, reason="command:import_attendance"):
+                report = _report(record, district)
+                services.attendance_import_discard(attendance_import=record)
+            report |= {"status": "refused", "status_label": "Refused"}
+            report["message"] = message = (
+                f"{record.filename}: not imported, nothing was changed. It leaves out "
+                f"{record.preview['not_mentioned']:,} students the district already has at its "
+                "schools. Import it again with --partial to update only the students in this "
+                "file, or with --complete if it is complete for its schools (the others are no "
+                "longer enrolled there)."
+            )
+            if options["json"]:
+                self.stdout.write(json.dumps(report))
+            else:
+                self._print_preview(report)
+            raise CommandError(message)
+        with system_context(district, reason="command:import_attendance"):
+            services.attendance_import_confirm(
+                attendance_import=record, coverage=Coverage.PARTIAL, enqueue=False
+            )
+        services.attendance_import_execute(district_id=district.pk, import_id=record.pk)
+        with system_context(district, reason="command:import_attendance"):
+            return AttendanceImport.objects.get(pk=record.pk)
+
+    def _print_preview(self, report: dict) -> None:
+        write = self.stdout.write
+        write(
+            f"{'School':<40}{'In the file':>12}{'New':>8}{'Updated':>9}"
+            f"{'Already known, not in the file':>32}"
+        )
+        for school in report["preview"].get("schools", []):
+            name = f"{school['name'] or 'New school'} ({school['code']})"
+            write(
+                f"{name[:39]:<40}{school['in_file']:>12,}{school['new']:>8,}"
+                f"{school['updated']:>9,}{school['not_mentioned']:>32,}"
+            )
+
     def _print(self, report: dict) -> None:
         write = self.stdout.write
         write(f"{report['file']}: {report['status_label']} — {report['message']}")
+        if report["preview"]:
+            self._print_preview(report)
         for error in report["errors"]:
             write(
                 f"  row {error['row']}, {error['column'] or 'file'}: {error['reason']}"
@@ -129,6 +196,7 @@ def _refusal_report(filename: str, refused: readers.ImportValidationError) -> di
             for e in refused.errors
         ],
         "snapshots": [],
+        "preview": {},
     }
 
 
@@ -170,5 +238,7 @@ def _report(record: AttendanceImport, district) -> dict:
         "rows_imported": record.rows_imported,
         "error_count": record.error_count,
         "errors": record.errors,
+        "coverage": record.coverage,
+        "preview": record.preview,
         "snapshots": result,
     }
