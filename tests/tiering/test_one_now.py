@@ -4,18 +4,25 @@ review point, not the district's "now"."""
 
 from datetime import date
 
+from districts.tenancy import system_context
 from tests.sis import import_file
-from tests.tiered import PREVIOUS, write
+from tests.tiered import DAILY, write
+from tiering import services
 
 
 def test_every_page_shows_the_same_now_and_what_it_is_compared_with(
     client, district, district_admin, principal, tiered, tmp_path
 ):
-    # Imported after the Nov 20 file, the district's Nov 13 file is taken last.
-    nov_13 = PREVIOUS.replace("S1,101,3,30,0", "S1,101,3,35,0")
-    late = import_file(district, write(tmp_path, "nov-13.csv", nov_13), as_of=date(2026, 11, 13))
+    # Daily records of October, then their review point of Oct 30 taken last: the snapshot
+    # taken most recently is not the district's "now". (The daily import's own snapshot reads
+    # every fact to the date the district's attendance runs to, Nov 20: the facts rule.)
+    late = import_file(district, write(tmp_path, "october.csv", DAILY))
     assert late.status == "succeeded", late.errors
-    now, compared = "Nov 20, 2026", "Nov 13, 2026"
+    with system_context(district, reason="test"):
+        [taken_last, *_] = services.snapshots_take(district=district, as_of=date(2026, 10, 30))
+    assert taken_last.as_of == date(2026, 10, 30)
+    # "Compared with" is the last review point of an earlier date: the Nov 6 summary's.
+    now, compared = "Nov 20, 2026", "Nov 6, 2026"
 
     client.force_login(district_admin)
     imports = client.get("/d/riverside/attendance/imports/")
