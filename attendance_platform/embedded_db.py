@@ -8,6 +8,7 @@ using it exits.
 
 from __future__ import annotations
 
+import atexit
 import json
 import signal
 import sys
@@ -27,6 +28,8 @@ def embedded_database_url(data_dir: Path) -> str:
         _forget_dead_users(pgdata)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
     _exit_cleanly_on_sigterm()
+    # Registered after pgserver's own hook, so it runs first (atexit runs last-in, first-out).
+    atexit.register(_ignore_stop_signals)
     uri = server.get_uri("postgres")
     _ensure_roles(uri)
     return uri
@@ -54,6 +57,16 @@ def _forget_dead_users(pgdata: Path) -> None:
     alive = [pid for pid in listed if isinstance(pid, int) and psutil.pid_exists(pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
+
+
+def _ignore_stop_signals() -> None:
+    """While pgserver's atexit hook stops the cluster, a stop signal must not interrupt it: a
+    signal to the demo's whole process group reaches every process, and the demo script then
+    signals the server, the worker and beat again. Celery's handlers replace ours and raise
+    SystemExit on each signal, which inside `pg_ctl stop` left the cluster running."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _exit_cleanly_on_sigterm() -> None:

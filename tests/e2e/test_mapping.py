@@ -3,7 +3,7 @@
 import pandas as pd
 from playwright.sync_api import expect
 
-from .test_imports import _upload
+from .test_imports import _confirm, _upload
 from .test_sign_in import sign_in
 
 ODD_HEADERS = {
@@ -47,6 +47,7 @@ def test_admin_matches_the_columns_of_an_oddly_named_export_and_sees_the_bands(
     page.get_by_role("button", name="Save the matching and import").click()
 
     status = page.locator("#import-status")
+    _confirm(journey, label="matched")
     expect(status).to_contain_text("Imported", timeout=60_000)
     table = page.get_by_role("table").first
     for spec in generated.schools:
@@ -76,5 +77,6 @@ def test_admin_says_what_a_new_attendance_code_means_and_the_file_imports(
     journey.check("code-defined")
     page.get_by_role("button", name="Save the codes and import").click()
 
+    _confirm(journey, label="codes-defined")
     expect(page.locator("#import-status")).to_contain_text("Imported", timeout=60_000)
     expect(page.get_by_role("row", name="Whole district")).to_be_visible()
