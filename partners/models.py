@@ -116,10 +116,6 @@ class AbsenceReason(models.Model):
         """The name with the other document's wording, where the reason has one."""
         return f"{self.name} ({self.description})" if self.description else self.name
 
-    @property
-    def family_tagline(self) -> str:
-        return FAMILY_TAGLINES[self.family]
-
 
 class Intervention(models.Model):
     """A possible intervention (global, seeded): the alignment table's, tied to a reason, and

@@ -124,14 +124,6 @@ def district_history(*, user: User) -> QuerySet[PartnerChange]:
     return PartnerChange.objects.for_user(user).select_related("changed_by")
 
 
-def reasons_by_family() -> list[tuple[str, str, list[AbsenceReason]]]:
-    reasons = list(AbsenceReason.objects.order_by("position"))
-    return [
-        (family.label, FAMILY_TAGLINES[family], [r for r in reasons if r.family == family])
-        for family in ReasonFamily
-    ]
-
-
 @dataclass
 class CoverageCell:
     entries: list[PartnerEntry] = field(default_factory=list)

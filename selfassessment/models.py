@@ -266,10 +266,6 @@ class ItemResponse(AssessmentPart, RevisedFields):
     def __str__(self) -> str:
         return f"{self.item}: {self.get_consensus_display() or 'not rated yet'}"
 
-    @property
-    def has_plan(self) -> bool:
-        return bool(self.next_steps or self.responsible or self.target_date or self.resources)
-
 
 class Reflection(AssessmentPart, RevisedFields):
     question = models.ForeignKey(ReflectionQuestion, on_delete=models.PROTECT, related_name="+")
