@@ -8,6 +8,7 @@ import pytest
 
 from districts.services import school_year_create
 from districts.tenancy import system_context
+from tiering.models import RuleSet
 
 from .sis import import_file
 
@@ -123,3 +124,15 @@ def tiered(district, school_year, school_a, school_b, tmp_path):
         record = import_file(district, write(tmp_path, name, text), **options)
         assert record.status == "succeeded", record.errors
     return school_a
+
+
+def import_under_a_second_rule_set(district, tmp_path) -> None:
+    """A state definition beside the district's (41 days to be rated), then an import that
+    classifies under both: S10's 41 days are the only ones the state rates."""
+    with system_context(district, reason="test"):
+        RuleSet.objects.create(
+            district=district, name="State accountability", minimum_days_enrolled=41
+        )
+    later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
+    record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
+    assert record.status == "succeeded", record.errors

@@ -4,23 +4,14 @@ against the same point of last year per school and per subgroup row, and small t
 
 from datetime import date
 
-from districts.tenancy import system_context
-from tests.sis import import_file
-from tests.tiered import CURRENT, write
+from tests.tiered import import_under_a_second_rule_set
 from tiering.bands import Band
-from tiering.models import RuleSet
 
 
 def test_a_second_rule_sets_counts_sit_beside_the_primarys_at_every_school(
     client, cabinet_member, district, tiered, tmp_path
 ):
-    with system_context(district, reason="test"):
-        RuleSet.objects.create(
-            district=district, name="State accountability", minimum_days_enrolled=41
-        )
-    later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
-    record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
-    assert record.status == "succeeded", record.errors
+    import_under_a_second_rule_set(district, tmp_path)
     client.force_login(cabinet_member)
     response = client.get("/d/riverside/attendance/")
     lines = {

@@ -12,13 +12,12 @@ from pypdf import PdfReader
 from districts.models import School
 from districts.tenancy import system_context
 from tests.sis import import_file
-from tests.tiered import CURRENT, DAILY, write
+from tests.tiered import DAILY, import_under_a_second_rule_set, write
 from tiering import reports
 from tiering.models import (
     AttendanceCategory,
     AttendanceDay,
     AttendanceSummary,
-    RuleSet,
     Student,
 )
 
@@ -260,14 +259,7 @@ def test_a_students_calendar_marks_each_absence_and_its_patterns(
 def test_the_dashboard_puts_a_second_rule_set_beside_the_districts(
     client, cabinet_member, district, tiered, tmp_path
 ):
-    with system_context(district, reason="test"):
-        RuleSet.objects.create(
-            district=district, name="State accountability", minimum_days_enrolled=41
-        )
-    # The next import classifies under both: S10's 41 days are the only ones the state rates.
-    later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
-    record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
-    assert record.status == "succeeded", record.errors
+    import_under_a_second_rule_set(district, tmp_path)
     client.force_login(cabinet_member)
     response = client.get("/d/riverside/attendance/")
     side_by_side = [
