@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tiering",
     "selfassessment",
     "partners",
+    "support",
     "pdsa",
     "workshops",
 ]

@@ -45,6 +45,11 @@ STUDENT_TABLES = frozenset(
         "tiering_standing",
         "tiering_snapshot",
         "tiering_attendanceimport",
+        "support_caringconversation",
+        "support_conversationreason",
+        "support_attendanceplan",
+        "support_studentintervention",
+        "support_supportchange",
     }
 )
 # What the operators' admin site edits across districts: configuration, never student records

@@ -162,13 +162,16 @@ def test_school_tables_are_narrowed_to_a_school_roles_schools(db):
             [[db_walls.SCHOOL]],
         )
         scoped = {row[0] for row in cursor.fetchall()}
+    # A table of a school's rows, or of a student's (support records follow the student,
+    # whatever school wrote them), is narrowed for school roles.
     for table in _tenant_tables():
-        has_school = _one(
+        narrowable = _one(
             "SELECT count(*) FROM pg_attribute WHERE attrelid = %s::regclass"
-            " AND attname = 'school_id'",
+            " AND attname IN ('school_id', 'student_id') AND NOT attisdropped",
             [table],
-        ) == (1,)
-        assert (table in scoped) == (has_school and table not in db_walls.UNSCOPED_SCHOOL_TABLES)
+        ) != (0,)
+        expected = narrowable and table not in db_walls.UNSCOPED_SCHOOL_TABLES
+        assert (table in scoped) == expected, table
 
 
 def test_no_context_means_no_rows_in_the_database_and_an_error_in_the_app(students_in_both):

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from districts.querysets import TenantQuerySet
+from districts.roles import STAFF_ROLES, Role
+
+
+class SupportQuerySet(TenantQuerySet):
+    """A student's support records: every staff role of the district reads them (cabinet too);
+    a school role only those of students now enrolled at its schools, so the history moves with
+    a student who transfers within the district. Partner staff and facilitators: none."""
+
+    readable_by = STAFF_ROLES
+    school_lookup = "student__school"
+
+
+class ReferralTallyQuerySet(TenantQuerySet):
+    """Counts of referrals by school and month, without a name: staff, and partner staff for
+    their own organisation (narrowed by the partner views)."""
+
+    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
