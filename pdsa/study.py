@@ -354,3 +354,143 @@ def p_value_in_words(p: float) -> str:
         else "could well be chance alone: the test cannot tell an effect from chance"
     )
     return f"p = {p:.3f}: chance alone would give a difference this large {chance}; {verdict}."
+
+
+# --- A cycle's result: participants against the comparison group, over two windows
+
+CHRONIC_SHARE = 0.10  # missing 10% or more of the days enrolled
+
+
+@dataclass(frozen=True)
+class Attendance:
+    """One student's attendance over one window, in days (partial days as fractions)."""
+
+    enrolled: float
+    absent: float
+
+    @property
+    def rate(self) -> float | None:
+        """The share of enrolled days attended, in percent."""
+        return None if not self.enrolled else 100 * (self.enrolled - self.absent) / self.enrolled
+
+    @property
+    def chronic(self) -> bool | None:
+        return None if not self.enrolled else self.absent / self.enrolled >= CHRONIC_SHARE
+
+
+@dataclass(frozen=True)
+class GroupChange:
+    students: int  # enrolled in both windows
+    rate_before: float | None
+    rate_after: float | None
+    chronic_before: int
+    chronic_after: int
+
+    @property
+    def change(self) -> float | None:
+        if self.rate_before is None or self.rate_after is None:
+            return None
+        return self.rate_after - self.rate_before
+
+
+@dataclass(frozen=True)
+class Comparison:
+    participants: GroupChange
+    others: GroupChange
+    # Percentage points: the participants' change in attendance rate minus the others'.
+    difference_in_differences: float | None
+    baseline_g: float | None
+    baseline_cox: float | None
+    baseline_reading: str
+    # Empty when either group is too small to test: the result is then descriptive only.
+    tests: list[TestResult]
+    descriptive_only: bool
+    regression_to_the_mean: bool
+
+    @property
+    def summary(self) -> str:
+        if self.difference_in_differences is None:
+            return "No student was enrolled in both windows yet."
+        points = self.difference_in_differences
+        direction = "more" if points > 0 else "less"
+        said = (
+            f"Participants' attendance changed by {abs(points):.1f} percentage points {direction}"
+            " than comparable students'"
+            if points
+            else "Participants' attendance changed exactly as comparable students' did"
+        )
+        if self.descriptive_only:
+            return f"{said}; too few students to tell an effect from chance."
+        return f"{said}; {p_value_in_words(self.tests[0].p_value)}"
+
+
+def _group_change(students: Sequence[tuple[Attendance, Attendance]]) -> GroupChange:
+    both = [(before, after) for before, after in students if before.enrolled and after.enrolled]
+    return GroupChange(
+        students=len(both),
+        rate_before=mean(b.rate for b, _ in both) if both else None,
+        rate_after=mean(a.rate for _, a in both) if both else None,
+        chronic_before=sum(1 for b, _ in both if b.chronic),
+        chronic_after=sum(1 for _, a in both if a.chronic),
+    )
+
+
+def compare(
+    participants: Sequence[tuple[Attendance, Attendance]],
+    others: Sequence[tuple[Attendance, Attendance]],
+) -> Comparison:
+    """Each student's (before, after) attendance in both groups: the difference in
+    differences, baseline equivalence, and — with at least ten students in each group — a
+    Mann–Whitney test on the change in rate and Fisher's exact test on chronic absence after."""
+    mine, theirs = _group_change(participants), _group_change(others)
+    changes = [
+        [a.rate - b.rate for b, a in group if b.enrolled and a.enrolled]
+        for group in (participants, others)
+    ]
+    befores = [
+        [b.rate for b, a in group if b.enrolled and a.enrolled] for group in (participants, others)
+    ]
+    did = (
+        None
+        if mine.change is None or theirs.change is None
+        else difference_in_differences(
+            participants_before=mine.rate_before,
+            participants_after=mine.rate_after,
+            others_before=theirs.rate_before,
+            others_after=theirs.rate_after,
+        )
+    )
+    g = hedges_g(*befores)
+    cox = (
+        cox_index(mine.chronic_before, mine.students, theirs.chronic_before, theirs.students)
+        if mine.students and theirs.students
+        else None
+    )
+    descriptive = min(mine.students, theirs.students) < MIN_GROUP_FOR_TESTS
+    tests = []
+    if not descriptive:
+        tests = [
+            mann_whitney(*changes),
+            fisher_exact(
+                mine.chronic_after,
+                mine.students - mine.chronic_after,
+                theirs.chronic_after,
+                theirs.students - theirs.chronic_after,
+            ),
+        ]
+    # Students chosen for high absence tend to improve anyway; only the comparison group
+    # guards against reading that as the test's effect.
+    chosen_for_absence = mine.rate_before is not None and mine.rate_before <= 100 * (
+        1 - CHRONIC_SHARE
+    )
+    return Comparison(
+        participants=mine,
+        others=theirs,
+        difference_in_differences=did,
+        baseline_g=g,
+        baseline_cox=cox,
+        baseline_reading=baseline_reading(g),
+        tests=tests,
+        descriptive_only=descriptive,
+        regression_to_the_mean=chosen_for_absence,
+    )

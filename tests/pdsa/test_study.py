@@ -177,3 +177,61 @@ def test_p_values_in_words():
     )
     assert study.p_value_in_words(0.4).endswith("the test cannot tell an effect from chance.")
     assert "less than 1 time in 1,000" in study.p_value_in_words(0.0004)
+
+
+# --- A cycle's result
+
+
+def attendance(enrolled, absent):
+    return study.Attendance(enrolled=enrolled, absent=absent)
+
+
+def test_eight_participants_are_described_not_tested():
+    # Eight chronically absent students missing 6 or 7 of 20 days (70% and 65%) who then miss 1
+    # (95%): +27.5 points; twelve others missing 0 or 1 of 20 both times (100% and 95%): 0.
+    participants = [(attendance(20, 6 + k % 2), attendance(20, 1)) for k in range(8)]
+    others = [(attendance(20, k % 2), attendance(20, k % 2)) for k in range(12)]
+    result = study.compare(participants, others)
+    assert result.participants.students == 8
+    assert (result.participants.rate_before, result.participants.rate_after) == (67.5, 95)
+    assert result.difference_in_differences == pytest.approx(27.5)
+    assert result.descriptive_only and result.tests == []
+    assert result.regression_to_the_mean
+    assert result.summary == (
+        "Participants' attendance changed by 27.5 percentage points more than comparable"
+        " students'; too few students to tell an effect from chance."
+    )
+    # Every participant chronic before (30% or 35% missed), none after (5%); no other student
+    # chronic either time (0% or 5%).
+    assert (result.participants.chronic_before, result.participants.chronic_after) == (8, 0)
+    assert (result.others.chronic_before, result.others.chronic_after) == (0, 0)
+    # Baselines 30 points apart with a spread of about 2.6 points: far from comparable.
+    assert result.baseline_reading == "not comparable"
+
+
+def test_ten_in_each_group_are_tested():
+    participants = [(attendance(10, 3), attendance(10, 0))] * 10
+    others = [(attendance(10, 3), attendance(10, 3 - k % 2)) for k in range(10)]
+    result = study.compare(participants, others)
+    assert not result.descriptive_only
+    mann_whitney, fisher = result.tests
+    # Changes: participants +30 points; others 0 or +10: every participant's change is above
+    # every other's, U1 = 100, far beyond chance.
+    assert mann_whitney.statistic == 100
+    assert mann_whitney.p_value < 0.001
+    # After: 0 of 10 participants chronic against 10 of 10 others.
+    assert fisher.p_value == pytest.approx(2 / math.comb(20, 10))
+    # Identical baselines: comparable.
+    assert result.baseline_reading == "comparable"
+    assert result.summary.startswith(
+        "Participants' attendance changed by 25.0 percentage points more than comparable"
+        " students'; p = 0.000"
+    )
+
+
+def test_students_not_enrolled_in_both_windows_are_left_out():
+    participants = [(attendance(10, 0), attendance(0, 0)), (attendance(0, 0), attendance(5, 0))]
+    result = study.compare(participants, [(attendance(10, 0), attendance(10, 0))])
+    assert result.participants.students == 0
+    assert result.difference_in_differences is None
+    assert result.summary == "No student was enrolled in both windows yet."
