@@ -27,7 +27,7 @@ RUNS_MIN_USEFUL_POINTS = 10
 MIN_GROUP_FOR_TESTS = 10
 # Counting every order of two groups costs (n1·n2)² steps: exact up to two groups of 20.
 EXACT_U_MAX_PAIRS = 400
-# The I-chart's limits: the mean ± 2.66 average moving ranges (3 sigma, d2 = 1.128).
+# The I-chart's limits: 2.66 average moving ranges either side (3 sigma, d2 = 1.128).
 XMR_LIMIT_FACTOR = 2.66
 
 
@@ -181,16 +181,20 @@ def runs_limits(above: int, below: int) -> tuple[int | None, int | None]:
 
 
 def _astronomical(points: Sequence[float]) -> list[int]:
-    """Points outside the I-chart's limits: "obviously different from the rest", judged by the
-    series' own point-to-point variation rather than by being merely the highest or lowest."""
-    if len(points) < 3:
+    """Points "obviously different from the rest": further from each neighbour than the
+    I-chart's limits allow (2.66 average moving ranges, the ranges next to the point left out).
+    Judged against neighbours rather than the whole series' centre, so that the two levels of
+    a change that worked are a shift, not two astronomical ends."""
+    if len(points) < 5:
         return []
-    moving_ranges = [abs(b - a) for a, b in itertools.pairwise(points)]
-    spread = XMR_LIMIT_FACTOR * mean(moving_ranges)
-    if spread == 0:
-        return []
-    centre = mean(points)
-    return [i for i, value in enumerate(points) if abs(value - centre) > spread]
+    ranges = [abs(b - a) for a, b in itertools.pairwise(points)]
+    flagged = []
+    for i in range(len(points)):
+        beside = [k for k in (i - 1, i) if 0 <= k < len(ranges)]
+        limit = XMR_LIMIT_FACTOR * mean(r for k, r in enumerate(ranges) if k not in beside)
+        if all(ranges[k] > limit for k in beside):
+            flagged.append(i)
+    return flagged
 
 
 # --- Comparing participants with the comparison group
