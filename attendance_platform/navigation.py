@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
+from districts.access import may_open
 from districts.models import Notification
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 from districts.selectors import memberships_of
 
 
@@ -16,7 +16,6 @@ from districts.selectors import memberships_of
 class NavItem:
     label: str
     url_name: str
-    roles: frozenset[Role]
 
 
 @dataclass(frozen=True)
@@ -28,61 +27,75 @@ class NavMenu:
 
 
 # The one list of district pages, kept in the project package because it names every app's
-# pages; the navigation shows only the entries the member's role may use.
+# pages; the navigation shows only the entries the member's role may open, as the decorator
+# guarding each entry's view says (districts/access.py `may_open`).
 DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
-    NavItem("Home", "districts:home", STAFF_ROLES | {Role.PARTNER_STAFF}),
+    NavItem("Home", "districts:home"),
     NavMenu(
         "Attendance",
         (
-            NavItem("District attendance", "tiering:dashboard", DISTRICT_WIDE_ROLES),
-            NavItem("Schools", "tiering:schools", STAFF_ROLES),
-            NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
-            NavItem("Attendance rules", "tiering:rules", frozenset({Role.DISTRICT_ADMIN})),
-            NavItem("Band recompute", "tiering:recompute", frozenset({Role.DISTRICT_ADMIN})),
+            NavItem("District attendance", "tiering:dashboard"),
+            NavItem("Schools", "tiering:schools"),
+            NavItem("Attendance imports", "tiering:imports"),
+            NavItem("Attendance rules", "tiering:rules"),
+            NavItem("Band recompute", "tiering:recompute"),
         ),
     ),
     NavMenu(
         "Planning",
-        (NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),),
+        (NavItem("Self-assessment", "selfassessment:list"),),
     ),
     NavMenu(
         "Partners",
         (
-            NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
-            NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
+            NavItem("Partners", "partners:registry"),
+            NavItem("Partner coverage", "partners:coverage"),
         ),
     ),
     NavMenu(
         "Administration",
         (
-            NavItem("People", "districts:people", frozenset({Role.DISTRICT_ADMIN})),
-            NavItem("Access record", "districts:audit", frozenset({Role.DISTRICT_ADMIN})),
-            NavItem("Sign-in security", "districts:security", frozenset({Role.DISTRICT_ADMIN})),
+            NavItem("People", "districts:people"),
+            NavItem("Access record", "districts:audit"),
+            NavItem("Sign-in security", "districts:security"),
         ),
     ),
-    NavItem("Notifications", "districts:notifications", STAFF_ROLES | {Role.PARTNER_STAFF}),
+    NavItem("Notifications", "districts:notifications"),
 )
 NOTIFICATIONS = "districts:notifications"
+
+
+class _PagesOpenTo:
+    """The district pages a member may open, for templates that link to one:
+    `{% if "tiering:imports" in may_open %}`."""
+
+    def __init__(self, membership) -> None:
+        self.membership = membership
+
+    def __contains__(self, url_name: str) -> bool:
+        return may_open(self.membership, url_name)
 
 
 def navigation(request: HttpRequest) -> dict:
     """`nav_items`: the top line of the navigation, each a link or a menu of links (with
     `links`). A menu left with one page for the member's role is shown as that page's link:
-    a menu of one is a click for nothing."""
+    a menu of one is a click for nothing. `may_open`: see _PagesOpenTo."""
     if not request.user.is_authenticated:
         return {}
     membership = getattr(request, "membership", None)
-    entries = []
-    if membership is not None:
-        for entry in DISTRICT_NAV:
-            items = entry.items if isinstance(entry, NavMenu) else (entry,)
-            links = [_link(request, membership, i) for i in items if membership.role in i.roles]
-            if len(links) == 1:
-                entries.append(links[0])
-            elif links:
-                current = any(link["current"] for link in links)
-                entries.append({"label": entry.label, "links": links, "current": current})
-    return {"nav_items": entries, "user_memberships": list(memberships_of(request.user))}
+    context = {"nav_items": [], "user_memberships": list(memberships_of(request.user))}
+    if membership is None:
+        return context
+    context["may_open"] = _PagesOpenTo(membership)
+    for entry in DISTRICT_NAV:
+        items = entry.items if isinstance(entry, NavMenu) else (entry,)
+        links = [_link(request, membership, i) for i in items if may_open(membership, i.url_name)]
+        if len(links) == 1:
+            context["nav_items"].append(links[0])
+        elif links:
+            current = any(link["current"] for link in links)
+            context["nav_items"].append({"label": entry.label, "links": links, "current": current})
+    return context
 
 
 def _link(request: HttpRequest, membership, item: NavItem) -> dict:

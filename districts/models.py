@@ -23,7 +23,7 @@ from .querysets import (
     TenantManager,
     TenantQuerySet,
 )
-from .roles import SCHOOL_ROLES, Role
+from .roles import READ_ACCESS_RECORD, SCHOOL_ROLES, Role
 
 DEFAULT_MINIMUM_DAYS_ENROLLED = 10
 
@@ -424,8 +424,7 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEventQuerySet(TenantQuerySet):
-    # Who looked at which students is the district administrators' to review (FERPA §99.32).
-    readable_by = frozenset({Role.DISTRICT_ADMIN})
+    readable_by = READ_ACCESS_RECORD
 
     def update(self, **kwargs):
         raise AuditLogIsAppendOnly("Audit events are never changed.")

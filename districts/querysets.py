@@ -9,23 +9,27 @@ from __future__ import annotations
 
 from django.db import models
 
-from .roles import STAFF_ROLES, Role
-from .tenancy import CrossTenantAccess, TenantContext, current_tenant
+from .roles import (
+    MANAGE_PEOPLE,
+    READ_DISTRICT_RECORDS,
+    READ_OWN_MEMBERSHIP,
+    READ_OWN_NOTIFICATIONS,
+    READ_SCHOOL_DIRECTORY,
+    Role,
+)
+from .tenancy import CrossTenantAccess, TenantContext, current_tenant, require_working_for
 
 
 class TenantQuerySet(models.QuerySet):
-    # Roles that may read this table at all; anyone else gets an empty queryset.
-    readable_by: frozenset[Role] = STAFF_ROLES
+    # The policy (roles.py) naming the roles that may read this table at all; anyone else gets
+    # an empty queryset.
+    readable_by: frozenset[Role] = READ_DISTRICT_RECORDS
     # Lookup from this table to a School id, for narrowing school roles; None when the rows
     # are district-wide (a school year applies to every school).
     school_lookup: str | None = None
 
     def for_district(self, district) -> TenantQuerySet:
-        ctx = current_tenant()
-        if district.pk != ctx.district_id:
-            raise CrossTenantAccess(
-                f"Asked for district {district.pk} while working for district {ctx.district_id}."
-            )
+        require_working_for(district)
         return self.filter(district_id=district.pk)
 
     def for_user(self, user) -> TenantQuerySet:
@@ -49,13 +53,12 @@ class TenantManager(models.Manager):
 
 
 class SchoolQuerySet(TenantQuerySet):
-    # Partner staff need the district's school names to say which schools they serve.
-    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
+    readable_by = READ_SCHOOL_DIRECTORY
     school_lookup = "pk"
 
 
 class SchoolYearQuerySet(TenantQuerySet):
-    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
+    readable_by = READ_SCHOOL_DIRECTORY
 
     def current(self, today):
         """The school year containing `today`, else the latest one that has started."""
@@ -64,12 +67,12 @@ class SchoolYearQuerySet(TenantQuerySet):
 
 
 class MembershipQuerySet(TenantQuerySet):
-    # Who holds which role is the district administrators' business; everyone else sees
-    # only their own membership.
-    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
+    # Who holds which role is the people managers' business; everyone else sees only their
+    # own membership.
+    readable_by = READ_OWN_MEMBERSHIP
 
     def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
-        if ctx.role == Role.DISTRICT_ADMIN:
+        if ctx.role in MANAGE_PEOPLE:
             return self
         return self.filter(user_id=ctx.user_id)
 
@@ -79,8 +82,7 @@ class MembershipSchoolQuerySet(TenantQuerySet):
 
 
 class NotificationQuerySet(TenantQuerySet):
-    # Everyone with a role reads their own notifications, and nobody reads anyone else's.
-    readable_by = STAFF_ROLES | {Role.PARTNER_STAFF}
+    readable_by = READ_OWN_NOTIFICATIONS
 
     def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
         if ctx.role not in self.readable_by:

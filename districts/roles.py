@@ -1,3 +1,29 @@
+"""Roles, and the one role policy: which roles may do what.
+
+A policy is a frozenset of roles named by what it permits (`READ_STUDENT_ATTENDANCE`,
+`MANAGE_PEOPLE`). This module is the only place that says which roles hold a permission;
+everything else names the policy:
+
+- a view is guarded with `districts.access.role_required(POLICY)`: a member whose role is not
+  in it gets 403 (another district's objects stay 404, from the scoped lookups);
+- the navigation reads that decorator (`districts.access.may_open`), so a page's menu entry
+  and any link to it appear for exactly the roles that may open it;
+- a queryset names the roles that may read its table: `readable_by = POLICY`;
+- a page showing a button only some readers may use asks `membership.role in POLICY`.
+
+To add a policy, add a constant below, named VERB_WHAT, built from the role groups, with a
+comment saying why those roles; then guard the view with it:
+
+    from districts.access import role_required
+    from districts.roles import READ_STUDENT_ATTENDANCE
+
+    @role_required(READ_STUDENT_ATTENDANCE)
+    def school(request, district_slug, school_id): ...
+
+Never spell a set of roles anywhere else: a second spelling is how two pages come to
+disagree about who may see a student.
+"""
+
 from django.db import models
 
 
@@ -9,8 +35,63 @@ class Role(models.TextChoices):
     PARTNER_STAFF = "partner_staff", "Partner staff"
 
 
+# --- Role groups: what a role is, not what it may do -----------------------------------------
+
 # School roles see only the schools their membership names (FERPA "legitimate educational
 # interest"); district-wide roles see every school of their district.
 SCHOOL_ROLES = frozenset({Role.PRINCIPAL, Role.SCHOOL_TEAM})
 DISTRICT_WIDE_ROLES = frozenset({Role.DISTRICT_ADMIN, Role.CABINET_MEMBER})
 STAFF_ROLES = DISTRICT_WIDE_ROLES | SCHOOL_ROLES
+# Spelled out rather than `frozenset(Role)`: a role added later gets nothing until a policy
+# names it.
+EVERY_ROLE = STAFF_ROLES | {Role.PARTNER_STAFF}
+_ADMIN = frozenset({Role.DISTRICT_ADMIN})
+
+# --- The district: home, people, notifications -----------------------------------------------
+
+OPEN_DISTRICT_HOME = EVERY_ROLE
+# Everyone with a role reads their own notifications, and nobody reads anyone else's.
+READ_OWN_NOTIFICATIONS = EVERY_ROLE
+# Everyone sees their own membership; the whole list is MANAGE_PEOPLE's.
+READ_OWN_MEMBERSHIP = EVERY_ROLE
+# Partner staff need the district's school names and years to say which schools they serve.
+READ_SCHOOL_DIRECTORY = EVERY_ROLE
+# A district table no policy below names: the district's own staff, never partners.
+READ_DISTRICT_RECORDS = STAFF_ROLES
+# Who holds which role, invitations and deactivation are the district administrators'.
+MANAGE_PEOPLE = _ADMIN
+# Who looked at which students is the district administrators' to review (FERPA §99.32).
+READ_ACCESS_RECORD = _ADMIN
+MANAGE_SIGN_IN_SECURITY = _ADMIN
+
+# --- Attendance (tiering) ---------------------------------------------------------------------
+
+# Students' bands and absences: every staff role, school roles for their own schools only.
+READ_STUDENT_ATTENDANCE = STAFF_ROLES
+# The district's trends across schools: roles that see every school.
+READ_DISTRICT_ATTENDANCE = DISTRICT_WIDE_ROLES
+# Imports span the whole district: only district-wide roles run and review them.
+IMPORT_ATTENDANCE = DISTRICT_WIDE_ROLES
+EDIT_ATTENDANCE_RULES = _ADMIN
+RUN_RECOMPUTE = _ADMIN
+
+# --- The cabinet's self-assessment ------------------------------------------------------------
+
+# The cabinet team makes the assessment; school leaders and teams read the district's plan
+# (it is about supporting their schools); partner staff never see it.
+READ_SELF_ASSESSMENT = STAFF_ROLES
+EDIT_SELF_ASSESSMENT = DISTRICT_WIDE_ROLES
+
+# --- The partner registry ---------------------------------------------------------------------
+
+# Everyone on the district's staff reads the registry; partner staff read their own entries.
+READ_PARTNER_REGISTRY = EVERY_ROLE
+# The district administrator keeps the registry; partner staff keep their own entries current.
+EDIT_PARTNER_ENTRIES = frozenset({Role.DISTRICT_ADMIN, Role.PARTNER_STAFF})
+# Removing entries, the organisations, their staff's access and bulk imports.
+MANAGE_PARTNER_REGISTRY = _ADMIN
+EXPORT_PARTNER_REGISTRY = DISTRICT_WIDE_ROLES
+# The coverage map shows every partner of the district: district and school staff only.
+READ_PARTNER_COVERAGE = STAFF_ROLES
+# Who works for which partner is the administrators' business; partner staff see their own.
+READ_PARTNER_STAFF_LINKS = frozenset({Role.DISTRICT_ADMIN, Role.PARTNER_STAFF})

@@ -29,7 +29,7 @@ from .models import (
     User,
 )
 from .roles import SCHOOL_ROLES, Role
-from .tenancy import CrossTenantAccess, current_tenant, operator_context
+from .tenancy import operator_context, require_working_for
 
 logger = logging.getLogger(__name__)
 
@@ -59,11 +59,6 @@ def district_create(
         district.full_clean()
         district.save()
     return district
-
-
-def require_working_for(district: District) -> None:
-    if current_tenant().district_id != district.pk:
-        raise CrossTenantAccess(f"This work is for {district}, not the current tenant.")
 
 
 @transaction.atomic
@@ -352,9 +347,7 @@ def notification_send(
     ``email`` is False: news only worth a look in the app), mails ``email_body`` once the
     transaction commits (so work that rolls back tells nobody). A key already used for this
     member sends nothing and returns None: a retried task is harmless."""
-    require_working_for(district)
-    if membership.district_id != district.pk:
-        raise CrossTenantAccess(f"{membership} is not a member of {district}.")
+    require_working_for(district, membership)
     notification, created = Notification.objects.get_or_create(
         district=district,
         user_id=membership.user_id,

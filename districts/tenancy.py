@@ -66,6 +66,20 @@ def current_tenant() -> TenantContext:
     return ctx
 
 
+def require_working_for(district, *objects) -> None:
+    """The one cross-tenant guard, first in every service that writes a district's rows: the
+    work must be for the current tenant's district, and every object it is handed (None
+    skipped) must belong to that district. Views reach objects through scoped lookups, which
+    already answer 404 for another district's, so this failing is a bug to stop, never a
+    user's mistake to explain."""
+    if current_tenant().district_id != district.pk:
+        raise CrossTenantAccess(f"This work is for {district}, not the current tenant.")
+    foreign = [o for o in objects if o is not None and o.district_id != district.pk]
+    if foreign:
+        names = ", ".join(str(o) for o in foreign)
+        raise CrossTenantAccess(f"{names} belongs to another district than {district}.")
+
+
 def _persona(ctx: TenantContext) -> str:
     if ctx.is_system:
         return db_walls.SYSTEM

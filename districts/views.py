@@ -37,7 +37,15 @@ from .forms import (
     SetupCodeForm,
 )
 from .models import AuditAction, District, Membership, Notification
-from .roles import STAFF_ROLES, Role
+from .roles import (
+    MANAGE_PEOPLE,
+    MANAGE_SIGN_IN_SECURITY,
+    OPEN_DISTRICT_HOME,
+    READ_ACCESS_RECORD,
+    READ_OWN_NOTIFICATIONS,
+    STAFF_ROLES,
+    Role,
+)
 
 
 @login_required
@@ -74,6 +82,7 @@ ROLE_HOMES: dict[Role, tuple[str, str]] = {
 }
 
 
+@role_required(OPEN_DISTRICT_HOME)
 def district_home(request: HttpRequest, district_slug: str) -> HttpResponse:
     today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
     role = Role(request.membership.role)
@@ -86,10 +95,10 @@ def district_home(request: HttpRequest, district_slug: str) -> HttpResponse:
         "school_year": school_year,
         "school_year_elapsed_percent": _elapsed_percent(school_year, today),
         "schools": selectors.visible_schools(user=request.user),
-        "show_staff_counts": role == Role.DISTRICT_ADMIN,
+        "show_staff_counts": role in MANAGE_PEOPLE,
         "panels": home_panels.render_for(request),
     }
-    if role == Role.DISTRICT_ADMIN:
+    if role in MANAGE_PEOPLE:
         context["people_by_role"] = selectors.people_count_by_role(user=request.user)
     return render(request, "districts/home.html", context)
 
@@ -102,7 +111,7 @@ def _elapsed_percent(school_year, today) -> int | None:
     return round(100 * elapsed / span)
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def district_people(request: HttpRequest, district_slug: str) -> HttpResponse:
     people = selectors.district_people(user=request.user)
     if request.GET.get("format") == "csv":
@@ -154,7 +163,7 @@ def _role_and_schools(role: str, schools) -> str:
     return f"{Role(role).label.lower()}{where}"
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def person_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = PersonInviteForm(
         request.POST or None,
@@ -205,7 +214,7 @@ def person_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def person_change(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
     membership = _person_or_404(request, membership_id)
     before = _role_and_schools(membership.role, list(membership.schools.all()))
@@ -248,7 +257,7 @@ def person_change(request: HttpRequest, district_slug: str, membership_id: int) 
 
 
 @require_POST
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def person_deactivate(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
     membership = _person_or_404(request, membership_id)
     email, pk, role = membership.user.email, membership.pk, membership.get_role_display()
@@ -278,7 +287,7 @@ def person_deactivate(request: HttpRequest, district_slug: str, membership_id: i
 
 
 @require_POST
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def invitation_resend(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
     membership = _person_or_404(request, membership_id)
     try:
@@ -301,7 +310,7 @@ def invitation_resend(request: HttpRequest, district_slug: str, membership_id: i
 
 
 @require_POST
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PEOPLE)
 def invitation_cancel(request: HttpRequest, district_slug: str, membership_id: int) -> HttpResponse:
     membership = _person_or_404(request, membership_id)
     email, pk = membership.user.email, membership.pk
@@ -344,7 +353,7 @@ class InvitationAcceptView(PasswordResetConfirmView):
 AUDIT_HEADER = ["When (UTC)", "Who", "Action", "Records", "Ids", "Rows", "Purpose", "Address"]
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(READ_ACCESS_RECORD)
 def audit_log(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -380,10 +389,7 @@ def audit_log(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-NOTIFICATION_ROLES = (*STAFF_ROLES, Role.PARTNER_STAFF)
-
-
-@role_required(*NOTIFICATION_ROLES)
+@role_required(READ_OWN_NOTIFICATIONS)
 def notifications(request: HttpRequest, district_slug: str) -> HttpResponse:
     mine = Notification.objects.for_user(request.user)
     # An unticked box posts nothing at all: a POST is bound even when it is empty.
@@ -410,7 +416,7 @@ def notifications(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@role_required(*NOTIFICATION_ROLES)
+@role_required(READ_OWN_NOTIFICATIONS)
 @require_POST
 def notifications_read(request: HttpRequest, district_slug: str) -> HttpResponse:
     """Marks one notification read (``id``) or, without one, all of them."""
@@ -419,7 +425,7 @@ def notifications_read(request: HttpRequest, district_slug: str) -> HttpResponse
     return redirect("districts:notifications", district_slug=district_slug)
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_SIGN_IN_SECURITY)
 def district_security(request: HttpRequest, district_slug: str) -> HttpResponse:
     """The district's sign-in rules: whether its administrators must use two-factor."""
     district = request.district

@@ -8,10 +8,8 @@ from django.apps import apps
 from django.db.models import QuerySet
 
 from districts.querysets import TenantQuerySet
-from districts.roles import STAFF_ROLES, Role
+from districts.roles import READ_PARTNER_REGISTRY, READ_PARTNER_STAFF_LINKS, Role
 from districts.tenancy import TenantContext
-
-REGISTRY_READERS = STAFF_ROLES | {Role.PARTNER_STAFF}
 
 
 def partner_organization_ids(ctx: TenantContext) -> QuerySet:
@@ -26,7 +24,7 @@ def partner_organization_ids(ctx: TenantContext) -> QuerySet:
 
 
 class _PartnerScopedQuerySet(TenantQuerySet):
-    readable_by = REGISTRY_READERS
+    readable_by = READ_PARTNER_REGISTRY
     # Lookup from this table to its PartnerOrganization id.
     organization_lookup = "organization"
 
@@ -58,9 +56,8 @@ class PartnerChangeQuerySet(_PartnerScopedQuerySet):
 
 
 class PartnerStaffLinkQuerySet(TenantQuerySet):
-    # Who works for which partner is the administrators' business; partner staff see their
-    # own link only.
-    readable_by = frozenset({Role.DISTRICT_ADMIN, Role.PARTNER_STAFF})
+    # Partner staff see their own link only.
+    readable_by = READ_PARTNER_STAFF_LINKS
 
     def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
         if ctx.role not in self.readable_by:

@@ -19,9 +19,9 @@ from districts.services import (
     invitation_send,
     membership_grant,
     membership_revoke,
-    require_working_for,
     user_create,
 )
+from districts.tenancy import require_working_for
 
 from . import hsds
 from .models import (
@@ -78,13 +78,6 @@ _SCALARS = [
 ]
 
 
-def _require_same_district(district: District, *objects) -> None:
-    require_working_for(district)
-    for obj in objects:
-        if obj is not None and obj.district_id != district.pk:
-            raise ValidationError(f"{obj} belongs to another district than {district}.")
-
-
 def _snapshot(entry: PartnerEntry) -> dict[str, str]:
     """An entry as the history shows it: each field's label and its value as text."""
     meta = PartnerEntry._meta
@@ -139,7 +132,7 @@ def _record(
 
 
 def _apply(entry: PartnerEntry, fields: EntryFields, district: District) -> None:
-    _require_same_district(district, *fields.schools)
+    require_working_for(district, *fields.schools)
     unknown_tiers = set(fields.tiers) - set(Tier.values)
     if unknown_tiers:
         raise ValidationError(f"Tiers are I, II or III, not {', '.join(sorted(unknown_tiers))}.")
@@ -225,7 +218,7 @@ def partner_entry_create(
 ) -> PartnerEntry:
     """A new entry, last updated today unless the caller knows better (an import carries the
     date the source last assured it)."""
-    _require_same_district(district, organization)
+    require_working_for(district, organization)
     entry = PartnerEntry(
         district=district,
         organization=organization,
@@ -253,7 +246,7 @@ def partner_entry_update(
     """Saving an entry counts as updating it (the worksheet's "last updated on"), even when no
     field changed: the person saving has looked at it."""
     district = entry.district
-    _require_same_district(district, organization)
+    require_working_for(district, organization)
     before = _snapshot(entry)
     if organization is not None:
         entry.organization = organization
@@ -312,7 +305,7 @@ def partner_staff_invite(
     entries. A new person gets an email with a link to choose their password; someone who
     already has an account keeps it and is told where to sign in (districts/invitations.py,
     as for everyone invited from the People page)."""
-    _require_same_district(district, organization)
+    require_working_for(district, organization)
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -350,7 +343,7 @@ def partner_staff_link_create(
 ) -> PartnerStaffLink:
     """Links a partner-staff membership to the organisation whose entries it keeps (kept as
     it is when the link already exists)."""
-    _require_same_district(membership.district, organization)
+    require_working_for(membership.district, organization)
     if membership.role != Role.PARTNER_STAFF:
         raise ValidationError(f"{membership.user} is not partner staff in {membership.district}.")
     existing = PartnerStaffLink.objects.filter(membership=membership).first()

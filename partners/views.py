@@ -14,7 +14,14 @@ from districts.access import role_required
 from districts.audit import audit_record
 from districts.exports import csv_download, xlsx_download
 from districts.models import AuditAction, School
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
+from districts.roles import (
+    EDIT_PARTNER_ENTRIES,
+    EXPORT_PARTNER_REGISTRY,
+    MANAGE_PARTNER_REGISTRY,
+    READ_PARTNER_COVERAGE,
+    READ_PARTNER_REGISTRY,
+    Role,
+)
 
 from . import selectors, services
 from .forms import (
@@ -26,13 +33,6 @@ from .forms import (
     StaffInviteForm,
 )
 from .models import PartnerEntry, PartnerOrganization, PartnerStaffLink, is_stale
-
-# Everyone on the district's staff reads the registry; partner staff read their own entries.
-READERS = (*STAFF_ROLES, Role.PARTNER_STAFF)
-# The district administrator keeps the registry; partner staff keep their own entries current.
-EDITORS = (Role.DISTRICT_ADMIN, Role.PARTNER_STAFF)
-# The coverage map shows every partner of the district: district and school staff only.
-COVERAGE_READERS = tuple(STAFF_ROLES)
 
 EXPORT_HEADER = [
     "Name of partner",
@@ -77,7 +77,7 @@ def _entry_for(request: HttpRequest, entry_id: int) -> PartnerEntry:
     return get_object_or_404(selectors.entry_details(user=request.user), pk=entry_id)
 
 
-@role_required(*READERS)
+@role_required(READ_PARTNER_REGISTRY)
 def registry(request: HttpRequest, district_slug: str) -> HttpResponse:
     today = _today(request)
     schools = School.objects.for_user(request.user)
@@ -108,9 +108,9 @@ def registry(request: HttpRequest, district_slug: str) -> HttpResponse:
         "counts": selectors.registry_counts(user=request.user, today=today),
         "partner_organization": partner_organization,
         "unlinked": unlinked,
-        "can_add": role in EDITORS and not unlinked,
-        "can_export_hsds": role in DISTRICT_WIDE_ROLES,
-        "is_admin": role == Role.DISTRICT_ADMIN,
+        "can_add": role in EDIT_PARTNER_ENTRIES and not unlinked,
+        "can_export_hsds": role in EXPORT_PARTNER_REGISTRY,
+        "can_manage": role in MANAGE_PARTNER_REGISTRY,
         "export_query": request.GET.urlencode(),
     }
     template = "partners/registry.html"
@@ -158,7 +158,7 @@ def _export(request, entries, today, export: str) -> HttpResponse:
     return csv_download(filename=f"{name}.csv", header=EXPORT_HEADER, rows=rows)
 
 
-@role_required(*READERS)
+@role_required(READ_PARTNER_REGISTRY)
 def entry_detail(request: HttpRequest, district_slug: str, entry_id: int) -> HttpResponse:
     entry = _entry_for(request, entry_id)
     return render(
@@ -167,8 +167,8 @@ def entry_detail(request: HttpRequest, district_slug: str, entry_id: int) -> Htt
         {
             "entry": entry,
             "stale": is_stale(entry.last_updated, _today(request)),
-            "can_edit": request.membership.role in EDITORS,
-            "is_admin": request.membership.role == Role.DISTRICT_ADMIN,
+            "can_edit": request.membership.role in EDIT_PARTNER_ENTRIES,
+            "can_manage": request.membership.role in MANAGE_PARTNER_REGISTRY,
             "recent_changes": selectors.entry_history(user=request.user, entry=entry)[:3],
         },
     )
@@ -185,7 +185,7 @@ def _entry_form(request: HttpRequest, *, initial=None) -> PartnerEntryForm:
     )
 
 
-@role_required(*EDITORS)
+@role_required(EDIT_PARTNER_ENTRIES)
 def entry_create(request: HttpRequest, district_slug: str) -> HttpResponse:
     own = _partner_org(request)
     form = _entry_form(request, initial={"organization": request.GET.get("organization")})
@@ -207,7 +207,7 @@ def entry_create(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@role_required(*EDITORS)
+@role_required(EDIT_PARTNER_ENTRIES)
 def entry_edit(request: HttpRequest, district_slug: str, entry_id: int) -> HttpResponse:
     entry = _entry_for(request, entry_id)
     own = _partner_org(request)
@@ -233,7 +233,7 @@ def entry_edit(request: HttpRequest, district_slug: str, entry_id: int) -> HttpR
 
 
 @require_POST
-@role_required(*EDITORS)
+@role_required(EDIT_PARTNER_ENTRIES)
 def entry_confirm(request: HttpRequest, district_slug: str, entry_id: int) -> HttpResponse:
     entry = _entry_for(request, entry_id)
     services.partner_entry_confirm(entry=entry, changed_by=request.user)
@@ -242,7 +242,7 @@ def entry_confirm(request: HttpRequest, district_slug: str, entry_id: int) -> Ht
 
 
 @require_POST
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PARTNER_REGISTRY)
 def entry_delete(request: HttpRequest, district_slug: str, entry_id: int) -> HttpResponse:
     entry = _entry_for(request, entry_id)
     label = str(entry)
@@ -251,7 +251,7 @@ def entry_delete(request: HttpRequest, district_slug: str, entry_id: int) -> Htt
     return redirect("partners:registry", district_slug=district_slug)
 
 
-@role_required(*READERS)
+@role_required(READ_PARTNER_REGISTRY)
 def entry_history(request: HttpRequest, district_slug: str, entry_id: int) -> HttpResponse:
     entry = _entry_for(request, entry_id)
     return render(
@@ -261,7 +261,7 @@ def entry_history(request: HttpRequest, district_slug: str, entry_id: int) -> Ht
     )
 
 
-@role_required(*READERS)
+@role_required(READ_PARTNER_REGISTRY)
 def history(request: HttpRequest, district_slug: str) -> HttpResponse:
     return render(
         request,
@@ -270,7 +270,7 @@ def history(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PARTNER_REGISTRY)
 def organizations(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = PartnerOrganizationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -301,7 +301,7 @@ def _url(name: str, district_slug: str) -> str:
     return reverse(name, kwargs={"district_slug": district_slug})
 
 
-@role_required(*EDITORS)
+@role_required(EDIT_PARTNER_ENTRIES)
 def organization_edit(request: HttpRequest, district_slug: str, org_id: int) -> HttpResponse:
     organization = get_object_or_404(PartnerOrganization.objects.for_user(request.user), pk=org_id)
     initial = {
@@ -322,7 +322,7 @@ def organization_edit(request: HttpRequest, district_slug: str, org_id: int) -> 
     )
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PARTNER_REGISTRY)
 def staff_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = StaffInviteForm(
         request.POST or None, organizations=PartnerOrganization.objects.for_user(request.user)
@@ -349,7 +349,7 @@ def staff_invite(request: HttpRequest, district_slug: str) -> HttpResponse:
 
 
 @require_POST
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PARTNER_REGISTRY)
 def staff_remove(request: HttpRequest, district_slug: str, link_id: int) -> HttpResponse:
     link = get_object_or_404(
         PartnerStaffLink.objects.for_user(request.user).select_related("membership__user"),
@@ -361,7 +361,7 @@ def staff_remove(request: HttpRequest, district_slug: str, link_id: int) -> Http
     return redirect("partners:organizations", district_slug=district_slug)
 
 
-@role_required(*COVERAGE_READERS)
+@role_required(READ_PARTNER_COVERAGE)
 def coverage(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = CoverageFilterForm(request.GET or None)
     family = form.cleaned_data["family"] if form.is_valid() else ""
@@ -404,7 +404,7 @@ def coverage(request: HttpRequest, district_slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
-@role_required(*DISTRICT_WIDE_ROLES)
+@role_required(EXPORT_PARTNER_REGISTRY)
 def hsds_export(request: HttpRequest, district_slug: str) -> HttpResponse:
     entries = list(selectors.entry_details(user=request.user))
     document = services.partner_registry_export_hsds(
@@ -425,7 +425,7 @@ def hsds_export(request: HttpRequest, district_slug: str) -> HttpResponse:
     return response
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(MANAGE_PARTNER_REGISTRY)
 def hsds_import(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = HsdsImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []

@@ -7,10 +7,10 @@ import random
 from datetime import date
 
 from districts.models import District, Membership
+from districts.roles import EDIT_SELF_ASSESSMENT
 
 from . import selectors, services
 from .models import Assessment, ItemResponse, Rating, Reflection
-from .roles import EDIT_ROLES
 
 DEMO_TITLE = "Cabinet self-assessment"
 
@@ -106,7 +106,7 @@ def seed_demo_assessments(*, district: District, school_year: str) -> None:
     members = [
         m.user
         for m in Membership.objects.for_district(district)
-        .filter(role__in=EDIT_ROLES)
+        .filter(role__in=EDIT_SELF_ASSESSMENT)
         .select_related("user")
         .order_by("user__email")
     ]

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
 from districts.querysets import TenantQuerySet
-from districts.roles import STAFF_ROLES
+from districts.roles import READ_SELF_ASSESSMENT
 
 
 class AssessmentPartQuerySet(TenantQuerySet):
-    """Assessments are the district's own planning: every staff role reads them (school roles
-    too, since the plan is about supporting their schools); partner staff never see them."""
+    """Assessments are the district's own planning (who reads them: roles.py)."""
 
-    readable_by = STAFF_ROLES
+    readable_by = READ_SELF_ASSESSMENT

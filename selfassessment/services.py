@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from districts.models import District, User
-from districts.services import require_working_for
+from districts.tenancy import require_working_for
 
 from .models import (
     MAX_PRIORITIES,
@@ -110,10 +110,6 @@ def _require_in_progress(assessment: Assessment) -> None:
         )
 
 
-def _require_own_assessment(assessment: Assessment) -> None:
-    require_working_for(assessment.district)
-
-
 @transaction.atomic
 def assessment_create(
     *,
@@ -161,7 +157,7 @@ def assessment_start_next_year(*, assessment: Assessment, created_by: User) -> A
     with this year's action plan and priorities for the team to review, each target date
     moved a year later so the plan's dates fall in the year it plans; ratings and reflections
     start empty, because they must describe the new year."""
-    _require_own_assessment(assessment)
+    require_working_for(assessment.district)
     district = assessment.district
     successor = assessment_create(
         district=district,
@@ -209,7 +205,7 @@ def member_rating_set(
     *, assessment: Assessment, item: Item, member: User, rating: Rating | None
 ) -> MemberRating | None:
     """Records (or, with no rating, withdraws) one member's own rating of one item."""
-    _require_own_assessment(assessment)
+    require_working_for(assessment.district)
     _require_in_progress(assessment)
     if item.ingredient.version_id != assessment.template_id:
         raise ValidationError("This item is not part of the version of the tool being rated.")
@@ -240,7 +236,7 @@ def field_save(
         raise ValidationError(f"“{field}” is not a field people edit on this page.")
     locked = type(record).objects.select_for_update().get(pk=record.pk)
     assessment = Assessment.objects.select_for_update().get(pk=locked.assessment_id)
-    _require_own_assessment(assessment)
+    require_working_for(assessment.district)
     _require_in_progress(assessment)
     if getattr(locked, field) == value:
         return locked  # both versions agree: nothing to save, nothing to refuse
@@ -260,7 +256,7 @@ def field_save(
 
 @transaction.atomic
 def priority_add(*, assessment: Assessment) -> Priority:
-    _require_own_assessment(assessment)
+    require_working_for(assessment.district)
     _require_in_progress(assessment)
     taken = Priority.objects.filter(assessment=assessment).count()
     if taken >= MAX_PRIORITIES:
@@ -279,7 +275,7 @@ def priority_add(*, assessment: Assessment) -> Priority:
 @transaction.atomic
 def priority_remove(*, priority: Priority) -> None:
     assessment = Assessment.objects.select_for_update().get(pk=priority.assessment_id)
-    _require_own_assessment(assessment)
+    require_working_for(assessment.district)
     _require_in_progress(assessment)
     priority.delete()
     # Keep the priorities numbered 1, 2, 3… as the team reads them.
@@ -310,7 +306,7 @@ def finalise_blockers(assessment: Assessment) -> list[str]:
 @transaction.atomic
 def assessment_finalise(*, assessment: Assessment, finalised_by: User) -> Assessment:
     locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-    _require_own_assessment(locked)
+    require_working_for(locked.district)
     _require_in_progress(locked)
     blockers = finalise_blockers(locked)
     if blockers:

@@ -16,11 +16,11 @@ from districts.access import require_role, role_required
 from districts.audit import audit_record
 from districts.exports import pdf_download
 from districts.models import AuditAction, SchoolYear
+from districts.roles import EDIT_SELF_ASSESSMENT, READ_SELF_ASSESSMENT
 
 from . import charts, exports, selectors, services
 from .forms import AssessmentForm, MemberRatingForm, cleaned_value, field_form
 from .models import Assessment, Ingredient, Item, Priority, Rating
-from .roles import EDIT_ROLES, READ_ROLES
 from .templatetags.selfassessment import FIELD_KINDS, autosave_context
 
 # htmx swaps these error answers too (static/js/selfassessment.js): they carry the message.
@@ -35,29 +35,29 @@ def _assessment(request: HttpRequest, assessment_id: int) -> Assessment:
 
 
 def _can_edit(request: HttpRequest, assessment: Assessment) -> bool:
-    return request.membership.role in EDIT_ROLES and not assessment.is_finalised
+    return request.membership.role in EDIT_SELF_ASSESSMENT and not assessment.is_finalised
 
 
 def _page_context(request: HttpRequest, assessment: Assessment, **extra) -> dict:
     return {
         "assessment": assessment,
         "can_edit": _can_edit(request, assessment),
-        "is_editor": request.membership.role in EDIT_ROLES,
+        "is_editor": request.membership.role in EDIT_SELF_ASSESSMENT,
         "rating_choices": Rating.choices,
         "ingredients": Ingredient.objects.filter(version=assessment.template_id),
         "progress": selectors.assessment_progress(
             assessment=assessment,
-            member=request.user if request.membership.role in EDIT_ROLES else None,
+            member=request.user if request.membership.role in EDIT_SELF_ASSESSMENT else None,
         ),
         **extra,
     }
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def assessment_list(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = AssessmentForm(request.POST or None, initial=_new_assessment_defaults(request))
     if request.method == "POST":
-        require_role(request, *EDIT_ROLES)
+        require_role(request, EDIT_SELF_ASSESSMENT)
         if form.is_valid():
             try:
                 assessment = services.assessment_create(
@@ -82,7 +82,7 @@ def assessment_list(request: HttpRequest, district_slug: str) -> HttpResponse:
         {
             "form": form,
             "rows": [(a, progress[a.pk]) for a in assessments],
-            "is_editor": request.membership.role in EDIT_ROLES,
+            "is_editor": request.membership.role in EDIT_SELF_ASSESSMENT,
         },
     )
 
@@ -97,7 +97,7 @@ def _new_assessment_defaults(request: HttpRequest) -> dict:
     return {"school_year": label, "title": "Cabinet self-assessment"}
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def assessment_overview(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     sections = selectors.assessment_sections(assessment=assessment)
@@ -113,7 +113,7 @@ def assessment_overview(request: HttpRequest, district_slug: str, assessment_id:
     return render(request, "selfassessment/overview.html", context)
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def assessment_ingredient(
     request: HttpRequest, district_slug: str, assessment_id: int, position: int
 ) -> HttpResponse:
@@ -127,7 +127,7 @@ def assessment_ingredient(
     return render(request, "selfassessment/ingredient.html", context)
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def assessment_reflections(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     context = _page_context(
@@ -139,7 +139,7 @@ def assessment_reflections(request: HttpRequest, district_slug: str, assessment_
     return render(request, "selfassessment/reflections.html", context)
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def assessment_results(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     sections = selectors.assessment_sections(assessment=assessment)
@@ -168,7 +168,7 @@ def assessment_results(request: HttpRequest, district_slug: str, assessment_id: 
     return render(request, "selfassessment/results.html", context)
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def field_edit(
     request: HttpRequest,
     district_slug: str,
@@ -199,7 +199,7 @@ def field_edit(
                 editable=_can_edit(request, assessment),
             ),
         )
-    require_role(request, *EDIT_ROLES)
+    require_role(request, EDIT_SELF_ASSESSMENT)
     form = field_form(record, field, data=request.POST)
     submitted = request.POST.get("overwrite") or request.POST.get("revision") or "0"
     base = int(submitted) if submitted.isdigit() else 0
@@ -296,7 +296,7 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
 
 
 @require_POST
-@role_required(*EDIT_ROLES)
+@role_required(EDIT_SELF_ASSESSMENT)
 def member_rate(
     request: HttpRequest, district_slug: str, assessment_id: int, item_id: int
 ) -> HttpResponse:
@@ -344,7 +344,7 @@ def _number(item: Item) -> str:
 
 
 @require_POST
-@role_required(*EDIT_ROLES)
+@role_required(EDIT_SELF_ASSESSMENT)
 def priority_add(request: HttpRequest, district_slug: str, assessment_id: int) -> HttpResponse:
     assessment = _assessment(request, assessment_id)
     try:
@@ -356,7 +356,7 @@ def priority_add(request: HttpRequest, district_slug: str, assessment_id: int) -
 
 
 @require_POST
-@role_required(*EDIT_ROLES)
+@role_required(EDIT_SELF_ASSESSMENT)
 def priority_remove(
     request: HttpRequest, district_slug: str, assessment_id: int, priority_id: int
 ) -> HttpResponse:
@@ -372,7 +372,7 @@ def priority_remove(
 
 
 @require_POST
-@role_required(*EDIT_ROLES)
+@role_required(EDIT_SELF_ASSESSMENT)
 def assessment_finalise(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     try:
@@ -389,7 +389,7 @@ def assessment_finalise(request: HttpRequest, district_slug: str, assessment_id:
 
 
 @require_POST
-@role_required(*EDIT_ROLES)
+@role_required(EDIT_SELF_ASSESSMENT)
 def assessment_next_year(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     try:
@@ -412,7 +412,7 @@ def assessment_next_year(request: HttpRequest, district_slug: str, assessment_id
     )
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def action_plan_pdf(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     _audit_export(request, assessment, "PDF")
@@ -424,7 +424,7 @@ def action_plan_pdf(request: HttpRequest, district_slug: str, assessment_id: int
     return pdf_download(filename=exports.filename(assessment, "pdf"), html=html)
 
 
-@role_required(*READ_ROLES)
+@role_required(READ_SELF_ASSESSMENT)
 def action_plan_xlsx(request: HttpRequest, district_slug: str, assessment_id: int):
     assessment = _assessment(request, assessment_id)
     _audit_export(request, assessment, "Excel")

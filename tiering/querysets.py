@@ -3,17 +3,17 @@ from __future__ import annotations
 from django.db.models import Q
 
 from districts.querysets import TenantQuerySet
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES
+from districts.roles import IMPORT_ATTENDANCE, READ_DISTRICT_RECORDS, READ_STUDENT_ATTENDANCE
 
 
 class StaffOnlyQuerySet(TenantQuerySet):
     """District configuration and results that every staff role reads; partners never do."""
 
-    readable_by = STAFF_ROLES
+    readable_by = READ_DISTRICT_RECORDS
 
 
 class SchoolScopedQuerySet(TenantQuerySet):
-    readable_by = STAFF_ROLES
+    readable_by = READ_STUDENT_ATTENDANCE
     school_lookup = "school"
 
 
@@ -29,10 +29,9 @@ class StandingQuerySet(SchoolScopedQuerySet):
 
 
 class StudentQuerySet(TenantQuerySet):
-    readable_by = STAFF_ROLES
+    readable_by = READ_STUDENT_ATTENDANCE
     school_lookup = "school"
 
 
 class AttendanceImportQuerySet(TenantQuerySet):
-    # Imports span the whole district: only district-wide roles run and review them.
-    readable_by = DISTRICT_WIDE_ROLES
+    readable_by = IMPORT_ATTENDANCE

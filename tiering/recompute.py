@@ -27,8 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
-from districts.services import require_working_for
-from districts.tenancy import system_context
+from districts.tenancy import require_working_for, system_context
 
 from . import digest, reports, services
 from .headers import Kind

@@ -17,8 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
-from districts.services import require_working_for
-from districts.tenancy import CrossTenantAccess, system_context
+from districts.tenancy import require_working_for, system_context
 
 from . import ingest, progress, readers, selectors
 from .headers import Kind
@@ -792,11 +791,9 @@ def rule_set_save(
 ) -> RuleSet:
     """Creates a rule set beside the district's own (``rule_set`` None) or changes one. A
     change applies from the next classification; snapshots already taken keep their bands."""
-    require_working_for(district)
+    require_working_for(district, rule_set)
     if rule_set is None:
         rule_set = RuleSet(district=district, is_primary=False)
-    elif rule_set.district_id != district.pk:
-        raise CrossTenantAccess("This rule set belongs to another district.")
     rule_set.name = name.strip()
     rule_set.minimum_days_enrolled = minimum_days_enrolled
     rule_set.count_in_school_suspension = count_in_school_suspension
@@ -809,7 +806,5 @@ def rule_set_save(
 def attendance_code_delete(*, district: District, code: AttendanceCode) -> None:
     """Forgets a code: facts already imported keep their meaning (they store the category), and
     a file using the code again stops at it until someone says what it means."""
-    require_working_for(district)
-    if code.district_id != district.pk:
-        raise CrossTenantAccess("This attendance code belongs to another district.")
+    require_working_for(district, code)
     code.delete()

@@ -16,7 +16,13 @@ from districts.access import role_required
 from districts.audit import audit_record
 from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
-from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
+from districts.roles import (
+    EDIT_ATTENDANCE_RULES,
+    IMPORT_ATTENDANCE,
+    READ_DISTRICT_ATTENDANCE,
+    READ_STUDENT_ATTENDANCE,
+    RUN_RECOMPUTE,
+)
 
 from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
@@ -49,13 +55,11 @@ from .models import (
     Student,
 )
 
-IMPORT_ROLES = tuple(DISTRICT_WIDE_ROLES)
-READER_ROLES = tuple(STAFF_ROLES)
 PAGE_SIZE = 50
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -105,7 +109,7 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 def import_detail(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = get_object_or_404(
         AttendanceImport.objects.for_user(request.user).select_related("uploaded_by"),
@@ -132,7 +136,7 @@ def _confirm_form(record: AttendanceImport, data=None) -> ImportConfirmForm | No
     return ImportConfirmForm(data, asks=record.preview.get("asks", False))
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 @require_POST
 def import_confirm(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     """The go-ahead for a checked file, with what it means for the students it leaves out."""
@@ -153,7 +157,7 @@ def import_confirm(request: HttpRequest, district_slug: str, import_id: int) -> 
     return redirect("tiering:import", district_slug=district_slug, import_id=record.pk)
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 def import_errors(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = get_object_or_404(AttendanceImport.objects.for_user(request.user), pk=import_id)
     audit_record(
@@ -171,7 +175,7 @@ def import_errors(request: HttpRequest, district_slug: str, import_id: int) -> H
     )
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = _import_ended(request, import_id, ImportStatus.NEEDS_MAPPING)
     headers = readers.inspect_file(record.stored_path, filename=record.filename).headers
@@ -215,7 +219,7 @@ def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> 
     )
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 def import_codes(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = _import_ended(request, import_id, ImportStatus.FAILED)
     codes = selectors.unknown_attendance_codes(attendance_import=record)
@@ -238,7 +242,7 @@ def import_codes(request: HttpRequest, district_slug: str, import_id: int) -> Ht
     )
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(IMPORT_ATTENDANCE)
 @require_POST
 def import_again(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     """Runs the kept file of an import that something other than the file stopped."""
@@ -287,12 +291,12 @@ def attendance_home_panel(request: HttpRequest) -> str | None:
     """The district home's answer to "how is attendance?" for everyone who reads students'
     bands: the chronic absence rate and its change (the district's, or a principal's one
     school's), then each school's students per band, linked to its tiered list."""
-    if request.membership.role not in READER_ROLES:
+    if request.membership.role not in READ_STUDENT_ATTENDANCE:
         return None
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
     snapshot = reports.current_snapshot(snapshots=snapshots)
-    context = {"snapshot": snapshot, "import_roles": IMPORT_ROLES, "band_key": BAND_KEY}
+    context = {"snapshot": snapshot, "band_key": BAND_KEY}
     if snapshot is not None:
         rows = reports.school_rows(standings=standings, snapshot=snapshot)
         district_wide = not request.membership.is_school_role
@@ -320,7 +324,7 @@ def _today(request: HttpRequest):
     return timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
 
 
-@role_required(*READER_ROLES)
+@role_required(READ_STUDENT_ATTENDANCE)
 def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
     visible = School.objects.for_user(request.user).order_by("name")
     if request.membership.is_school_role and len(visible) == 1:
@@ -339,12 +343,11 @@ def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
             "rows": rows,
             "schools": visible,
             "band_key": BAND_KEY,
-            "import_roles": IMPORT_ROLES,
         },
     )
 
 
-@role_required(*READER_ROLES)
+@role_required(READ_STUDENT_ATTENDANCE)
 def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
     school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
     snapshots = Snapshot.objects.for_user(request.user)
@@ -558,7 +561,7 @@ def _filter_summary(form: TieredListForm) -> list[str]:
     return summary
 
 
-@role_required(*READER_ROLES)
+@role_required(READ_STUDENT_ATTENDANCE)
 def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpResponse:
     standings = Standing.objects.for_user(request.user)
     # A school role reaches a student through a standing at one of its schools, which also
@@ -622,7 +625,7 @@ def _history_row(standing: Standing) -> dict:
     }
 
 
-@role_required(*IMPORT_ROLES)
+@role_required(READ_DISTRICT_ATTENDANCE)
 def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
@@ -736,8 +739,6 @@ def _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
 
 # --- The district's attendance rules (district administrators) -----------------------------
 
-RULE_EDITORS = (Role.DISTRICT_ADMIN,)
-
 
 def _rule_set_initial(rule_set: RuleSet) -> dict:
     return {
@@ -773,12 +774,12 @@ def _rules_page(request: HttpRequest, *, bound: dict | None = None, status: int 
     return render(request, "tiering/rules.html", context, status=status)
 
 
-@role_required(*RULE_EDITORS)
+@role_required(EDIT_ATTENDANCE_RULES)
 def rules(request: HttpRequest, district_slug: str) -> HttpResponse:
     return _rules_page(request)
 
 
-@role_required(*RULE_EDITORS)
+@role_required(EDIT_ATTENDANCE_RULES)
 @require_POST
 def rule_set_save(request: HttpRequest, district_slug: str, rule_set_id: int | None = None):
     rule_set = (
@@ -805,7 +806,7 @@ def rule_set_save(request: HttpRequest, district_slug: str, rule_set_id: int | N
     return _rules_page(request, bound={key: form}, status=422)
 
 
-@role_required(*RULE_EDITORS)
+@role_required(EDIT_ATTENDANCE_RULES)
 @require_POST
 def attendance_code_save(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = AttendanceCodeForm(request.POST)
@@ -820,7 +821,7 @@ def attendance_code_save(request: HttpRequest, district_slug: str) -> HttpRespon
     return _rules_page(request, bound={"code": form}, status=422)
 
 
-@role_required(*RULE_EDITORS)
+@role_required(EDIT_ATTENDANCE_RULES)
 @require_POST
 def attendance_code_delete(request: HttpRequest, district_slug: str, code_id: int):
     code = get_object_or_404(AttendanceCode.objects.for_user(request.user), pk=code_id)
@@ -831,7 +832,7 @@ def attendance_code_delete(request: HttpRequest, district_slug: str, code_id: in
     return redirect("tiering:rules", district_slug=district_slug)
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(RUN_RECOMPUTE)
 def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
     """When the district's bands were and will be recomputed, how each run went, and the
     schedule."""
@@ -854,7 +855,7 @@ def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
     return render(request, template, {"state": state, "form": form})
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(RUN_RECOMPUTE)
 @require_POST
 def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     recompute.run_request(district=request.district, requested_by=request.user)
@@ -864,7 +865,7 @@ def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     return redirect("tiering:recompute", district_slug=district_slug)
 
 
-@role_required(Role.DISTRICT_ADMIN)
+@role_required(RUN_RECOMPUTE)
 @require_POST
 def digest_now(request: HttpRequest, district_slug: str) -> HttpResponse:
     recompute.run_request(

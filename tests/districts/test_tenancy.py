@@ -9,6 +9,7 @@ from districts.tenancy import (
     TenantContextMissing,
     context_for_membership,
     current_tenant,
+    require_working_for,
     system_context,
     tenant_context,
 )
@@ -92,3 +93,10 @@ def test_a_school_role_must_name_schools_of_its_own_district(district, other_sch
 def test_services_refuse_another_districts_work(district, other_district, principal):
     with system_context(other_district, reason="test"), pytest.raises(CrossTenantAccess):
         membership_grant(district=district, user=principal, role=Role.CABINET_MEMBER)
+
+
+def test_services_refuse_another_districts_objects(district, school_a, other_school):
+    with system_context(district, reason="test"):
+        require_working_for(district, school_a, None)
+        with pytest.raises(CrossTenantAccess, match="belongs to another district"):
+            require_working_for(district, school_a, other_school)

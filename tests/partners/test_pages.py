@@ -161,6 +161,35 @@ def test_it_admits_each_role_to_its_pages(
     assert client.get(f"/d/riverside/partners/{path}").status_code == status
 
 
+ACTIONS = (
+    "Add an entry",
+    "Organisations and partner staff",
+    "Import HSDS",
+    "Export HSDS",
+    "Edit this entry",
+    "Remove this entry",
+)
+
+
+@pytest.mark.parametrize(
+    ("persona", "offered"),
+    [
+        ("district_admin", set(ACTIONS)),
+        ("cabinet_member", {"Export HSDS"}),
+        ("pia", {"Add an entry", "Edit this entry"}),
+    ],
+)
+def test_it_offers_each_role_only_the_actions_its_role_may_take(
+    client, request, club_entry, persona, offered
+):
+    client.force_login(request.getfixturevalue(persona))
+    pages = "".join(
+        client.get(path).content.decode()
+        for path in ("/d/riverside/partners/", f"/d/riverside/partners/{club_entry.pk}/")
+    )
+    assert {action for action in ACTIONS if action in pages} == offered
+
+
 def test_it_offers_partners_in_the_navigation(client, principal, pia):
     client.force_login(principal)
     page = client.get("/d/riverside/").content.decode()
