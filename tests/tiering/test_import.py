@@ -573,7 +573,6 @@ def test_two_queued_imports_of_the_same_file_import_once(district, sis_district,
                         uploaded_by=None,
                         upload=File(upload, name=name),
                         as_of=LAST_DAY,
-                        enqueue=False,
                     )
                 )
     with system_context(district, reason="test"):
