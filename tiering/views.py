@@ -38,7 +38,6 @@ from .models import (
     AttendanceDay,
     AttendanceImport,
     AttendanceSummary,
-    ImportKind,
     ImportProfile,
     ImportStatus,
     RecomputeRun,
@@ -213,7 +212,7 @@ def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> 
         {
             "record": record,
             "headers": headers,
-            "kind": ImportKind(recognition.kind) if recognition.kind else None,
+            "kind": recognition.kind,
             "kind_form": kind_form,
             "form": form,
         },

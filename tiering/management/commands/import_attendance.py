@@ -33,7 +33,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--district", required=True, help="District slug")
-        parser.add_argument("--kind", choices=[k.value for k in Kind], help="Default: detected")
+        parser.add_argument("--kind", type=Kind, choices=list(Kind), help="Default: detected")
         parser.add_argument(
             "--create-schools",
             action="store_true",
@@ -80,7 +80,7 @@ class Command(BaseCommand):
                 district=district,
                 path=path,
                 reason=REASON,
-                kind=Kind(options["kind"]) if options["kind"] else None,
+                kind=options["kind"],
                 daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
                 as_of=options["as_of"],
                 create_schools=options["create_schools"],
