@@ -61,12 +61,9 @@ def _one_school(students: int) -> tuple[list[synthetic.SyntheticDistrict], str]:
 
 
 def _load(students: int, folder: Path) -> str:
-    from django.core.files import File
-
     from districts.models import District
-    from districts.tenancy import system_context
-    from tiering import services
-    from tiering.models import AttendanceImport, ImportStatus
+    from tiering import tasks
+    from tiering.models import ImportStatus
 
     (current, previous), code = _one_school(students)
     set_up_district(SLUG, current)
@@ -77,17 +74,9 @@ def _load(students: int, folder: Path) -> str:
         (synthetic.write_summary_csv(current, folder / "current.csv"), current.through),
     ]
     for path, as_of in files:
-        with system_context(district, reason="bench"), path.open("rb") as upload:
-            record = services.attendance_import_create(
-                district=district,
-                uploaded_by=None,
-                upload=File(upload, name=path.name),
-                as_of=as_of,
-                enqueue=False,
-            )
-        with system_context(district, reason="bench"):
-            services.attendance_import_run(import_id=record.pk)
-            record = AttendanceImport.objects.get(pk=record.pk)
+        record = tasks.attendance_import_now(
+            district=district, path=path, reason="bench", as_of=as_of
+        )
         if record.status != ImportStatus.SUCCEEDED:
             raise SystemExit(f"{path.name} did not import: {record.message}")
     return code

@@ -50,12 +50,9 @@ def _p95(values: list[float]) -> float:
 def _load(students: int, folder: Path) -> tuple[int, int, str]:
     """Imports the district; returns its students, and the size and code of its largest
     school."""
-    from django.core.files import File
-
     from districts.models import District
-    from districts.tenancy import system_context
-    from tiering import services
-    from tiering.models import AttendanceImport, ImportStatus
+    from tiering import tasks
+    from tiering.models import ImportStatus
 
     now = synthetic.generate_district(seed=7, students=students)
     calendar = now.calendar
@@ -73,17 +70,9 @@ def _load(students: int, folder: Path) -> tuple[int, int, str]:
     ]
     for path, as_of in files:
         start = time.perf_counter()
-        with system_context(district, reason="bench"), path.open("rb") as upload:
-            record = services.attendance_import_create(
-                district=district,
-                uploaded_by=None,
-                upload=File(upload, name=path.name),
-                as_of=as_of,
-                enqueue=False,
-            )
-        with system_context(district, reason="bench"):
-            services.attendance_import_run(import_id=record.pk)
-            record = AttendanceImport.objects.get(pk=record.pk)
+        record = tasks.attendance_import_now(
+            district=district, path=path, reason="bench", as_of=as_of
+        )
         if record.status != ImportStatus.SUCCEEDED:
             raise SystemExit(f"{path.name} did not import: {record.message}")
         print(

@@ -32,24 +32,11 @@ SLUG = "bench-recompute"
 
 
 def _import(district, path: Path, as_of) -> float:
-    from django.core.files import File
-
-    from districts.tenancy import system_context
-    from tiering import services
-    from tiering.models import AttendanceImport, ImportStatus
+    from tiering import tasks
+    from tiering.models import ImportStatus
 
     start = time.perf_counter()
-    with system_context(district, reason="bench"), path.open("rb") as upload:
-        record = services.attendance_import_create(
-            district=district,
-            uploaded_by=None,
-            upload=File(upload, name=path.name),
-            as_of=as_of,
-            enqueue=False,
-        )
-    with system_context(district, reason="bench"):
-        services.attendance_import_run(import_id=record.pk)
-        record = AttendanceImport.objects.get(pk=record.pk)
+    record = tasks.attendance_import_now(district=district, path=path, reason="bench", as_of=as_of)
     if record.status != ImportStatus.SUCCEEDED:
         raise SystemExit(f"{path.name} did not import: {record.message}")
     elapsed = time.perf_counter() - start

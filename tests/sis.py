@@ -5,12 +5,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 
 from districts.models import Grade, SchoolYear
 from districts.services import school_create, school_year_create
 from districts.tenancy import system_context
-from tiering import services, synthetic
+from tiering import synthetic, tasks
 from tiering.models import AttendanceImport
 
 FIRST_DAY = date(2025, 8, 18)
@@ -53,14 +52,4 @@ def sis_district(district, generated) -> SchoolYear:
 def import_file(district, path: Path, **options) -> AttendanceImport:
     """Imports through the same service path as the command, and returns the finished record."""
     options.setdefault("as_of", LAST_DAY)
-    with system_context(district, reason="test"), path.open("rb") as upload:
-        record = services.attendance_import_create(
-            district=district,
-            uploaded_by=options.pop("uploaded_by", None),
-            upload=File(upload, name=options.pop("name", path.name)),
-            enqueue=False,
-            **options,
-        )
-    with system_context(district, reason="test"):
-        services.attendance_import_run(import_id=record.pk)
-        return AttendanceImport.objects.get(pk=record.pk)
+    return tasks.attendance_import_now(district=district, path=path, reason="test", **options)

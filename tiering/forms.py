@@ -5,8 +5,8 @@ from django import forms
 from django.conf import settings
 
 from .filecheck import size_text
-from .headers import LABELS, REQUIRED, Kind, columns_of
-from .models import AttendanceCategory, Coverage, DailyMode, ImportKind
+from .headers import KIND_CHOICES, LABELS, REQUIRED, Kind, columns_of
+from .models import AttendanceCategory, Coverage, DailyMode
 
 
 class ImportConfirmForm(forms.Form):
@@ -41,7 +41,7 @@ class ImportForm(forms.Form):
     )
     kind = forms.ChoiceField(
         label="What the file holds",
-        choices=[("", "Tell from its columns"), *ImportKind.choices],
+        choices=[("", "Tell from its columns"), *KIND_CHOICES],
         required=False,
     )
     daily_mode = forms.ChoiceField(
@@ -74,7 +74,7 @@ class ImportForm(forms.Form):
 
 
 class ImportKindChoiceForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=ImportKind.choices)
+    kind = forms.ChoiceField(label="What the file holds", choices=KIND_CHOICES)
 
     def clean_kind(self) -> Kind:
         return Kind(self.cleaned_data["kind"])

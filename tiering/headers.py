@@ -20,9 +20,24 @@ from enum import StrEnum
 
 
 class Kind(StrEnum):
+    """What an SIS export holds: the one word for it, stored as is in the import's records."""
+
     SUMMARY = "summary"
     DAILY = "daily"
     ROSTER = "roster"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    Kind.SUMMARY: "Per-student summary",
+    Kind.DAILY: "Daily attendance",
+    Kind.ROSTER: "Student roster",
+}
+# A model field's or form field's choices.
+KIND_CHOICES = [(kind.value, kind.label) for kind in Kind]
 
 
 STUDENT_ID = "student_id"

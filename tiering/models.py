@@ -14,6 +14,7 @@ from districts.models import Grade, School, SchoolYear, TenantModel
 from districts.querysets import TenantManager
 
 from .bands import Band
+from .headers import KIND_CHOICES
 from .querysets import (
     AttendanceImportQuerySet,
     SchoolScopedQuerySet,
@@ -60,12 +61,6 @@ DEFAULT_ATTENDANCE_CODES: tuple[tuple[str, AttendanceCategory], ...] = (
     # Leaving early is not missing the day, as arriving late is not.
     ("Early departure", AttendanceCategory.TARDY),
 )
-
-
-class ImportKind(models.TextChoices):
-    SUMMARY = "summary", "Per-student summary"
-    DAILY = "daily", "Daily attendance"
-    ROSTER = "roster", "Student roster"
 
 
 class ImportStatus(models.TextChoices):
@@ -235,7 +230,7 @@ class RuleSet(TenantModel):
 class ImportProfile(TenantModel):
     """The column matching a district chose once for files of one kind, reused next time."""
 
-    kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
     column_mapping = models.JSONField(default=dict)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -252,7 +247,7 @@ class ImportProfile(TenantModel):
 
 
 class AttendanceImport(TenantModel):
-    kind = models.CharField(max_length=16, choices=ImportKind.choices, blank=True)
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, blank=True)
     status = models.CharField(
         max_length=16, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
@@ -391,7 +386,7 @@ class Snapshot(TenantModel):
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="snapshots")
     as_of = models.DateField()
-    source_kind = models.CharField(max_length=16, choices=ImportKind.choices)
+    source_kind = models.CharField(max_length=16, choices=KIND_CHOICES)
     source_import = models.ForeignKey(
         AttendanceImport, on_delete=models.PROTECT, null=True, related_name="snapshots"
     )
@@ -520,7 +515,7 @@ class RecomputeRun(TenantModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     as_of = models.DateField(null=True, blank=True)
-    source_kind = models.CharField(max_length=16, choices=ImportKind.choices, blank=True)
+    source_kind = models.CharField(max_length=16, choices=KIND_CHOICES, blank=True)
     students = models.PositiveIntegerField(default=0)
     snapshots = models.PositiveSmallIntegerField(default=0)
     digests = models.PositiveIntegerField(default=0)

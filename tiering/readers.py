@@ -18,7 +18,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -520,12 +520,14 @@ def read_rows(
     mapping: Mapping[str, str],
     chunk_rows: int = 250_000,
     limits: UploadLimits = DEFAULT_LIMITS,
+    grade_of: Callable[[str], int] | None = None,
 ) -> Iterator[Chunk]:
     """Stream the file as chunks of the canonical columns ``mapping`` gives for ``kind``.
 
     Each frame holds the kind's mapped columns, typed, plus ``row`` (the spreadsheet row
     number). Rows with a problem are left out and described in the chunk's errors. Blank rows
-    are skipped silently.
+    are skipped silently. With ``grade_of`` (a label's grade number; ValueError for none), the
+    grade column holds grade numbers, and a row whose grade is none is a problem too.
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
@@ -535,7 +537,10 @@ def read_rows(
     else:
         raw_chunks = _csv_chunks(Path(path), shape, layout, chunk_rows)
     for raw, rows in raw_chunks:
-        yield _typed_chunk(raw, rows, layout)
+        chunk = _typed_chunk(raw, rows, layout)
+        if grade_of is not None and GRADE in chunk.frame.columns:
+            _grade_numbers(chunk, layout.header[GRADE], grade_of)
+        yield chunk
 
 
 # Every raw chunk has one text column per canonical column plus this one: the first value past
@@ -781,6 +786,38 @@ def _typed_chunk(raw: pd.DataFrame, rows: np.ndarray, layout: _Layout) -> Chunk:
     frame = frame[~problems.bad].reset_index(drop=True)
     errors, unlisted, error_rows = problems.listed()
     return Chunk(frame=frame, errors=errors, unlisted_errors=unlisted, error_rows=error_rows)
+
+
+def _grade_numbers(chunk: Chunk, header: str, grade_of: Callable[[str], int]) -> None:
+    """Grades as the integers the schema stores, checked after the row checks (so only rows
+    that passed them) and listed after their problems. Parsed once per distinct label, and
+    spread back by position rather than by Series.map (which looked every row up again: 0.7 s
+    for 500,000 rows)."""
+    frame = chunk.frame
+    labels = frame[GRADE]
+    codes, distinct = pd.factorize(labels)
+    per_label = []
+    for label in distinct:
+        try:
+            per_label.append(int(grade_of(str(label))))
+        except ValueError:
+            per_label.append(None)
+    # factorize codes a missing label as -1, which picks the None appended last.
+    table = pd.array([*per_label, None], dtype="Int16")
+    numbers = pd.Series(table.take(codes), index=labels.index)
+    bad = (labels.notna() & numbers.isna()).to_numpy()
+    chunk.errors += [
+        RowError(
+            row=int(row),
+            column=header,
+            value=str(value),
+            reason="Not a grade; write K, 1 to 12, or PK.",
+        )
+        for row, value in zip(frame.loc[bad, "row"], labels[bad], strict=True)
+    ]
+    chunk.error_rows += int(bad.sum())
+    frame[GRADE] = numbers
+    chunk.frame = frame[~bad]
 
 
 def _per_row(values: pd.Series, codes: np.ndarray, per_distinct: pd.Series, missing) -> pd.Series:

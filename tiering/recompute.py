@@ -23,17 +23,14 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from districts.models import District, SchoolYear, User
 from districts.tenancy import require_working_for, system_context
 
-from . import digest, reports, services
-from .headers import Kind
+from . import digest, reports, snapshots
 from .models import (
     AttendanceImport,
-    ImportStatus,
     RecomputeRun,
     RecomputeSchedule,
     RecomputeStatus,
@@ -119,10 +116,10 @@ def due_period(*, district: District, now: datetime) -> date | None:
     return start
 
 
-def runs_enqueue_due(*, now: datetime) -> list[int]:
-    """The daily poke: records and queues the due run of every district; returns their ids.
-    Each district is read in its own tenant context and transaction."""
-    queued = []
+def runs_record_due(*, now: datetime) -> list[RecomputeRun]:
+    """The daily poke: records the due run of every district (tasks.py queues them). Each
+    district is read in its own tenant context and transaction."""
+    due = []
     for district in District.objects.order_by("pk"):
         with system_context(district, reason="recompute:poke"):
             start = due_period(district=district, now=now)
@@ -134,20 +131,18 @@ def runs_enqueue_due(*, now: datetime) -> list[int]:
                 period_start=start,
                 defaults={"queued_at": now},
             )
-            _enqueue(run)
-            queued.append(run.pk)
-    return queued
+            due.append(run)
+    return due
 
 
 def run_after_import(*, attendance_import: AttendanceImport) -> RecomputeRun:
-    """Records and queues the recompute that follows a successful import (at most once)."""
+    """The run that follows a successful import, recorded (once) in the import's transaction:
+    its digest step, telling principals of the import's snapshots."""
     district = attendance_import.district
     require_working_for(district)
-    run, created = RecomputeRun.objects.get_or_create(
+    run, _ = RecomputeRun.objects.get_or_create(
         district=district, trigger=RecomputeTrigger.IMPORT, source_import=attendance_import
     )
-    if created:
-        _enqueue(run)
     return run
 
 
@@ -160,16 +155,8 @@ def run_request(
     require_working_for(district)
     if trigger not in (RecomputeTrigger.MANUAL, RecomputeTrigger.DIGEST):
         raise ValueError(f"An administrator does not start a run of trigger {trigger}.")
-    run = RecomputeRun.objects.create(district=district, trigger=trigger, requested_by=requested_by)
-    _enqueue(run)
-    return run
-
-
-def _enqueue(run: RecomputeRun) -> None:
-    from .tasks import recompute_district
-
-    transaction.on_commit(
-        lambda: recompute_district.delay(district_id=run.district_id, run_id=run.pk)
+    return RecomputeRun.objects.create(
+        district=district, trigger=trigger, requested_by=requested_by
     )
 
 
@@ -260,43 +247,20 @@ def _finish(district, run_id, status, message, clock, now) -> str:
     return status
 
 
-@dataclass(frozen=True)
-class _Facts:
-    kind: Kind
-    as_of: date
-
-
-def _latest_facts(district: District, today: date) -> _Facts:
-    """The newest attendance of the district's current school year: its daily records or its
-    summary totals, whichever runs to the later date (daily when both do)."""
+def _latest_facts(district: District, today: date) -> snapshots.Facts:
     year = SchoolYear.objects.for_district(district).current(today)
     if year is None:
         raise NothingToRecompute(
             f"{district.name} has no school year that has started; add the school year, "
             "then import its attendance."
         )
-    # Imports are the only way attendance arrives, and each records the date its data runs
-    # to: reading that is instant where max(date) over the daily table is not.
-    latest = dict(
-        AttendanceImport.objects.for_district(district)
-        .filter(
-            status=ImportStatus.SUCCEEDED,
-            school_year=year,
-            kind__in=[Kind.DAILY, Kind.SUMMARY],
-        )
-        .order_by()
-        .values_list("kind")
-        .annotate(last=Max("as_of"))
-    )
-    if not latest:
+    facts = snapshots.latest_facts(district=district, year=year)
+    if facts is None:
         raise NothingToRecompute(
             f"No attendance has been imported for {year.label} yet; the bands are computed "
             "once its first daily or summary file is imported."
         )
-    daily, summary = latest.get(Kind.DAILY), latest.get(Kind.SUMMARY)
-    if daily is not None and (summary is None or daily >= summary):
-        return _Facts(Kind.DAILY, min(daily, year.last_day))
-    return _Facts(Kind.SUMMARY, min(summary, year.last_day))
+    return facts
 
 
 def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
@@ -304,20 +268,20 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
     if run.trigger == RecomputeTrigger.DIGEST:
         _digest_now(district, run, today)
         return
-    snapshots = None
+    taken = None
     if run.trigger == RecomputeTrigger.IMPORT:
         # The import classified its own facts in its own transaction; classifying the same
         # facts again would only add a duplicate review point to every trend.
-        snapshots = list(
+        taken = list(
             Snapshot.objects.for_district(district).filter(source_import=run.source_import)
         )
-    if not snapshots:
+    if not taken:
         facts = _latest_facts(district, district_today(district, clock))
-        snapshots = services.snapshots_take(district=district, as_of=facts.as_of, source=facts.kind)
-    primary = next((s for s in snapshots if s.rule_set.is_primary), snapshots[0])
+        taken = snapshots.snapshots_take(district=district, as_of=facts.as_of, source=facts.kind)
+    primary = next((s for s in taken if s.rule_set.is_primary), taken[0])
     run.as_of = primary.as_of
     run.source_kind = primary.source_kind
-    run.snapshots = len(snapshots)
+    run.snapshots = len(taken)
     run.students = Standing.objects.for_district(district).across_district(snapshot=primary).count()
     if run.trigger == RecomputeTrigger.SCHEDULE:
         run.digests = digest.digests_send(district=district, run=run, snapshot=primary, today=today)

@@ -13,28 +13,24 @@ from pathlib import Path
 import psycopg2
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils import timezone
 
-from districts.models import District, SchoolYear, User
+from districts.models import District, Grade, SchoolYear, User
 from districts.tenancy import require_working_for, system_context
 
-from . import ingest, progress, readers, selectors
-from .headers import Kind
+from . import ingest, progress, readers, recompute, selectors, snapshots
+from .headers import Kind, Recognition
 from .models import (
     DEFAULT_ATTENDANCE_CODES,
     AttendanceCategory,
     AttendanceCode,
-    AttendanceDay,
     AttendanceImport,
-    AttendanceSummary,
     Coverage,
     DailyMode,
     ImportProfile,
     ImportSource,
     ImportStatus,
     RuleSet,
-    Snapshot,
 )
 
 logger = logging.getLogger(__name__)
@@ -95,11 +91,10 @@ def attendance_import_create(
     create_schools: bool = False,
     source: ImportSource = ImportSource.UPLOAD,
     coverage: Coverage | None = Coverage.PARTIAL,
-    enqueue: bool = True,
 ) -> AttendanceImport:
-    """Keeps the uploaded file under a generated name and queues its import (or leaves it for
-    the caller to run, with enqueue=False); a file whose content was already imported is
-    recorded as a duplicate and not imported again.
+    """Keeps the uploaded file under a generated name and records its import, queued for
+    whoever runs it (tasks.py); a file whose content was already imported is recorded as a
+    duplicate and not imported again.
 
     ``coverage`` says what the file means for students the district has at its schools whom
     it leaves out. None queues a check instead: the file is read and checked, and what it would
@@ -147,7 +142,7 @@ def attendance_import_create(
         coverage=coverage or "",
         confirmed_at=timezone.now() if coverage else None,
     )
-    _queue(record, enqueue=enqueue)
+    _queue(record)
     if record.status == ImportStatus.DUPLICATE:
         stored.unlink()  # nothing will read it: this content is already imported
     return record
@@ -162,10 +157,10 @@ _RETRYABLE = frozenset({ImportStatus.NEEDS_MAPPING, ImportStatus.FAILED})
 def attendance_import_retry(
     *, attendance_import: AttendanceImport, kind: Kind | None, uploaded_by: User | None
 ) -> AttendanceImport:
-    """Queues the stored file of an import that needed its columns matched, its codes defined,
-    or that was stopped before it finished, as a new import of ``kind`` (None: recognised from
-    its columns again), with the same options. The earlier import stays as it ended: the list
-    of imports is the district's record of what happened."""
+    """Records, queued as a new import of ``kind`` (None: recognised from its columns again)
+    with the same options, the stored file of an import that needed its columns matched, its
+    codes defined, or that was stopped before it finished. The earlier import stays as it
+    ended: the list of imports is the district's record of what happened."""
     district = attendance_import.district
     require_working_for(district)
     if attendance_import.status not in _RETRYABLE:
@@ -186,17 +181,16 @@ def attendance_import_retry(
         coverage=attendance_import.coverage,
         confirmed_at=attendance_import.confirmed_at,
     )
-    _queue(record, enqueue=True)
+    _queue(record)
     return record
 
 
 @transaction.atomic
 def attendance_import_confirm(
-    *, attendance_import: AttendanceImport, coverage: Coverage, enqueue: bool = True
+    *, attendance_import: AttendanceImport, coverage: Coverage
 ) -> AttendanceImport:
-    """Gives a checked and previewed import the go-ahead: it is queued to import its file (or
-    left for the caller to run, with enqueue=False), with ``coverage`` deciding what becomes
-    of the students it leaves out."""
+    """Gives a checked and previewed import the go-ahead: it is queued again to import its
+    file, with ``coverage`` deciding what becomes of the students it leaves out."""
     district = attendance_import.district
     require_working_for(district)
     record = AttendanceImport.objects.select_for_update().get(pk=attendance_import.pk)
@@ -209,7 +203,7 @@ def attendance_import_confirm(
     record.attempts = 0
     record.started_at = record.finished_at = None
     record.message = ""
-    _queue(record, enqueue=enqueue)
+    _queue(record)
     if record.status == ImportStatus.DUPLICATE:
         attendance_import.stored_path.unlink(missing_ok=True)
     return record
@@ -227,10 +221,10 @@ def attendance_import_discard(*, attendance_import: AttendanceImport) -> None:
     transaction.on_commit(lambda: stored.unlink(missing_ok=True))
 
 
-def _queue(record: AttendanceImport, *, enqueue: bool) -> None:
-    """Saves a new import and queues it once the transaction commits, unless its content was
-    already imported: then it is saved as a duplicate, which imports nothing and keeps no file
-    (the caller removes the file if no other import names it)."""
+def _queue(record: AttendanceImport) -> None:
+    """Saves a new import as queued, unless its content was already imported: then it is saved
+    as a duplicate, which imports nothing and keeps no file (the caller removes the file if no
+    other import names it)."""
     record.duplicate_of = (
         AttendanceImport.objects.for_district(record.district)
         .filter(sha256=record.sha256, status=ImportStatus.SUCCEEDED)
@@ -247,12 +241,6 @@ def _queue(record: AttendanceImport, *, enqueue: bool) -> None:
         record.stored_file = ""
     record.full_clean()
     record.save()
-    if enqueue and record.status == ImportStatus.QUEUED:
-        from .tasks import run_attendance_import
-
-        transaction.on_commit(
-            lambda: run_attendance_import.delay(district_id=record.district_id, import_id=record.pk)
-        )
 
 
 @transaction.atomic
@@ -445,9 +433,8 @@ def attendance_import_run(*, import_id: int) -> str:
     record.finished_at = timezone.now()
     record.save()
     if record.status == ImportStatus.SUCCEEDED:
-        from .recompute import run_after_import  # recompute is built on this module
-
-        run_after_import(attendance_import=record)
+        # The chain's digest step, recorded with the import (tasks.py queues it).
+        recompute.run_after_import(attendance_import=record)
     progress.report(record.pk, 100, record.get_status_display())
     return record.status
 
@@ -510,16 +497,39 @@ def _students(count: int) -> str:
 
 
 def _import(record: AttendanceImport, district: District) -> None:
-    path = record.stored_path
+    """The import's steps, in the savepoint attendance_import_run holds."""
     limits = upload_limits()
-    shape = readers.inspect_file(path, filename=record.filename, limits=limits)
+    shape = readers.inspect_file(record.stored_path, filename=record.filename, limits=limits)
+    recognition = _recognised(record, district, shape)
+    kind = recognition.kind
+    record.kind = kind.value
+    attendance_codes_ensure_defaults(district=district)
+    rule_set_primary(district=district)
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg2 cursor, for COPY
+        staged, collector = _stage(cursor, record, shape, recognition, limits)
+        target = _target(record, district, kind, staged, collector)
+        problems = _check_and_merge(cursor, record, target, staged, collector)
+        collector.add(
+            readers.RowError(row=row, column=recognition.mapping.get(col, col), value=v, reason=r)
+            for row, col, v, r in ingest.problems_in_order(problems)
+        )
+        collector.raise_if_any(record.filename)
+        ingest.analyze_written(cursor, kind)
+    if kind != Kind.ROSTER:
+        progress.report(record.pk, 90, "Placing every student in a band")
+        _snapshot(record, district, target)
+    record.status = ImportStatus.SUCCEEDED
+    record.message = _success_message(record)
+
+
+def _recognised(record: AttendanceImport, district: District, shape) -> Recognition:
     recognition = selectors.import_recognition(
         profiles=ImportProfile.objects.for_district(district),
         headers=shape.headers,
         kind=Kind(record.kind) if record.kind else None,
     )
-    kind = recognition.kind
-    if kind is None:
+    if recognition.kind is None:
         raise _NeedsMapping(
             "We could not tell whether this is a summary, daily or roster file from its "
             "column names. Match its columns to continue."
@@ -536,101 +546,104 @@ def _import(record: AttendanceImport, district: District) -> None:
             )
             + "."
         )
-    record.kind = kind.value
-    attendance_codes_ensure_defaults(district=district)
-    rule_set = rule_set_primary(district=district)
-    header_of = recognition.mapping
+    return recognition
 
-    with connection.cursor() as wrapper:
-        cursor = wrapper.cursor  # the psycopg2 cursor, for COPY
-        ingest.create_stage(cursor, kind)
-        staged = ingest.Staged()
-        collector = readers.ErrorCollector()
-        expected_rows = _count_data_lines(path) if shape.format == "csv" else None
-        with ingest.StageWriter(cursor, kind, staged) as stage:
-            for chunk in readers.read_rows(
-                path, shape, kind=kind, mapping=recognition.mapping, limits=limits
-            ):
-                collector.add_chunk(chunk)
-                frame = chunk.frame
-                if "grade" in frame.columns:
-                    frame["grade"], bad = ingest.grade_numbers(frame["grade"])
-                    collector.add(
-                        readers.RowError(
-                            row=int(row),
-                            column=header_of["grade"],
-                            value=str(value),
-                            reason="Not a grade; write K, 1 to 12, or PK.",
-                        )
-                        for row, value in zip(
-                            frame.loc[bad, "row"], chunk.frame.loc[bad, "grade"], strict=True
-                        )
-                    )
-                    frame = frame[~bad]
-                record.rows_read += len(chunk.frame) + chunk.error_rows
-                # The rows with a problem are left out and the rest staged even so: the checks
-                # across rows (repeats, unknown schools and codes) then run on them too, and
-                # the file's every problem is listed at once rather than one kind per upload.
-                stage.write(frame)
-                share = record.rows_read / expected_rows if expected_rows else 0
-                progress.report(
-                    record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
-                )
-        if kind == Kind.DAILY and staged.first_date is None:
-            # Every row has a problem: there is nothing to check across rows, nor a date to
-            # find the school year by, and "no rows of attendance" would only mislead.
-            collector.raise_if_any(record.filename)
-        ingest.analyze_stage(cursor)
 
-        try:
-            year = _school_year_for(record, district, kind, staged)
-        except readers.ImportValidationError as no_year:
-            collector.add(no_year.errors)
-            collector.raise_if_any(record.filename)
-        record.school_year = year
-        target = ingest.Target(
-            district_id=district.pk,
+def _stage(
+    cursor, record, shape, recognition: Recognition, limits
+) -> tuple[ingest.Staged, readers.ErrorCollector]:
+    """Reads the file into the staging table, chunk by chunk, counting its rows."""
+    kind = recognition.kind
+    path = record.stored_path
+    ingest.create_stage(cursor, kind)
+    staged = ingest.Staged()
+    collector = readers.ErrorCollector()
+    expected_rows = _count_data_lines(path) if shape.format == "csv" else None
+    with ingest.StageWriter(cursor, kind, staged) as stage:
+        for chunk in readers.read_rows(
+            path,
+            shape,
             kind=kind,
-            school_year_id=year.pk,
-            first_day=year.first_day,
-            last_day=year.last_day,
-            as_of=record.as_of,
-            create_schools=record.create_schools,
-            append=record.daily_mode == DailyMode.APPEND,
-            complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
-        )
-        progress.report(record.pk, 65, "Checking the file against the district's data")
-        problems = ingest.validate(cursor, target, staged, rows_refused=bool(collector))
-        if not problems and not collector:
-            progress.report(record.pk, 70, "Working out what the file changes")
-            record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
-            if record.confirmed_at is None:
-                raise _Previewed
-            progress.report(record.pk, 75, "Saving attendance")
-            try:
-                record.rows_imported = ingest.merge(cursor, target, staged)
-            except ingest.MergeProblems as refused:
-                problems = refused.problems
-        collector.add(
-            readers.RowError(row=row, column=header_of.get(col, col), value=v, reason=r)
-            for row, col, v, r in ingest.problems_in_order(problems)
-        )
-        collector.raise_if_any(record.filename)
-        ingest.analyze_written(cursor, kind)
-        if kind != Kind.ROSTER:
-            progress.report(record.pk, 90, "Placing every student in a band")
-            _snapshot_all(cursor, record, district, year, kind, rule_set)
-    record.status = ImportStatus.SUCCEEDED
-    record.message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
-    if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
-        record.message += (
-            f" The {_students(left_out)} already known at its schools that it left out "
-            + (
-                ("is" if left_out == 1 else "are") + " no longer enrolled there."
-                if record.coverage == Coverage.COMPLETE
-                else ("keeps its" if left_out == 1 else "keep their") + " attendance."
+            mapping=recognition.mapping,
+            limits=limits,
+            grade_of=Grade.from_label,
+        ):
+            collector.add_chunk(chunk)
+            record.rows_read += len(chunk.frame) + chunk.error_rows
+            # The rows with a problem are left out and the rest staged even so: the checks
+            # across rows (repeats, unknown schools and codes) then run on them too, and
+            # the file's every problem is listed at once rather than one kind per upload.
+            stage.write(chunk.frame)
+            share = record.rows_read / expected_rows if expected_rows else 0
+            progress.report(
+                record.pk, 1 + int(59 * min(share, 1)), f"Read {record.rows_read:,} rows"
             )
+    if kind == Kind.DAILY and staged.first_date is None:
+        # Every row has a problem: there is nothing to check across rows, nor a date to
+        # find the school year by, and "no rows of attendance" would only mislead.
+        collector.raise_if_any(record.filename)
+    ingest.analyze_stage(cursor)
+    return staged, collector
+
+
+def _target(record, district, kind, staged, collector) -> ingest.Target:
+    try:
+        year = _school_year_for(record, district, kind, staged)
+    except readers.ImportValidationError as no_year:
+        collector.add(no_year.errors)
+        collector.raise_if_any(record.filename)
+    record.school_year = year
+    return ingest.Target(
+        district_id=district.pk,
+        kind=kind,
+        school_year_id=year.pk,
+        first_day=year.first_day,
+        last_day=year.last_day,
+        as_of=record.as_of,
+        create_schools=record.create_schools,
+        append=record.daily_mode == DailyMode.APPEND,
+        complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
+    )
+
+
+def _check_and_merge(cursor, record, target, staged, collector) -> list[ingest.Problem]:
+    """Checks the staged file against the district's data; with no problem, keeps its preview
+    and, once confirmed, merges it. Returns the problems found."""
+    progress.report(record.pk, 65, "Checking the file against the district's data")
+    problems = ingest.validate(cursor, target, staged, rows_refused=bool(collector))
+    if problems or collector:
+        return problems
+    progress.report(record.pk, 70, "Working out what the file changes")
+    record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
+    if record.confirmed_at is None:
+        raise _Previewed
+    progress.report(record.pk, 75, "Saving attendance")
+    try:
+        record.rows_imported = ingest.merge(cursor, target, staged)
+    except ingest.MergeProblems as refused:
+        return refused.problems
+    return []
+
+
+def _snapshot(record: AttendanceImport, district: District, target: ingest.Target) -> None:
+    year = record.school_year
+    facts = snapshots.latest_facts(
+        district=district, year=year, adding=snapshots.Facts(target.kind, record.as_of)
+    )
+    snapshots.take_all(
+        district=district, year=year, as_of=facts.as_of, source=target.kind, source_import=record
+    )
+
+
+def _success_message(record: AttendanceImport) -> str:
+    message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
+    if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
+        message += f" The {_students(left_out)} already known at its schools that it left out " + (
+            ("is" if left_out == 1 else "are") + " no longer enrolled there."
+            if record.coverage == Coverage.COMPLETE
+            else ("keeps its" if left_out == 1 else "keep their") + " attendance."
         )
+    return message
 
 
 def _count_data_lines(path: Path) -> int:
@@ -671,112 +684,6 @@ def _file_problem(filename: str, reason: str, *, value: str = "") -> readers.Imp
         f"{filename}: {reason} Nothing was imported.",
         [readers.RowError(row=0, column="", value=value, reason=reason)],
     )
-
-
-def _facts_run_to(*, district: District, year: SchoolYear, also: date | None = None) -> date | None:
-    """The date the district's attendance of ``year`` runs to (with ``also``, the date of an
-    import about to be added): the latest daily or summary import's. Every classification after
-    an import reads up to it, as a recompute does (recompute._latest_facts), so an import and a
-    recompute of the same facts give the same bands."""
-    latest = (
-        AttendanceImport.objects.for_district(district)
-        .filter(status=ImportStatus.SUCCEEDED, school_year=year)
-        .filter(kind__in=[Kind.DAILY, Kind.SUMMARY])
-        .aggregate(last=Max("as_of"))["last"]
-    )
-    dates = [d for d in (latest, also) if d is not None]
-    return min(max(dates), year.last_day) if dates else None
-
-
-def _snapshot_all(cursor, record, district, year, kind, primary: RuleSet) -> None:
-    as_of = _facts_run_to(district=district, year=year, also=record.as_of)
-    for rule_set in RuleSet.objects.for_district(district):
-        snapshot = Snapshot.objects.create(
-            district=district,
-            school_year=year,
-            rule_set=rule_set,
-            as_of=as_of,
-            source_kind=kind.value,
-            source_import=record,
-        )
-        ingest.classify(
-            cursor,
-            district_id=district.pk,
-            snapshot_id=snapshot.pk,
-            school_year_id=year.pk,
-            first_day=year.first_day,
-            last_day=as_of,
-            rule=_rule(rule_set),
-        )
-
-
-def _rule(rule_set: RuleSet) -> ingest.Rule:
-    return ingest.Rule(
-        minimum_days_enrolled=rule_set.minimum_days_enrolled,
-        count_in_school_suspension=rule_set.count_in_school_suspension,
-        partial_day_fraction=rule_set.partial_day_fraction,
-    )
-
-
-@transaction.atomic
-def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY) -> list[Snapshot]:
-    """Places every student in a band under each rule set from the attendance on record up to
-    ``as_of`` (a review point between imports, or one in the past: a district loading last
-    year's daily file gets last year's biweekly review points too), each student by the facts
-    rule (ingest.classify). ``source`` is the kind of attendance the snapshot is said to come
-    from, and must be on record: daily records up to ``as_of``, or the year's summary totals
-    (``as_of`` is then the date those totals run to)."""
-    require_working_for(district)
-    year = (
-        SchoolYear.objects.for_district(district)
-        .filter(first_day__lte=as_of, last_day__gte=as_of)
-        .first()
-    )
-    if year is None:
-        raise ValueError(f"No school year of {district.name} includes {as_of:%b %-d, %Y}.")
-    if source == Kind.DAILY:
-        facts = AttendanceDay.objects.for_district(district).filter(
-            date__range=(year.first_day, as_of)
-        )
-        missing = (
-            f"No daily attendance is on record for {year.label} up to {as_of:%b %-d, %Y}; "
-            "a review point needs daily records (a summary file's totals have one date only)."
-        )
-    elif source == Kind.SUMMARY:
-        facts = AttendanceSummary.objects.for_district(district).filter(school_year=year)
-        missing = f"No summary attendance is on record for {year.label}; import a summary file."
-    else:
-        raise ValueError(f"Bands come from daily or summary attendance, not from a {source}.")
-    if not facts.exists():
-        raise ValueError(missing)
-    source_import = (
-        AttendanceImport.objects.for_district(district)
-        .filter(status=ImportStatus.SUCCEEDED, kind=source, school_year=year)
-        .order_by("-created_at")
-        .first()
-    )
-    taken = []
-    with connection.cursor() as cursor:
-        for rule_set in RuleSet.objects.for_district(district):
-            snapshot = Snapshot.objects.create(
-                district=district,
-                school_year=year,
-                rule_set=rule_set,
-                as_of=as_of,
-                source_kind=source.value,
-                source_import=source_import,
-            )
-            ingest.classify(
-                cursor,
-                district_id=district.pk,
-                snapshot_id=snapshot.pk,
-                school_year_id=year.pk,
-                first_day=year.first_day,
-                last_day=as_of,
-                rule=_rule(rule_set),
-            )
-            taken.append(snapshot)
-    return taken
 
 
 @transaction.atomic

@@ -1,8 +1,73 @@
+"""The import's chain (import, with its snapshot step, then the digest step) and the recompute,
+queued for a worker or run in this process. The services record what is to run; this module
+alone queues it, once the recording transaction commits."""
+
+from pathlib import Path
+
 from celery import shared_task
 from django.conf import settings
+from django.core.files import File
+from django.db import transaction
 from django.utils import timezone
 
+from districts.models import District
+from districts.tenancy import system_context
+
 from . import recompute, services
+from .models import AttendanceImport, ImportStatus, RecomputeRun
+
+
+def attendance_import_queue(*, attendance_import: AttendanceImport) -> None:
+    """Hands a queued import (new, retried or confirmed) to a worker once it commits."""
+    if attendance_import.status == ImportStatus.QUEUED:
+        district_id, import_id = attendance_import.district_id, attendance_import.pk
+        transaction.on_commit(
+            lambda: run_attendance_import.delay(district_id=district_id, import_id=import_id)
+        )
+
+
+def recompute_run_queue(*, run: RecomputeRun) -> None:
+    transaction.on_commit(
+        lambda: recompute_district.delay(district_id=run.district_id, run_id=run.pk)
+    )
+
+
+def attendance_import_now(
+    *, district: District, path: Path, reason: str, name: str | None = None, **options
+) -> AttendanceImport:
+    """Records an import of the file at ``path`` (``options`` as attendance_import_create's)
+    and runs it here, as a worker would: the command, the demo data, benchmarks and tests.
+    Returns it finished, or previewed; a file refused at upload raises
+    ``readers.ImportValidationError``, keeping nothing."""
+    options.setdefault("uploaded_by", None)
+    with system_context(district, reason=reason), path.open("rb") as upload:
+        record = services.attendance_import_create(
+            district=district, upload=File(upload, name=name or path.name), **options
+        )
+    return attendance_import_run_now(attendance_import=record, reason=reason)
+
+
+def attendance_import_run_now(
+    *, attendance_import: AttendanceImport, reason: str
+) -> AttendanceImport:
+    """Runs a queued import here rather than in a worker; its digest step is queued as a
+    worker's would be."""
+    district = District.objects.get(pk=attendance_import.district_id)
+    _import_chain(district_id=district.pk, import_id=attendance_import.pk)
+    with system_context(district, reason=reason):
+        return AttendanceImport.objects.get(pk=attendance_import.pk)
+
+
+def _import_chain(*, district_id: int, import_id: int) -> str:
+    status = services.attendance_import_execute(district_id=district_id, import_id=import_id)
+    if status == ImportStatus.SUCCEEDED:
+        # The digest step, recorded in the import's transaction: it tells principals of the
+        # import's snapshots. A second delivery queues it again, and finds it done.
+        district = District.objects.get(pk=district_id)
+        with system_context(district, reason="import:digest"):
+            record = AttendanceImport.objects.get(pk=import_id)
+            recompute_run_queue(run=recompute.run_after_import(attendance_import=record))
+    return status
 
 
 # Not a TenantTask: one transaction around the whole task would take the import's attempt
@@ -12,14 +77,17 @@ from . import recompute, services
 # broker, decides when to stop.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def run_attendance_import(*, district_id: int, import_id: int) -> str:
-    return services.attendance_import_execute(district_id=district_id, import_id=import_id)
+    return _import_chain(district_id=district_id, import_id=import_id)
 
 
 @shared_task
 def enqueue_due_recomputes() -> int:
     """Beat's daily poke. Which districts are due comes from the database (recompute.py), so
     a repeated poke queues nothing new and a missed one is made up by the next."""
-    return len(recompute.runs_enqueue_due(now=timezone.now()))
+    due = recompute.runs_record_due(now=timezone.now())
+    for run in due:
+        recompute_run_queue(run=run)
+    return len(due)
 
 
 # Not a TenantTask: the attempt must be counted in a transaction of its own, committed before

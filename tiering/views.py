@@ -24,7 +24,7 @@ from districts.roles import (
     RUN_RECOMPUTE,
 )
 
-from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services
+from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services, tasks
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodeForm,
@@ -44,7 +44,6 @@ from .models import (
     AttendanceDay,
     AttendanceImport,
     AttendanceSummary,
-    ImportKind,
     ImportProfile,
     ImportStatus,
     RecomputeRun,
@@ -87,6 +86,7 @@ def imports(request: HttpRequest, district_slug: str) -> HttpResponse:
                 purpose=f"Upload refused, nothing imported: {refused}",
             )
         else:
+            tasks.attendance_import_queue(attendance_import=record)
             audit_record(
                 request,
                 action=AuditAction.CHANGE,
@@ -146,7 +146,10 @@ def import_confirm(request: HttpRequest, district_slug: str, import_id: int) -> 
         context = {"record": record, "errors": [], "snapshots": [], "band_key": BAND_KEY}
         context |= {"unknown_codes": [], "confirm_form": form}
         return render(request, "tiering/import_detail.html", context, status=422)
-    services.attendance_import_confirm(attendance_import=record, coverage=form.chosen_coverage)
+    confirmed = services.attendance_import_confirm(
+        attendance_import=record, coverage=form.chosen_coverage
+    )
+    tasks.attendance_import_queue(attendance_import=confirmed)
     audit_record(
         request,
         action=AuditAction.CHANGE,
@@ -205,6 +208,7 @@ def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> 
             retry = services.attendance_import_retry(
                 attendance_import=record, kind=recognition.kind, uploaded_by=request.user
             )
+            tasks.attendance_import_queue(attendance_import=retry)
             return redirect("tiering:import", district_slug=district_slug, import_id=retry.pk)
     return render(
         request,
@@ -212,7 +216,7 @@ def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> 
         {
             "record": record,
             "headers": headers,
-            "kind": ImportKind(recognition.kind) if recognition.kind else None,
+            "kind": recognition.kind,
             "kind_form": kind_form,
             "form": form,
         },
@@ -231,6 +235,7 @@ def import_codes(request: HttpRequest, district_slug: str, import_id: int) -> Ht
         retry = services.attendance_import_retry(
             attendance_import=record, kind=Kind(record.kind), uploaded_by=request.user
         )
+        tasks.attendance_import_queue(attendance_import=retry)
         return redirect("tiering:import", district_slug=district_slug, import_id=retry.pk)
     meanings = selectors.attendance_code_meanings(
         codes=AttendanceCode.objects.for_user(request.user)
@@ -254,6 +259,7 @@ def import_again(request: HttpRequest, district_slug: str, import_id: int) -> Ht
         kind=Kind(record.kind) if record.kind else None,
         uploaded_by=request.user,
     )
+    tasks.attendance_import_queue(attendance_import=retry)
     audit_record(
         request,
         action=AuditAction.CHANGE,
@@ -858,7 +864,8 @@ def recompute_page(request: HttpRequest, district_slug: str) -> HttpResponse:
 @role_required(RUN_RECOMPUTE)
 @require_POST
 def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
-    recompute.run_request(district=request.district, requested_by=request.user)
+    run = recompute.run_request(district=request.district, requested_by=request.user)
+    tasks.recompute_run_queue(run=run)
     messages.success(
         request, "Recompute queued. This page shows its progress and outcome as it runs."
     )
@@ -868,9 +875,10 @@ def recompute_now(request: HttpRequest, district_slug: str) -> HttpResponse:
 @role_required(RUN_RECOMPUTE)
 @require_POST
 def digest_now(request: HttpRequest, district_slug: str) -> HttpResponse:
-    recompute.run_request(
+    run = recompute.run_request(
         district=request.district, requested_by=request.user, trigger=RecomputeTrigger.DIGEST
     )
+    tasks.recompute_run_queue(run=run)
     messages.success(
         request,
         "Digest queued: every principal gets it in the app and by email, compared with the "

@@ -63,7 +63,7 @@ def _stopped_import(district, path) -> AttendanceImport:
     stops an import for real)."""
     with system_context(district, reason="test fixture"), path.open("rb") as upload:
         record = tiering_services.attendance_import_create(
-            district=district, uploaded_by=None, upload=File(upload, name=path.name), enqueue=False
+            district=district, uploaded_by=None, upload=File(upload, name=path.name)
         )
         AttendanceImport.objects.filter(pk=record.pk).update(
             status=ImportStatus.FAILED, message="The import stopped before it finished."

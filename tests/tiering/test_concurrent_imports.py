@@ -55,7 +55,6 @@ def test_a_second_import_waits_for_the_first_students_then_merges_into_them(
             district=district,
             uploaded_by=None,
             upload=File(upload, name="summary.csv"),
-            enqueue=False,
             as_of=LAST_DAY,
         )
     imported, release = threading.Event(), threading.Event()

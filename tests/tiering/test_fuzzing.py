@@ -428,7 +428,6 @@ def test_a_fuzzed_file_imports_whole_or_changes_nothing(
                     district=district,
                     uploaded_by=None,
                     upload=File(io.BytesIO(content), name=name),
-                    enqueue=False,
                     as_of=LAST_DAY,
                 )
             with system_context(district, reason="test"):

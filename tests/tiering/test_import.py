@@ -463,6 +463,23 @@ def test_names_keep_the_characters_copy_escapes(district, sis_district, export, 
     assert (student.first_name, student.last_name) == ("Zoë\tAnn", "O\\Brien \\N")
 
 
+def test_a_row_whose_grade_is_no_grade_is_listed_with_the_grade_it_has(
+    district, sis_district, export, tmp_path
+):
+    roster = pd.read_csv(export.roster, dtype=str, keep_default_na=False)
+    roster.loc[2, "grade"] = "Thirteen"
+    path = tmp_path / "roster.csv"
+    roster.to_csv(path, index=False)
+
+    record = import_file(district, path)
+
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"], e["value"], e["reason"]) for e in record.errors] == [
+        (4, "grade", "Thirteen", "Not a grade; write K, 1 to 12, or PK.")
+    ]
+    assert record.rows_read == len(roster)
+
+
 def test_values_longer_than_their_columns_are_listed_and_change_nothing(
     district, sis_district, export, tmp_path
 ):
@@ -573,7 +590,6 @@ def test_two_queued_imports_of_the_same_file_import_once(district, sis_district,
                         uploaded_by=None,
                         upload=File(upload, name=name),
                         as_of=LAST_DAY,
-                        enqueue=False,
                     )
                 )
     with system_context(district, reason="test"):

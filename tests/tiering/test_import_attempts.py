@@ -30,7 +30,6 @@ def _queued(district, path) -> AttendanceImport:
             uploaded_by=None,
             upload=File(upload, name=path.name),
             as_of=LAST_DAY,
-            enqueue=False,
         )
 
 

@@ -14,7 +14,7 @@ from districts.models import AuditEvent
 from districts.tenancy import system_context
 from tests.reading import reading
 from tests.sis import LAST_DAY, import_file
-from tiering import recompute, services
+from tiering import recompute, services, tasks
 from tiering.models import (
     AttendanceDay,
     AttendanceImport,
@@ -170,7 +170,10 @@ def test_a_confirmed_preview_imports_with_the_choice_made(
         system_context(district, reason="test"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        services.attendance_import_confirm(attendance_import=record, coverage=Coverage.COMPLETE)
+        confirmed = services.attendance_import_confirm(
+            attendance_import=record, coverage=Coverage.COMPLETE
+        )
+        tasks.attendance_import_queue(attendance_import=confirmed)
 
     with reading(district):
         record.refresh_from_db()

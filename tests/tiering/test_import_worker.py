@@ -19,7 +19,7 @@ from tests.databases import database_url
 from tests.reading import fingerprint, reading, tiering_tables
 from tests.sis import LAST_DAY, import_file
 from tests.workers import eventually
-from tiering import progress, services
+from tiering import progress, services, tasks
 from tiering.models import (
     AttendanceImport,
     AttendanceSummary,
@@ -87,12 +87,14 @@ def holder():
 
 def _queue(district, export) -> AttendanceImport:
     with system_context(district, reason="test"), export.summary.open("rb") as upload:
-        return services.attendance_import_create(
+        record = services.attendance_import_create(
             district=district,
             uploaded_by=None,
             upload=File(upload, name="summary.csv"),
             as_of=LAST_DAY,
         )
+        tasks.attendance_import_queue(attendance_import=record)
+    return record
 
 
 def _mid_import(observer, district, import_id: int, attempt: int, worker) -> int:

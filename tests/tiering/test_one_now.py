@@ -7,7 +7,7 @@ from datetime import date
 from districts.tenancy import system_context
 from tests.sis import import_file
 from tests.tiered import DAILY, write
-from tiering import services
+from tiering import snapshots
 
 
 def test_every_page_shows_the_same_now_and_what_it_is_compared_with(
@@ -19,7 +19,7 @@ def test_every_page_shows_the_same_now_and_what_it_is_compared_with(
     late = import_file(district, write(tmp_path, "october.csv", DAILY))
     assert late.status == "succeeded", late.errors
     with system_context(district, reason="test"):
-        [taken_last, *_] = services.snapshots_take(district=district, as_of=date(2026, 10, 30))
+        [taken_last, *_] = snapshots.snapshots_take(district=district, as_of=date(2026, 10, 30))
     assert taken_last.as_of == date(2026, 10, 30)
     # "Compared with" is the last review point of an earlier date: the Nov 6 summary's.
     now, compared = "Nov 20, 2026", "Nov 6, 2026"

@@ -43,7 +43,6 @@ def test_the_import_page_polls_while_the_import_runs(client, district_admin, sis
             district=sis_district.district,
             uploaded_by=district_admin,
             upload=File(f, name="summary.csv"),
-            enqueue=False,
         )
     progress.report(record.pk, 40, "Read 1,200 rows")
     client.force_login(district_admin)

@@ -32,9 +32,13 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
 
 
+def _record_due(now) -> list[int]:
+    return [run.pk for run in recompute.runs_record_due(now=now)]
+
+
 def _poke_and_work(district, now) -> list[int]:
     """What beat's poke and a worker do at ``now``, with the clock in the test's hands."""
-    queued = recompute.runs_enqueue_due(now=now)
+    queued = _record_due(now=now)
     for run_id in queued:
         recompute.run_execute(district_id=district.pk, run_id=run_id, now=now)
     return queued
@@ -116,13 +120,13 @@ def test_it_runs_a_cycle_missed_by_the_lost_schedule_at_the_next_poke(district, 
 
 def test_a_second_run_of_the_same_cycle_changes_nothing(district, tiered, principal):
     now = _at(date(2026, 11, 23))
-    [run_id] = recompute.runs_enqueue_due(now=now)
+    [run_id] = _record_due(now=now)
     assert recompute.run_execute(district_id=district.pk, run_id=run_id, now=now) == "succeeded"
     with system_context(district, reason="test"):
         before = (Snapshot.objects.count(), Standing.objects.count(), Notification.objects.count())
     # The broker hands the same task out again, and a repeated poke finds nothing due.
     assert recompute.run_execute(district_id=district.pk, run_id=run_id, now=now) == "succeeded"
-    assert recompute.runs_enqueue_due(now=now + timedelta(hours=3)) == []
+    assert _record_due(now=now + timedelta(hours=3)) == []
     with system_context(district, reason="test"):
         after = (Snapshot.objects.count(), Standing.objects.count(), Notification.objects.count())
         run = RecomputeRun.objects.get(pk=run_id)
@@ -133,7 +137,7 @@ def test_a_second_run_of_the_same_cycle_changes_nothing(district, tiered, princi
 
 def test_a_run_waits_while_another_holds_the_districts_lock(district, tiered):
     now = _at(date(2026, 11, 23))
-    [run_id] = recompute.runs_enqueue_due(now=now)
+    [run_id] = _record_due(now=now)
     holder = psycopg2.connect(database_url())
     try:
         with holder.cursor() as cursor:
@@ -167,7 +171,7 @@ def test_another_districts_lock_does_not_hold_this_one_back(district, tiered, ot
             cursor.execute(
                 "SELECT pg_advisory_lock(hashtext('tiering.recompute'), %s)", [other_district.pk]
             )
-        queued = recompute.runs_enqueue_due(now=now)
+        queued = _record_due(now=now)
         with reading(district):
             [run_id] = RecomputeRun.objects.filter(pk__in=queued).values_list("pk", flat=True)
         assert recompute.run_execute(district_id=district.pk, run_id=run_id, now=now) == "succeeded"
@@ -177,7 +181,7 @@ def test_another_districts_lock_does_not_hold_this_one_back(district, tiered, ot
 
 def test_a_run_whose_workers_keep_dying_stops_at_the_attempt_cap(district, tiered, settings):
     now = _at(date(2026, 11, 23))
-    [run_id] = recompute.runs_enqueue_due(now=now)
+    [run_id] = _record_due(now=now)
     # Three deliveries claimed an attempt and never finished (their workers were killed).
     with reading(district):
         RecomputeRun.objects.filter(pk=run_id).update(
@@ -188,7 +192,7 @@ def test_a_run_whose_workers_keep_dying_stops_at_the_attempt_cap(district, tiere
         run = RecomputeRun.objects.get(pk=run_id)
     assert "Stopped after 3 attempts" in run.message
     # The daily poke leaves a cycle that used up its attempts to the administrator.
-    assert recompute.runs_enqueue_due(now=now + timedelta(days=1)) == []
+    assert _record_due(now=now + timedelta(days=1)) == []
 
 
 def test_it_recomputes_a_district_whose_year_has_only_summaries(district, tiered):
@@ -210,12 +214,12 @@ def test_it_recomputes_a_district_whose_year_has_only_summaries(district, tiered
 
 
 def test_it_records_nothing_to_recompute_before_the_first_import(district, school_year):
-    [run_id] = recompute.runs_enqueue_due(now=_at(date(2026, 8, 17)))
+    [run_id] = _record_due(now=_at(date(2026, 8, 17)))
     assert recompute.run_execute(district_id=district.pk, run_id=run_id) == "skipped"
     with reading(district):
         run = RecomputeRun.objects.get(pk=run_id)
     assert "No attendance has been imported for 2026–27 yet" in run.message
-    assert recompute.runs_enqueue_due(now=_at(date(2026, 8, 18))) == []
+    assert _record_due(now=_at(date(2026, 8, 18))) == []
 
 
 def test_it_follows_an_import_with_one_recompute_of_its_own(district, tiered):
@@ -282,7 +286,7 @@ def test_the_operations_page_shows_the_last_and_next_recompute(
     client, district, district_admin, tiered
 ):
     now = _at(date(2026, 11, 23))
-    [run_id] = recompute.runs_enqueue_due(now=now)
+    [run_id] = _record_due(now=now)
     recompute.run_execute(district_id=district.pk, run_id=run_id)
     with reading(district):
         RecomputeRun.objects.create(

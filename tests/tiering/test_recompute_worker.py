@@ -14,7 +14,7 @@ from districts.tenancy import system_context
 from tests.databases import database_url
 from tests.reading import reading
 from tests.workers import PATIENCE_S, eventually
-from tiering import recompute, reports
+from tiering import recompute, reports, tasks
 from tiering.models import RecomputeRun, RecomputeStatus, RuleSet, Snapshot, Standing
 from tiering.tasks import enqueue_due_recomputes
 
@@ -94,6 +94,7 @@ def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_com
         worker = broker("doomed")
         with system_context(district, reason="test"):
             run = recompute.run_request(district=district, requested_by=None)
+            tasks.recompute_run_queue(run=run)
 
         def waiting_mid_run() -> bool:
             with observer.cursor() as cursor:

@@ -581,7 +581,6 @@ def test_an_import_queued_before_a_limit_was_lowered_fails_with_the_reason(
             district=district,
             uploaded_by=None,
             upload=File(upload, name="summary.csv"),
-            enqueue=False,
         )
     settings.IMPORT_MAX_UPLOAD_BYTES = 1024
 

@@ -7,7 +7,7 @@ from django.core.files import File
 from districts.tenancy import system_context
 from tests.reading import reading
 from tests.sis import LAST_DAY
-from tiering import services
+from tiering import services, tasks
 from tiering.models import AttendanceImport, ImportStatus, Snapshot
 
 
@@ -21,6 +21,7 @@ def test_a_worker_imports_a_queued_file_after_its_upload_commits(
             upload=File(upload, name="summary.csv"),
             as_of=LAST_DAY,
         )
+        tasks.attendance_import_queue(attendance_import=record)
         assert record.status == ImportStatus.QUEUED
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -31,8 +30,7 @@ from districts.services import (
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
 from selfassessment.demo import seed_demo_assessments
-from tiering import services as tiering_services
-from tiering import synthetic
+from tiering import snapshots, synthetic, tasks
 from tiering.headers import Kind
 from tiering.models import AttendanceImport, ImportSource, ImportStatus, Snapshot
 
@@ -142,7 +140,7 @@ class Command(BaseCommand):
         with system_context(district, reason="command:seed_demo"):
             taken = set(Snapshot.objects.for_district(district).values_list("as_of", flat=True))
             for point in sorted(set(points) - taken):
-                tiering_services.snapshots_take(district=district, as_of=point)
+                snapshots.snapshots_take(district=district, as_of=point)
 
     def _import(self, district: District, path: Path, kind: Kind) -> AttendanceImport:
         """Through the real import path, once per file content: a file already imported is
@@ -154,18 +152,13 @@ class Command(BaseCommand):
             )
             if done.exists():
                 return done.get()
-            with path.open("rb") as upload:
-                record = tiering_services.attendance_import_create(
-                    district=district,
-                    uploaded_by=None,
-                    upload=File(upload, name=path.name),
-                    kind=kind,
-                    source=ImportSource.DEMO,
-                    enqueue=False,
-                )
-        with system_context(district, reason="command:seed_demo"):
-            tiering_services.attendance_import_run(import_id=record.pk)
-            record = AttendanceImport.objects.get(pk=record.pk)
+        record = tasks.attendance_import_now(
+            district=district,
+            path=path,
+            reason="command:seed_demo",
+            kind=kind,
+            source=ImportSource.DEMO,
+        )
         if record.status != ImportStatus.SUCCEEDED:
             raise CommandError(f"The demo's {path.name} did not import: {record.message}")
         return record

@@ -2,13 +2,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from districts.management.commands._common import district_or_error
 from districts.tenancy import system_context
 
-from ... import readers, selectors, services
+from ... import readers, selectors, services, tasks
 from ...headers import Kind
 from ...models import (
     AttendanceImport,
@@ -19,6 +18,8 @@ from ...models import (
     Snapshot,
     Standing,
 )
+
+REASON = "command:import_attendance"
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
         parser.add_argument("--district", required=True, help="District slug")
-        parser.add_argument("--kind", choices=[k.value for k in Kind], help="Default: detected")
+        parser.add_argument("--kind", type=Kind, choices=list(Kind), help="Default: detected")
         parser.add_argument(
             "--create-schools",
             action="store_true",
@@ -71,39 +72,30 @@ class Command(BaseCommand):
         district = district_or_error(options["district"])
         # The same limits as an upload, from the same settings: an operator loading a larger
         # file on purpose raises IMPORT_MAX_UPLOAD_MB for this one run, so no flag is needed.
+        # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
+        # status from this command. It runs in transactions of its own, so the file's record
+        # says how it ended even when something other than the file stopped it.
         try:
-            with system_context(district, reason="command:import_attendance"):
-                readers.check_size(
-                    path.stat().st_size, filename=path.name, limits=services.upload_limits()
-                )
-                with path.open("rb") as f:
-                    record = services.attendance_import_create(
-                        district=district,
-                        uploaded_by=None,
-                        upload=File(f, name=path.name),
-                        kind=Kind(options["kind"]) if options["kind"] else None,
-                        daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
-                        as_of=options["as_of"],
-                        create_schools=options["create_schools"],
-                        source=ImportSource.COMMAND,
-                        # Without a choice the file is checked first, and imported only if it
-                        # leaves out no one the district has at its schools.
-                        coverage=options["coverage"],
-                        enqueue=False,
-                    )
+            record = tasks.attendance_import_now(
+                district=district,
+                path=path,
+                reason=REASON,
+                kind=options["kind"],
+                daily_mode=DailyMode.APPEND if options["append"] else DailyMode.REPLACE,
+                as_of=options["as_of"],
+                create_schools=options["create_schools"],
+                source=ImportSource.COMMAND,
+                # Without a choice the file is checked first, and imported only if it
+                # leaves out no one the district has at its schools.
+                coverage=options["coverage"],
+            )
         except readers.ImportValidationError as refused:
             if options["json"]:
                 self.stdout.write(json.dumps(_refusal_report(path.name, refused)))
             raise CommandError(str(refused)) from None
-        # Run here rather than through a worker: a nightly SIS drop wants its outcome and exit
-        # status from this command. It runs in transactions of its own, so the file's record
-        # says how it ended even when something other than the file stopped it.
-        services.attendance_import_execute(district_id=district.pk, import_id=record.pk)
-        with system_context(district, reason="command:import_attendance"):
-            record = AttendanceImport.objects.get(pk=record.pk)
         if record.status == ImportStatus.PREVIEWED:
             record = self._go_ahead(record, district, options)
-        with system_context(district, reason="command:import_attendance"):
+        with system_context(district, reason=REASON):
             report = _report(record, district)
         if options["json"]:
             self.stdout.write(json.dumps(report))
@@ -116,7 +108,7 @@ class Command(BaseCommand):
         """Imports a checked file that leaves no one out; refuses, forgetting it, one that
         does, since only the operator can say what it means for the students it leaves out."""
         if record.preview["asks"]:
-            with system_context(district, reason="command:import_attendance"):
+            with system_context(district, reason=REASON):
                 report = _report(record, district)
                 services.attendance_import_discard(attendance_import=record)
             report |= {"status": "refused", "status_label": "Refused"}
@@ -132,13 +124,11 @@ class Command(BaseCommand):
             else:
                 self._print_preview(report)
             raise CommandError(message)
-        with system_context(district, reason="command:import_attendance"):
-            services.attendance_import_confirm(
-                attendance_import=record, coverage=Coverage.PARTIAL, enqueue=False
+        with system_context(district, reason=REASON):
+            confirmed = services.attendance_import_confirm(
+                attendance_import=record, coverage=Coverage.PARTIAL
             )
-        services.attendance_import_execute(district_id=district.pk, import_id=record.pk)
-        with system_context(district, reason="command:import_attendance"):
-            return AttendanceImport.objects.get(pk=record.pk)
+        return tasks.attendance_import_run_now(attendance_import=confirmed, reason=REASON)
 
     def _print_preview(self, report: dict) -> None:
         write = self.stdout.write

@@ -1,0 +1,141 @@
+"""Placing every student in a band: one snapshot per rule set, taken by an import of daily or
+summary attendance, by a recompute, or at a review point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Max
+
+from districts.models import District, SchoolYear
+from districts.services import require_working_for
+
+from . import ingest
+from .headers import Kind
+from .models import (
+    AttendanceDay,
+    AttendanceImport,
+    AttendanceSummary,
+    ImportStatus,
+    RuleSet,
+    Snapshot,
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    kind: Kind
+    as_of: date
+
+
+def latest_facts(
+    *, district: District, year: SchoolYear, adding: Facts | None = None
+) -> Facts | None:
+    """The newest attendance of ``year`` on record (with ``adding``, an import about to be
+    added): its daily records or its summary totals, whichever runs to the later date (daily
+    when both do), or None before any. An import and a recompute of the same facts both
+    classify up to it, so they give the same bands."""
+    # Imports are the only way attendance arrives, and each records the date its data runs
+    # to: reading that is instant where max(date) over the daily table is not.
+    latest = dict(
+        AttendanceImport.objects.for_district(district)
+        .filter(
+            status=ImportStatus.SUCCEEDED, school_year=year, kind__in=[Kind.DAILY, Kind.SUMMARY]
+        )
+        .order_by()
+        .values_list("kind")
+        .annotate(last=Max("as_of"))
+    )
+    if adding is not None:
+        latest[adding.kind] = max(latest.get(adding.kind) or adding.as_of, adding.as_of)
+    daily, summary = latest.get(Kind.DAILY), latest.get(Kind.SUMMARY)
+    if daily is not None and (summary is None or daily >= summary):
+        return Facts(Kind.DAILY, min(daily, year.last_day))
+    if summary is not None:
+        return Facts(Kind.SUMMARY, min(summary, year.last_day))
+    return None
+
+
+def take_all(
+    *,
+    district: District,
+    year: SchoolYear,
+    as_of: date,
+    source: Kind,
+    source_import: AttendanceImport | None,
+) -> list[Snapshot]:
+    """A snapshot under each of the district's rule sets, each student placed by the facts
+    rule (ingest.classify) from the attendance on record up to ``as_of``."""
+    taken = []
+    with connection.cursor() as cursor:
+        for rule_set in RuleSet.objects.for_district(district):
+            snapshot = Snapshot.objects.create(
+                district=district,
+                school_year=year,
+                rule_set=rule_set,
+                as_of=as_of,
+                source_kind=source.value,
+                source_import=source_import,
+            )
+            ingest.classify(
+                cursor,
+                district_id=district.pk,
+                snapshot_id=snapshot.pk,
+                school_year_id=year.pk,
+                first_day=year.first_day,
+                last_day=as_of,
+                rule=_rule(rule_set),
+            )
+            taken.append(snapshot)
+    return taken
+
+
+def _rule(rule_set: RuleSet) -> ingest.Rule:
+    return ingest.Rule(
+        minimum_days_enrolled=rule_set.minimum_days_enrolled,
+        count_in_school_suspension=rule_set.count_in_school_suspension,
+        partial_day_fraction=rule_set.partial_day_fraction,
+    )
+
+
+@transaction.atomic
+def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY) -> list[Snapshot]:
+    """Places every student in a band under each rule set from the attendance on record up to
+    ``as_of`` (a review point between imports, or one in the past: a district loading last
+    year's daily file gets last year's biweekly review points too). ``source`` is the kind of
+    attendance the snapshot is said to come from, and must be on record: daily records up to
+    ``as_of``, or the year's summary totals (``as_of`` is then the date those totals run to)."""
+    require_working_for(district)
+    year = (
+        SchoolYear.objects.for_district(district)
+        .filter(first_day__lte=as_of, last_day__gte=as_of)
+        .first()
+    )
+    if year is None:
+        raise ValueError(f"No school year of {district.name} includes {as_of:%b %-d, %Y}.")
+    if source == Kind.DAILY:
+        facts = AttendanceDay.objects.for_district(district).filter(
+            date__range=(year.first_day, as_of)
+        )
+        missing = (
+            f"No daily attendance is on record for {year.label} up to {as_of:%b %-d, %Y}; "
+            "a review point needs daily records (a summary file's totals have one date only)."
+        )
+    elif source == Kind.SUMMARY:
+        facts = AttendanceSummary.objects.for_district(district).filter(school_year=year)
+        missing = f"No summary attendance is on record for {year.label}; import a summary file."
+    else:
+        raise ValueError(f"Bands come from daily or summary attendance, not from a {source}.")
+    if not facts.exists():
+        raise ValueError(missing)
+    source_import = (
+        AttendanceImport.objects.for_district(district)
+        .filter(status=ImportStatus.SUCCEEDED, kind=source, school_year=year)
+        .order_by("-created_at")
+        .first()
+    )
+    return take_all(
+        district=district, year=year, as_of=as_of, source=source, source_import=source_import
+    )
