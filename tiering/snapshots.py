@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 
 from districts.models import District, SchoolYear
-from districts.services import require_working_for
+from districts.tenancy import require_working_for
 
 from . import ingest
 from .headers import Kind
