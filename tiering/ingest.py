@@ -875,11 +875,8 @@ def classify(
     daily = f"""
         SELECT student_id, school_id, max(date) AS last_date,
           count(*)::numeric AS enrolled,
-          sum(CASE category
-                WHEN {c.EXCUSED} THEN 1 WHEN {c.UNEXCUSED} THEN 1
-                WHEN {c.SUSPENSION_OUT} THEN 1 WHEN {c.SUSPENSION_IN} THEN %(iss)s
-                WHEN {c.PARTIAL} THEN coalesce(absent_fraction, %(partial)s)
-                ELSE 0 END)::numeric AS absent,
+          sum({day_absence_sql(in_school_suspension="%(iss)s", partial_day="%(partial)s")})::numeric
+            AS absent,
           count(*) FILTER (WHERE category = {c.EXCUSED})::numeric AS excused,
           count(*) FILTER (WHERE category = {c.UNEXCUSED})::numeric AS unexcused,
           (count(*) FILTER (WHERE category = {c.SUSPENSION_OUT})
@@ -932,6 +929,21 @@ def classify(
         p,
     )
     return cursor.rowcount
+
+
+def day_absence_sql(*, in_school_suspension: str, partial_day: str) -> str:
+    """How much of a school day one daily record missed, as a SQL CASE over its `category` and
+    `absent_fraction`: the one counting rule for standings and for every window measured later
+    (a PDSA cycle's Study). Every absence counts — excused, unexcused and suspension alike;
+    in-school suspension as the rule set says; tardies not at all. The two arguments are SQL
+    (placeholders or literals) for the rule set's in-school-suspension weight (0 or 1) and its
+    share of a partial day."""
+    c = AttendanceCategory
+    return f"""CASE category
+                WHEN {c.EXCUSED} THEN 1 WHEN {c.UNEXCUSED} THEN 1
+                WHEN {c.SUSPENSION_OUT} THEN 1 WHEN {c.SUSPENSION_IN} THEN {in_school_suspension}
+                WHEN {c.PARTIAL} THEN coalesce(absent_fraction, {partial_day})
+                ELSE 0 END"""
 
 
 def problems_in_order(problems: Iterable[Problem]) -> list[Problem]:
