@@ -13,8 +13,8 @@ from django.utils import timezone
 from districts.models import District
 from districts.tenancy import system_context
 
-from . import recompute, services
-from .models import AttendanceImport, ImportStatus, RecomputeRun
+from . import bands_changed, recompute, services
+from .models import AttendanceImport, ImportStatus, RecomputeRun, RecomputeStatus
 
 
 def attendance_import_queue(*, attendance_import: AttendanceImport) -> None:
@@ -98,4 +98,7 @@ def recompute_district(self, *, district_id: int, run_id: int) -> str:
     if outcome == recompute.BUSY:
         # Another recompute of this district is running; its lock ends with it.
         raise self.retry(countdown=settings.RECOMPUTE_BUSY_RETRY_SECONDS, max_retries=None)
+    if outcome == RecomputeStatus.SUCCEEDED:
+        # Also on a second delivery of a finished run: the hooks' work is idempotent.
+        bands_changed.notify(district_id=district_id)
     return outcome
