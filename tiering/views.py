@@ -18,7 +18,17 @@ from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
 from districts.roles import DISTRICT_WIDE_ROLES, STAFF_ROLES, Role
 
-from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services
+from . import (
+    charts,
+    list_pdf,
+    progress,
+    readers,
+    recompute,
+    reports,
+    selectors,
+    services,
+    student_sections,
+)
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodeForm,
@@ -600,6 +610,7 @@ def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpRe
             "band_key": BAND_KEY,
             "tiers": _tiers_for(current),
             "caring_conversations": CARING_CONVERSATIONS,
+            "sections": student_sections.render_for(request, student),
         },
     )
 
