@@ -89,7 +89,12 @@ def _form_page(
     done: str,
     template: str,
     context: dict,
+    shows: str = "",
 ) -> HttpResponse:
+    """`shows`: what the page shows of the student's records, for the access record (an
+    edit form shows the record it edits)."""
+    if shows:
+        _audit_view(request, student, f"Student support: {shows}")
     if request.method == "POST" and form.is_valid():
         try:
             save()
@@ -159,6 +164,7 @@ def conversation_edit(
         done="Caring Conversation saved.",
         template="support/conversation_form.html",
         context={"conversation": conversation},
+        shows="a Caring Conversation, to edit it",
     )
 
 
@@ -194,6 +200,7 @@ def plan_edit(request: HttpRequest, district_slug: str, student_id: int):
         done="Attendance and learning plan saved.",
         template="support/plan_form.html",
         context={"plan": plan, "backup_prompt": BACKUP_PROMPT},
+        shows="the attendance and learning plan, to edit it" if plan else "",
     )
 
 
@@ -277,6 +284,7 @@ def intervention_edit(
         done=f"{item} saved.",
         template="support/intervention_form.html",
         context={"item": item},
+        shows="an intervention, to edit it",
     )
 
 
