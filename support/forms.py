@@ -8,7 +8,13 @@ from tiering.models import Student
 from . import selectors
 from .guidance import BACKUP_LINES, HELP_BANK_PROMPTS, PLAN_PROMPTS, STEP_PROMPTS
 from .models import CaringConversation, ConversationWith, InterventionStatus
-from .services import BackupContact, ConversationFields, InterventionFields, PlanFields
+from .services import (
+    PLAN_TEXTS,
+    BackupContact,
+    ConversationFields,
+    InterventionFields,
+    PlanFields,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -116,18 +122,7 @@ class PlanForm(forms.Form):
 
     @staticmethod
     def initial_for(plan) -> dict:
-        initial = {
-            name: getattr(plan, name)
-            for name in (
-                "steps",
-                "school_support",
-                "my_family",
-                "everyday_helpers",
-                "occasional_helpers",
-                "potential_helpers",
-                "next_check_in",
-            )
-        }
+        initial = {name: getattr(plan, name) for name in (*PLAN_TEXTS, "next_check_in")}
         initial["conversation"] = plan.conversation_id
         initial["check_in_by"] = plan.check_in_by_id
         for n, contact in enumerate(plan.backup_contacts, start=1):
@@ -153,7 +148,7 @@ class PlanForm(forms.Form):
     def plan_fields(self) -> PlanFields:
         data = self.cleaned_data
         return PlanFields(
-            **{name: data[name] for name in ("steps", "school_support", *HELP_BANK_PROMPTS)},
+            **{name: data[name] for name in PLAN_TEXTS},
             backup_contacts=[
                 BackupContact(data[f"backup_name_{n}"], data[f"backup_phone_{n}"])
                 for n in range(1, BACKUP_LINES + 1)

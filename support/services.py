@@ -78,23 +78,23 @@ def _difference(before: dict[str, str], after: dict[str, str]) -> list[dict[str,
 
 
 def _record(
-    *,
-    student: Student,
-    record: SupportRecord,
-    record_id: int,
+    obj: CaringConversation | AttendancePlan | StudentIntervention,
     action: SupportChangeAction,
     changed_by: User,
-    before: dict[str, str],
-    after: dict[str, str],
+    before: dict[str, str] | None = None,
 ) -> SupportChange | None:
-    changes = _difference(before, after)
+    """The history row of one change to `obj`: for a removal, written before the record goes
+    (the history keeps no link to it, only its id)."""
+    record, snapshot = _HISTORY[type(obj)]
+    after = {} if action == SupportChangeAction.DELETED else snapshot(obj)
+    changes = _difference(before or {}, after)
     if action == SupportChangeAction.UPDATED and not changes:
         return None
     change = SupportChange(
-        district_id=student.district_id,
-        student=student,
+        district_id=obj.district_id,
+        student_id=obj.student_id,
         record=record,
-        record_id=record_id,
+        record_id=obj.pk,
         action=action,
         changed_by=changed_by,
         changes=changes,
@@ -169,15 +169,7 @@ def caring_conversation_create(
         district_id=student.district_id, student=student, recorded_by=recorded_by
     )
     _conversation_apply(conversation, fields)
-    _record(
-        student=student,
-        record=SupportRecord.CONVERSATION,
-        record_id=conversation.pk,
-        action=SupportChangeAction.CREATED,
-        changed_by=recorded_by,
-        before={},
-        after=_conversation_snapshot(conversation),
-    )
+    _record(conversation, SupportChangeAction.CREATED, recorded_by)
     return conversation
 
 
@@ -188,15 +180,7 @@ def caring_conversation_update(
     _require_writable(conversation.student)
     before = _conversation_snapshot(conversation)
     _conversation_apply(conversation, fields)
-    _record(
-        student=conversation.student,
-        record=SupportRecord.CONVERSATION,
-        record_id=conversation.pk,
-        action=SupportChangeAction.UPDATED,
-        changed_by=changed_by,
-        before=before,
-        after=_conversation_snapshot(conversation),
-    )
+    _record(conversation, SupportChangeAction.UPDATED, changed_by, before)
     return conversation
 
 
@@ -204,22 +188,13 @@ def caring_conversation_update(
 def caring_conversation_delete(*, conversation: CaringConversation, changed_by: User) -> None:
     """Removes the conversation and its reasons; the plan agreed in it stays, no longer tied
     to it, and the history keeps what the conversation said."""
-    student = conversation.student
-    _require_writable(student)
-    before = _conversation_snapshot(conversation)
-    record_id = conversation.pk
+    _require_writable(conversation.student)
+    _record(
+        conversation, SupportChangeAction.DELETED, changed_by, _conversation_snapshot(conversation)
+    )
     AttendancePlan.objects.filter(conversation=conversation).update(conversation=None)
     ConversationReason.objects.filter(conversation=conversation).delete()
     conversation.delete()
-    _record(
-        student=student,
-        record=SupportRecord.CONVERSATION,
-        record_id=record_id,
-        action=SupportChangeAction.DELETED,
-        changed_by=changed_by,
-        before=before,
-        after={},
-    )
 
 
 # --- The attendance and learning plan ------------------------------------------------------
@@ -245,7 +220,7 @@ class PlanFields:
     conversation: CaringConversation | None = None
 
 
-_PLAN_TEXTS = (
+PLAN_TEXTS = (
     "steps",
     "school_support",
     "my_family",
@@ -259,7 +234,7 @@ MAX_BACKUP_CONTACTS = 3
 def _plan_snapshot(plan: AttendancePlan) -> dict[str, str]:
     meta = AttendancePlan._meta
     values = {}
-    for name in _PLAN_TEXTS:
+    for name in PLAN_TEXTS:
         values[str(meta.get_field(name).verbose_name)] = getattr(plan, name)
     values["Back-up contacts"] = "; ".join(
         f"{c['name']} ({c['phone']})" if c["phone"] else c["name"] for c in plan.backup_contacts
@@ -298,7 +273,7 @@ def attendance_plan_save(
         action = SupportChangeAction.CREATED
     else:
         before = _plan_snapshot(plan)
-    for name in _PLAN_TEXTS:
+    for name in PLAN_TEXTS:
         setattr(plan, name, getattr(fields, name).strip())
     plan.backup_contacts = contacts
     plan.next_check_in = fields.next_check_in
@@ -308,15 +283,7 @@ def attendance_plan_save(
     plan.updated_at = now()
     plan.full_clean()
     plan.save()
-    _record(
-        student=student,
-        record=SupportRecord.PLAN,
-        record_id=plan.pk,
-        action=action,
-        changed_by=changed_by,
-        before=before,
-        after=_plan_snapshot(plan),
-    )
+    _record(plan, action, changed_by, before)
     return plan
 
 
@@ -434,15 +401,7 @@ def student_intervention_create(
         created_by=created_by,
     )
     _intervention_apply(item, fields)
-    _record(
-        student=student,
-        record=SupportRecord.INTERVENTION,
-        record_id=item.pk,
-        action=SupportChangeAction.CREATED,
-        changed_by=created_by,
-        before={},
-        after=_intervention_snapshot(item),
-    )
+    _record(item, SupportChangeAction.CREATED, created_by)
     _recount_after_commit(student.district_id, [_tally_key(item)])
     return item
 
@@ -454,15 +413,7 @@ def student_intervention_update(
     _require_writable(item.student)
     before, old_key = _intervention_snapshot(item), _tally_key(item)
     _intervention_apply(item, fields)
-    _record(
-        student=item.student,
-        record=SupportRecord.INTERVENTION,
-        record_id=item.pk,
-        action=SupportChangeAction.UPDATED,
-        changed_by=changed_by,
-        before=before,
-        after=_intervention_snapshot(item),
-    )
+    _record(item, SupportChangeAction.UPDATED, changed_by, before)
     _recount_after_commit(item.district_id, [old_key, _tally_key(item)])
     return item
 
@@ -477,34 +428,25 @@ def student_intervention_status_set(
     item.updated_at = now()
     item.full_clean()
     item.save(update_fields=["status", "updated_at"])
-    _record(
-        student=item.student,
-        record=SupportRecord.INTERVENTION,
-        record_id=item.pk,
-        action=SupportChangeAction.UPDATED,
-        changed_by=changed_by,
-        before=before,
-        after=_intervention_snapshot(item),
-    )
+    _record(item, SupportChangeAction.UPDATED, changed_by, before)
     return item
 
 
 @transaction.atomic
 def student_intervention_delete(*, item: StudentIntervention, changed_by: User) -> None:
-    student = item.student
-    _require_writable(student)
-    before, key, record_id = _intervention_snapshot(item), _tally_key(item), item.pk
+    _require_writable(item.student)
+    _record(item, SupportChangeAction.DELETED, changed_by, _intervention_snapshot(item))
+    key = _tally_key(item)
     item.delete()
-    _record(
-        student=student,
-        record=SupportRecord.INTERVENTION,
-        record_id=record_id,
-        action=SupportChangeAction.DELETED,
-        changed_by=changed_by,
-        before=before,
-        after={},
-    )
-    _recount_after_commit(student.district_id, [key])
+    _recount_after_commit(item.district_id, [key])
+
+
+# What the history calls each kind of record, and how it shows one.
+_HISTORY = {
+    CaringConversation: (SupportRecord.CONVERSATION, _conversation_snapshot),
+    AttendancePlan: (SupportRecord.PLAN, _plan_snapshot),
+    StudentIntervention: (SupportRecord.INTERVENTION, _intervention_snapshot),
+}
 
 
 # --- Referral counts -----------------------------------------------------------------------

@@ -115,57 +115,53 @@ def _today(request: HttpRequest):
     return selectors.district_today(request.district)
 
 
-@role_required(*WRITERS)
-def conversation_create(request: HttpRequest, district_slug: str, student_id: int):
-    student = _student(request, student_id)
-    form = ConversationForm(
-        request.POST or None,
-        student=student,
-        initial={"held_on": _today(request), "staff": request.user.pk},
-    )
-    return _form_page(
-        request,
-        student,
-        form=form,
-        save=lambda: services.caring_conversation_create(
-            student=student, fields=form.conversation_fields(), recorded_by=request.user
-        ),
-        done="Caring Conversation recorded.",
-        template="support/conversation_form.html",
-        context={"conversation": None},
-    )
-
-
 def _conversation(student: Student, conversation_id: int) -> CaringConversation:
-    return get_object_or_404(
-        CaringConversation.objects.filter(student=student).prefetch_related("reasons"),
-        pk=conversation_id,
-    )
+    # Another student's record under this student's address is not found, whoever asks.
+    records = CaringConversation.objects.prefetch_related("reasons")
+    return get_object_or_404(records, student=student, pk=conversation_id)
 
 
 @role_required(*WRITERS)
-def conversation_edit(
-    request: HttpRequest, district_slug: str, student_id: int, conversation_id: int
+def conversation_form(
+    request: HttpRequest, district_slug: str, student_id: int, conversation_id: int | None = None
 ):
+    """A new Caring Conversation, or (with its id) one to edit."""
     student = _student(request, student_id)
-    conversation = _conversation(student, conversation_id)
-    form = ConversationForm(
-        request.POST or None,
-        student=student,
-        initial=ConversationForm.initial_for(conversation),
-    )
+    conversation = _conversation(student, conversation_id) if conversation_id else None
+    if conversation is None:
+        initial = {"held_on": _today(request), "staff": request.user.pk}
+    else:
+        initial = ConversationForm.initial_for(conversation)
+    form = ConversationForm(request.POST or None, student=student, initial=initial)
+
+    def save() -> None:
+        fields = form.conversation_fields()
+        if conversation is None:
+            services.caring_conversation_create(
+                student=student, fields=fields, recorded_by=request.user
+            )
+        else:
+            services.caring_conversation_update(
+                conversation=conversation, fields=fields, changed_by=request.user
+            )
+
     return _form_page(
         request,
         student,
         form=form,
-        save=lambda: services.caring_conversation_update(
-            conversation=conversation, fields=form.conversation_fields(), changed_by=request.user
-        ),
+        save=save,
         done="Caring Conversation saved.",
         template="support/conversation_form.html",
         context={"conversation": conversation},
-        shows="a Caring Conversation, to edit it",
+        shows="a Caring Conversation, to edit it" if conversation else "",
     )
+
+
+def _remove(request: HttpRequest, student_id: int, remove: Callable[[Student], str]):
+    """Removes one record of the student (the history keeps it) and says so."""
+    student = _student(request, student_id)
+    messages.success(request, remove(student))
+    return redirect(_student_page(student))
 
 
 @role_required(*WRITERS)
@@ -173,11 +169,12 @@ def conversation_edit(
 def conversation_delete(
     request: HttpRequest, district_slug: str, student_id: int, conversation_id: int
 ):
-    student = _student(request, student_id)
-    conversation = _conversation(student, conversation_id)
-    services.caring_conversation_delete(conversation=conversation, changed_by=request.user)
-    messages.success(request, f"{conversation} removed; the history keeps what it said.")
-    return redirect(_student_page(student))
+    def remove(student: Student) -> str:
+        conversation = _conversation(student, conversation_id)
+        services.caring_conversation_delete(conversation=conversation, changed_by=request.user)
+        return f"{conversation} removed; the history keeps what it said."
+
+    return _remove(request, student_id, remove)
 
 
 @role_required(*WRITERS)
@@ -237,54 +234,42 @@ def plan_pdf(request: HttpRequest, district_slug: str, student_id: int):
     return pdf_download(filename=f"attendance-plan-{student.sis_id}.pdf", html=html)
 
 
-@role_required(*WRITERS)
-def intervention_create(request: HttpRequest, district_slug: str, student_id: int):
-    student = _student(request, student_id)
-    form = InterventionForm(
-        request.POST or None,
-        student=student,
-        initial={"owner": request.user.pk, "starts_on": _today(request)},
-    )
-    return _form_page(
-        request,
-        student,
-        form=form,
-        save=lambda: services.student_intervention_create(
-            student=student, fields=form.intervention_fields(), created_by=request.user
-        ),
-        done="Intervention recorded.",
-        template="support/intervention_form.html",
-        context={"item": None},
-    )
-
-
 def _intervention(student: Student, intervention_id: int) -> StudentIntervention:
-    return get_object_or_404(
-        StudentIntervention.objects.filter(student=student).select_related("intervention"),
-        pk=intervention_id,
-    )
+    records = StudentIntervention.objects.select_related("intervention")
+    return get_object_or_404(records, student=student, pk=intervention_id)
 
 
 @role_required(*WRITERS)
-def intervention_edit(
-    request: HttpRequest, district_slug: str, student_id: int, intervention_id: int
+def intervention_form(
+    request: HttpRequest, district_slug: str, student_id: int, intervention_id: int | None = None
 ):
+    """A new intervention, or (with its id) one to edit."""
     student = _student(request, student_id)
-    item = _intervention(student, intervention_id)
-    form = InterventionForm(
-        request.POST or None, student=student, initial=InterventionForm.initial_for(item)
-    )
+    item = _intervention(student, intervention_id) if intervention_id else None
+    if item is None:
+        initial = {"owner": request.user.pk, "starts_on": _today(request)}
+    else:
+        initial = InterventionForm.initial_for(item)
+    form = InterventionForm(request.POST or None, student=student, initial=initial)
+
+    def save() -> None:
+        fields = form.intervention_fields()
+        if item is None:
+            services.student_intervention_create(
+                student=student, fields=fields, created_by=request.user
+            )
+        else:
+            services.student_intervention_update(item=item, fields=fields, changed_by=request.user)
+
     return _form_page(
         request,
         student,
         form=form,
-        save=lambda: services.student_intervention_update(
-            item=item, fields=form.intervention_fields(), changed_by=request.user
-        ),
-        done=f"{item} saved.",
+        save=save,
+        done="Intervention saved.",
         template="support/intervention_form.html",
         context={"item": item},
-        shows="an intervention, to edit it",
+        shows="an intervention, to edit it" if item else "",
     )
 
 
@@ -311,8 +296,9 @@ def intervention_status(
 def intervention_delete(
     request: HttpRequest, district_slug: str, student_id: int, intervention_id: int
 ):
-    student = _student(request, student_id)
-    item = _intervention(student, intervention_id)
-    services.student_intervention_delete(item=item, changed_by=request.user)
-    messages.success(request, f"{item} removed; the history keeps it.")
-    return redirect(_student_page(student))
+    def remove(student: Student) -> str:
+        item = _intervention(student, intervention_id)
+        services.student_intervention_delete(item=item, changed_by=request.user)
+        return f"{item} removed; the history keeps it."
+
+    return _remove(request, student_id, remove)

@@ -40,7 +40,7 @@ def test_a_team_member_logs_a_conversation_an_intervention_and_prints_the_family
     ).check()
     journey.check("conversation-form")
     page.get_by_role("button", name="Save the conversation").click()
-    expect(page.get_by_role("status").first).to_contain_text("Caring Conversation recorded")
+    expect(page.get_by_role("status").first).to_contain_text("Caring Conversation saved")
     expect(support).to_contain_text("Barriers: Transportation Barriers")
     expect(support).to_contain_text("Aversion: Anxiety")
 

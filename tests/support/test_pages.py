@@ -35,6 +35,14 @@ def _conversation_post(client, student, *reason_codes, **more):
     return client.post(BASE.format(id=student.pk) + "conversations/new/", data)
 
 
+def _intervention_post(client, student, code, **data):
+    intervention = Intervention.objects.get(code=code)
+    return client.post(
+        BASE.format(id=student.pk) + "interventions/new/",
+        {"intervention": intervention.pk, "starts_on": "2026-11-16", **data},
+    )
+
+
 def test_a_team_member_logs_a_conversation_and_sees_it_on_the_students_page(
     client, district, di, school_team_member
 ):
@@ -101,16 +109,7 @@ def test_an_overdue_check_in_says_so_in_words(client, district, di, principal):
 
 def test_a_tier_is_required_where_the_taxonomy_gives_none(client, di, principal):
     client.force_login(principal)
-    carpools = Intervention.objects.get(code="carpools")
-    response = client.post(
-        BASE.format(id=di.pk) + "interventions/new/",
-        {
-            "intervention": carpools.pk,
-            "owner": principal.pk,
-            "starts_on": "2026-11-16",
-            "status": "planned",
-        },
-    )
+    response = _intervention_post(client, di, "carpools", owner=principal.pk, status="planned")
     assert response.status_code == 422
     assert "no tier of its own" in response.content.decode()
 
@@ -119,17 +118,14 @@ def test_an_intervention_with_a_referral_shows_with_its_tier_owner_and_partner(
     client, district, di, principal, club_entry
 ):
     client.force_login(principal)
-    mentors = Intervention.objects.get(code="playbook-mentors")
-    response = client.post(
-        BASE.format(id=di.pk) + "interventions/new/",
-        {
-            "intervention": mentors.pk,
-            "owner": principal.pk,
-            "starts_on": "2026-11-16",
-            "status": "active",
-            "partner_entry": club_entry.pk,
-            "referred_on": "2026-11-16",
-        },
+    response = _intervention_post(
+        client,
+        di,
+        "playbook-mentors",
+        owner=principal.pk,
+        status="active",
+        partner_entry=club_entry.pk,
+        referred_on="2026-11-16",
     )
     assert response.status_code == 302
     page = client.get(_student_page(di)).content.decode()
