@@ -95,3 +95,16 @@ EXPORT_PARTNER_REGISTRY = DISTRICT_WIDE_ROLES
 READ_PARTNER_COVERAGE = STAFF_ROLES
 # Who works for which partner is the administrators' business; partner staff see their own.
 READ_PARTNER_STAFF_LINKS = frozenset({Role.DISTRICT_ADMIN, Role.PARTNER_STAFF})
+
+# --- Student support: conversations, plans, interventions, referrals ---------------------------
+
+# Every staff role reads a student's support records, the cabinet too; school roles those of
+# the students now at their schools (the records follow a student who transfers).
+READ_STUDENT_SUPPORT = STAFF_ROLES
+# Principals and school attendance teams record the help for their schools' students, district
+# administrators for every school; the cabinet reads. These roles are also who may be named as
+# a conversation's staff member, an intervention's owner or the one who checks in.
+RECORD_STUDENT_SUPPORT = _ADMIN | SCHOOL_ROLES
+# How many students each school referred to a partner, by month, with no name: staff, and
+# partner staff for their own organisation.
+READ_REFERRAL_COUNTS = EVERY_ROLE

@@ -24,7 +24,18 @@ from districts.roles import (
     RUN_RECOMPUTE,
 )
 
-from . import charts, list_pdf, progress, readers, recompute, reports, selectors, services, tasks
+from . import (
+    charts,
+    list_pdf,
+    progress,
+    readers,
+    recompute,
+    reports,
+    selectors,
+    services,
+    student_sections,
+    tasks,
+)
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
     AttendanceCodeForm,
@@ -609,6 +620,7 @@ def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpRe
             "band_key": BAND_KEY,
             "tiers": _tiers_for(current),
             "caring_conversations": CARING_CONVERSATIONS,
+            "sections": student_sections.render_for(request, student),
         },
     )
 

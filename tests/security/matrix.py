@@ -126,6 +126,10 @@ def _with(base: Kwargs, **fixed: object) -> Kwargs:
 SCHOOL = frozenset({PAT, TESS})
 ADAMS_HIDDEN = frozenset({BOB})
 ASSESSMENT = _ids("assessment")
+STUDENT = _ids("student")
+# Principals and attendance-team members write for their schools' students, district
+# administrators for all; the cabinet reads.
+SUPPORT_WRITERS = frozenset({ALICE, PAT, TESS})
 ENTRY = _ids("entry")
 FOOD_ENTRY = _ids(entry_id="food_entry")
 # A principal invited to the district who has not chosen a password yet.
@@ -242,6 +246,23 @@ DISTRICT_ROWS = [
     district_row("partners:coverage", ok=STAFF),
     district_row("partners:hsds_export", ok=DISTRICT_WIDE),
     district_row("partners:hsds_import", ok=frozenset({ALICE})),
+    # Student support: a student's Caring Conversations, plan and interventions.
+    *(
+        district_row(route, ok=SUPPORT_WRITERS, hidden=ADAMS_HIDDEN, kwargs=kwargs, method=method)
+        for route, kwargs, method in (
+            ("support:conversation_create", STUDENT, "GET"),
+            ("support:conversation_edit", _ids("student", "conversation"), "GET"),
+            ("support:conversation_delete", _ids("student", "conversation"), "POST"),
+            ("support:plan_edit", STUDENT, "GET"),
+            ("support:intervention_create", STUDENT, "GET"),
+            ("support:intervention_edit", _ids("student", "intervention"), "GET"),
+            ("support:intervention_status", _ids("student", "intervention"), "POST"),
+            ("support:intervention_delete", _ids("student", "intervention"), "POST"),
+        )
+    ),
+    district_row(
+        "support:plan_pdf", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT
+    ),
     # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
     district_row("selfassessment:list", ok=STAFF),
     *(

@@ -41,6 +41,8 @@ from .world import world  # noqa: F401 — the fixture
 _ADMIN_REDIRECT = re.compile(r"^operators/(\w+)/(\w+)/<path:object_id>/$")
 # What a Riverside page must never show: names and addresses only Lakeview's objects carry.
 LAKEVIEW_MARKERS = (b"Lakeview", b"lakeview")
+# The apps whose routes live under /d/<district>/.
+DISTRICT_APPS = ("districts", "tiering", "partners", "selfassessment", "support")
 
 
 def _walk(patterns, prefix="", namespace=None):
@@ -99,7 +101,7 @@ def _url(row: Row, slug: str, ids: dict[str, int]) -> str:
         return change.removesuffix("change/")
     if row.route == "admin:<catch-all>":
         return "/operators/" + kwargs["url"]
-    if row.route.split(":")[0] in ("districts", "tiering", "partners", "selfassessment"):
+    if row.route.split(":")[0] in DISTRICT_APPS:
         kwargs = {"district_slug": slug, **kwargs}
     return reverse(row.route, kwargs=kwargs)
 
@@ -166,7 +168,7 @@ def requests(
 def _checks(row: Row, ids: dict[str, dict[str, int]]):
     """(persona, url, expected, what is being checked) for one row."""
     riverside, lakeview = ids["riverside"], ids["lakeview"]
-    in_district = row.route.split(":")[0] in ("districts", "tiering", "partners", "selfassessment")
+    in_district = row.route.split(":")[0] in DISTRICT_APPS
     own_urls = [_url(row, "riverside", riverside)]
     own_urls += [own_urls[0] + variant for variant in row.variants]
     for url in own_urls:
@@ -202,6 +204,7 @@ GROUPS = {
     "tiering": lambda r: r.startswith("tiering:"),
     "partners": lambda r: r.startswith("partners:"),
     "selfassessment": lambda r: r.startswith("selfassessment:"),
+    "support": lambda r: r.startswith("support:"),
     "accounts": lambda r: ":" not in r,
     "admin": lambda r: r.startswith("admin:"),
 }

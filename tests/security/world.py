@@ -167,6 +167,7 @@ def world(
         organization=youth_club,
         tmp_path=tmp_path,
     )
+    riverside.update(_support_ids(district, riverside, team_member=district_admin))
     riverside["food_entry"] = food_entry.pk
     riverside["food_bank"] = food_entry.organization_id
 
@@ -195,10 +196,51 @@ def world(
         organization=mentors,
         tmp_path=tmp_path,
     )
+    lakeview.update(_support_ids(other_district, lakeview, team_member=outsider))
     with operator_context(reason="test fixture"):  # groups are the operators' to create
         operators = Group.objects.create(name="Operators")
     riverside.update(_admin_ids(district, operators))
     return World(ids={"riverside": riverside, "lakeview": lakeview})
+
+
+def _support_ids(district, ids: dict[str, int], *, team_member) -> dict[str, int]:
+    """A Caring Conversation, a plan and an intervention with a referral, for S1."""
+    from partners.models import AbsenceReason, Intervention, PartnerEntry
+    from support import services as support_services
+
+    with system_context(district, reason="test fixture"):
+        student = Student.objects.select_related("school", "district").get(pk=ids["student"])
+        conversation = support_services.caring_conversation_create(
+            student=student,
+            fields=support_services.ConversationFields(
+                held_on=date(2026, 11, 16),
+                staff=team_member,
+                with_whom="family",
+                reasons=[AbsenceReason.objects.get(code="disengaged")],
+            ),
+            recorded_by=team_member,
+        )
+        support_services.attendance_plan_save(
+            student=student,
+            fields=support_services.PlanFields(next_check_in=date(2026, 12, 4)),
+            changed_by=team_member,
+        )
+        item = support_services.student_intervention_create(
+            student=student,
+            fields=support_services.InterventionFields(
+                intervention=Intervention.objects.get(code="playbook-mentors"),
+                owner=team_member,
+                starts_on=date(2026, 11, 16),
+                partner_entry=PartnerEntry.objects.get(pk=ids["entry"]),
+            ),
+            created_by=team_member,
+        )
+        # What the task enqueued after commit would do (the fixture's transaction never ends).
+        support_services.referral_tallies_recount(
+            district=district,
+            keys=[(item.partner_organization_id, item.school_id, item.referred_on)],
+        )
+    return {"conversation": conversation.pk, "intervention": item.pk}
 
 
 def _admin_ids(district, group) -> dict[str, int]:

@@ -30,6 +30,7 @@ from districts.services import (
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
 from selfassessment.demo import seed_demo_assessments
+from support.demo import seed_demo_support
 from tiering import snapshots, synthetic, tasks
 from tiering.headers import Kind
 from tiering.models import AttendanceImport, ImportSource, ImportStatus, Snapshot
@@ -130,7 +131,12 @@ class Command(BaseCommand):
             self._import(district, files.daily, Kind.DAILY),
         ]
         self._review_points(district, calendar, through=generated.through)
+        with system_context(district, reason="command:seed_demo"):
+            # The Severe and Extreme students of the current snapshot: after the imports.
+            supported = seed_demo_support(district=district, school=schools[0], as_of=as_of)
         self._report(district, year, schools, generated, files, people, imports)
+        if supported:
+            self.stdout.write(f"  Support records for {supported} students at {schools[0].name}")
 
     def _review_points(self, district: District, calendar, *, through: date) -> None:
         """A snapshot every two weeks of school, as a team reviewing its data every two weeks
