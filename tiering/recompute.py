@@ -17,7 +17,6 @@ attempt cap stops a run whose every attempt kills its worker.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -30,7 +29,7 @@ from districts.models import District, SchoolYear, User
 from districts.services import require_working_for
 from districts.tenancy import system_context
 
-from . import digest, reports, services
+from . import digest, selectors, services
 from .headers import Kind
 from .models import (
     AttendanceImport,
@@ -70,9 +69,8 @@ def next_period_start(*, anchor: date, interval_days: int, today: date) -> date:
 
 
 def district_today(district: District, now: datetime) -> date:
-    """The district's own calendar date: a cycle starts on the district's day, whatever the
-    time zone of the server or the daylight-saving change in between."""
-    return timezone.localtime(now, zoneinfo.ZoneInfo(district.timezone)).date()
+    """A cycle starts on the district's day (District.today)."""
+    return district.today(now)
 
 
 def schedule_for(*, district: District, today: date) -> RecomputeSchedule:
@@ -337,7 +335,7 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
 def _digest_now(district: District, run: RecomputeRun, today: date) -> None:
     """An administrator's "send the digest now": the digest of the current bands, as the next
     scheduled one would send it, without recomputing them."""
-    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    current = selectors.current_snapshot(snapshots=Snapshot.objects.for_district(district))
     if current is None:
         raise NothingToRecompute(
             "No attendance has been imported yet, so there is no digest to send; import the "

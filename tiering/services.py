@@ -24,6 +24,7 @@ from . import ingest, progress, readers, selectors
 from .headers import Kind
 from .models import (
     DEFAULT_ATTENDANCE_CODES,
+    PRIMARY_RULE_SET_NAME,
     AttendanceCategory,
     AttendanceCode,
     AttendanceDay,
@@ -39,8 +40,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-
-PRIMARY_RULE_SET_NAME = "District definition"
 
 log = logging.getLogger(__name__)
 

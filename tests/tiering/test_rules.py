@@ -5,7 +5,10 @@ from decimal import Decimal
 import pytest
 
 from districts.tenancy import system_context
+from tiering import services
 from tiering.models import AttendanceCategory, AttendanceCode, RuleSet
+
+from ..factories import AttendanceCodeFactory
 
 RULES = "/d/riverside/attendance/rules/"
 
@@ -24,14 +27,30 @@ def test_it_shows_the_districts_rule_set_and_the_common_codes(client, district_a
     assert response.status_code == 200
     body = response.content.decode()
     assert "District definition" in body and "common default" in body
-    assert _rule_sets(district) == {"District definition": (True, 10, False)}
+    assert 'name="primary-minimum_days_enrolled" value="10"' in body
+    assert _rule_sets(district) == {}  # shown as it will be created: reading writes nothing
+
+
+def test_an_administrator_saves_the_districts_rule_set_for_the_first_time(
+    client, district_admin, district
+):
+    client.force_login(district_admin)
+    response = client.post(
+        f"{RULES}rule-sets/new/",
+        {
+            "primary-name": "District definition",
+            "primary-minimum_days_enrolled": "12",
+            "primary-partial_day_fraction": "0.5",
+        },
+    )
+    assert response.status_code == 302
+    assert _rule_sets(district) == {"District definition": (True, 12, False)}
 
 
 def test_an_administrator_changes_the_districts_rule_set(client, district_admin, district):
     client.force_login(district_admin)
-    client.get(RULES)
     with system_context(district, reason="test"):
-        primary = RuleSet.objects.get(is_primary=True)
+        primary = services.rule_set_primary(district=district)
     response = client.post(
         f"{RULES}rule-sets/{primary.pk}/",
         {
@@ -113,10 +132,9 @@ def test_another_districts_rules_are_not_found(client, outsider, district):
 
 
 def test_a_code_of_another_district_cannot_be_removed(client, district_admin, other_district):
-    with system_context(other_district, reason="test"):
-        theirs = AttendanceCode.objects.create(
-            district=other_district, code="Q", category=AttendanceCategory.PRESENT
-        )
+    theirs = AttendanceCodeFactory(
+        district=other_district, code="Q", category=AttendanceCategory.PRESENT
+    )
     client.force_login(district_admin)
     assert client.post(f"{RULES}codes/{theirs.pk}/delete/").status_code == 404
     with system_context(other_district, reason="test"):
