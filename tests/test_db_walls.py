@@ -22,6 +22,7 @@ from districts.tenancy import (
 )
 from tiering.models import Student
 
+from .factories import StudentFactory
 from .reading import reading
 from .sis import import_file
 from .tiered import MOVE, write
@@ -64,8 +65,7 @@ def _as_member(user, district):
 
 @pytest.fixture
 def students_in_both(tiered, other_district, other_school):
-    with system_context(other_district, reason="test fixture"):
-        Student.unscoped.create(district=other_district, sis_id="L1", school=other_school)
+    StudentFactory(district=other_district, sis_id="L1", school=other_school)
 
 
 # --- Privileges
