@@ -6,16 +6,17 @@ from django.db import migrations
 
 from districts import db_walls
 
-KEPT_BY_PARTNERS = [
-    "partners_partnerchange",
-    "partners_partnerentry",
-    "partners_partnerentryintervention",
-    "partners_partnerentryreason",
+KEPT_BY_PARTNERS = {"partners": db_walls.Partners.WRITE}
+TABLES = [
+    db_walls.TenantTable("partners_partnerchange", **KEPT_BY_PARTNERS),
+    db_walls.TenantTable("partners_partnerentry", **KEPT_BY_PARTNERS),
+    db_walls.TenantTable("partners_partnerentryintervention", **KEPT_BY_PARTNERS),
+    db_walls.TenantTable("partners_partnerentryreason", **KEPT_BY_PARTNERS),
     # Which schools a partner serves is read by every reader of the district, so it is not
     # narrowed to a school role's own schools.
-    "partners_partnerentryschool",
-    "partners_partnerorganization",
-    "partners_partnerstafflink",
+    db_walls.TenantTable("partners_partnerentryschool", **KEPT_BY_PARTNERS),
+    db_walls.TenantTable("partners_partnerorganization", **KEPT_BY_PARTNERS),
+    db_walls.TenantTable("partners_partnerstafflink", **KEPT_BY_PARTNERS),
 ]
 
 
@@ -24,7 +25,6 @@ class Migration(migrations.Migration):
 
     operations = [
         db_walls.walls(
-            *(db_walls.TenantTable(t, partners=db_walls.Partners.WRITE) for t in KEPT_BY_PARTNERS),
-            reference_tables=["partners_absencereason", "partners_intervention"],
+            *TABLES, reference_tables=["partners_absencereason", "partners_intervention"]
         )
     ]

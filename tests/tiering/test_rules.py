@@ -21,6 +21,10 @@ def _rule_sets(district):
         }
 
 
+def _rule_set_form(prefix: str, **fields: str) -> dict[str, str]:
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
+
+
 def test_it_shows_the_districts_rule_set_and_the_common_codes(client, district_admin, district):
     client.force_login(district_admin)
     response = client.get(RULES)
@@ -37,11 +41,12 @@ def test_an_administrator_saves_the_districts_rule_set_for_the_first_time(
     client.force_login(district_admin)
     response = client.post(
         f"{RULES}rule-sets/new/",
-        {
-            "primary-name": "District definition",
-            "primary-minimum_days_enrolled": "12",
-            "primary-partial_day_fraction": "0.5",
-        },
+        _rule_set_form(
+            "primary",
+            name="District definition",
+            minimum_days_enrolled="12",
+            partial_day_fraction="0.5",
+        ),
     )
     assert response.status_code == 302
     assert _rule_sets(district) == {"District definition": (True, 12, False)}
@@ -70,11 +75,12 @@ def test_an_administrator_adds_a_state_definition_beside_the_districts(
     client.force_login(district_admin)
     response = client.post(
         f"{RULES}rule-sets/new/",
-        {
-            "new-name": "State accountability",
-            "new-minimum_days_enrolled": "31",
-            "new-partial_day_fraction": "0.5",
-        },
+        _rule_set_form(
+            "new",
+            name="State accountability",
+            minimum_days_enrolled="31",
+            partial_day_fraction="0.5",
+        ),
         follow=True,
     )
     assert "“State accountability” saved" in response.content.decode()
@@ -85,11 +91,9 @@ def test_a_rule_set_with_mistakes_is_refused_with_the_reason(client, district_ad
     client.force_login(district_admin)
     response = client.post(
         f"{RULES}rule-sets/new/",
-        {
-            "new-name": "District definition",
-            "new-minimum_days_enrolled": "0",
-            "new-partial_day_fraction": "2",
-        },
+        _rule_set_form(
+            "new", name="District definition", minimum_days_enrolled="0", partial_day_fraction="2"
+        ),
     )
     assert response.status_code == 422
     body = response.content.decode()
