@@ -27,6 +27,20 @@ logger = logging.getLogger(__name__)
 # Enough ids to find every student of a long list; the count is always exact.
 MAX_IDS = 10_000
 
+# The models whose rows are students' own records ("app_label.model"), so that the audit log
+# finds every disclosure of one student. `districts` imports no other app (design.md §1): the
+# app keeping the records registers its model when it loads.
+_student_record_types: list[str] = []
+
+
+def register_student_records(model: type[models.Model]) -> None:
+    if model._meta.label_lower not in _student_record_types:
+        _student_record_types.append(model._meta.label_lower)
+
+
+def student_record_types() -> list[str]:
+    return list(_student_record_types)
+
 
 def audit_record(
     request: HttpRequest,

@@ -10,19 +10,22 @@ Rows: every table with a district_id has row-level security enabled and forced, 
 settings written with `set_config(…, true)`: they belong to the transaction and vanish at its
 end, so a pooled connection never carries one request's district into the next.
 
-Tables added later need their own migration calling `tenant_table_sql` (and
-`reference_table_sql` for global tables, `account_table_sql` for a table of one account's
-rows); tests/test_db_walls.py fails until they do.
+Each app walls its own tables in its own migrations, saying what each table is (`TenantTable`:
+student data, school-scoped, operator-edited, partner-readable or -writable); `walls` does it
+in one operation, `account_table_sql` serves a table of one account's rows. A table left
+unwalled fails tests/test_db_walls.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, migrations
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
@@ -36,95 +39,105 @@ SYSTEM = "attendance_system"  # tasks, imports and commands acting for one whole
 OPERATOR = "attendance_operator"  # the operators' admin site and district set-up, across districts
 PERSONAS = (STAFF, SCHOOL, PARTNER, FACILITATOR, SYSTEM, OPERATOR)
 
-# Tables holding students' records or what is computed from them.
-STUDENT_TABLES = frozenset(
-    {
-        "tiering_student",
-        "tiering_attendanceday",
-        "tiering_attendancesummary",
-        "tiering_standing",
-        "tiering_snapshot",
-        "tiering_attendanceimport",
-        "support_caringconversation",
-        "support_conversationreason",
-        "support_attendanceplan",
-        "support_studentintervention",
-        "support_supportchange",
-    }
-)
-# What the operators' admin site edits across districts: configuration, never student records
-# (the record of imports is listed there, read-only).
-OPERATOR_TENANT_TABLES = frozenset(
-    {
-        "districts_school",
-        "districts_schoolyear",
-        "districts_membership",
-        "districts_membershipschool",
-        "tiering_ruleset",
-        "tiering_attendancecode",
-        "tiering_importprofile",
-        "tiering_attendanceimport",
-    }
-)
-# Partner staff read the district's schools and their own membership beside the registry.
-PARTNER_READS = frozenset(
-    {
-        "districts_school",
-        "districts_schoolyear",
-        "districts_membership",
-        "districts_membershipschool",
-    }
-)
-# The registry says which schools a partner serves, for every reader of the district; only
-# student tables and memberships are narrowed to a school role's own schools.
-UNSCOPED_SCHOOL_TABLES = frozenset({"partners_partnerentryschool"})
-
 _DISTRICT = "NULLIF(current_setting('app.district_id', true), '')::bigint"
 _USER = "NULLIF(current_setting('app.user_id', true), '')::bigint"
 _SCHOOLS = "string_to_array(NULLIF(current_setting('app.school_ids', true), ''), ',')::bigint[]"
 _OWN_MEMBERSHIP_IDS = "SELECT id FROM districts_membership WHERE user_id = " + _USER  # noqa: S608
 CRUD = "SELECT, INSERT, UPDATE, DELETE"
-# ANALYZE needs ownership; imports call this instead, for these tables only.
-ANALYZABLE_TABLES = (
-    "tiering_student",
-    "districts_school",
-    "tiering_attendanceday",
-    "tiering_attendancesummary",
-)
 
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def tenant_table_sql(table: str, *, has_school: bool) -> list[str]:
-    """Row-level security and grants for one table with a district_id."""
-    t = _q(table)
+class Partners(StrEnum):
+    """What partner staff (community organisations) may do with a tenant table's rows."""
+
+    NONE = ""
+    READ = "read"  # the district's schools and people beside the registry
+    WRITE = "write"  # the registry they keep themselves
+
+
+@dataclass(frozen=True)
+class TenantTable:
+    """What a table with a district_id is, which decides its walls (`tenant_table_sql`)."""
+
+    name: str
+    # Students' records or what is computed from them: never granted to partner or
+    # facilitator personas (tests/test_db_walls.py checks).
+    student_data: bool = False
+    # Rows of one school (a school_id column): a school role sees only its own schools'.
+    school_scoped: bool = False
+    # Configuration the operators' admin site edits across districts.
+    operators_edit: bool = False
+    partners: Partners = Partners.NONE
+
+    def __post_init__(self) -> None:
+        if self.student_data and self.partners != Partners.NONE:
+            raise ValueError(f"{self.name} holds student data: no partner persona may reach it.")
+
+
+def tenant_table_sql(table: TenantTable) -> list[str]:
+    """Row-level security and grants for one table with a district_id. Idempotent: a policy
+    is replaced, a grant given again changes nothing."""
+    t = _q(table.name)
     sql = [
         f"ALTER TABLE {t} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {t} FORCE ROW LEVEL SECURITY",
-        f"CREATE POLICY district_isolation ON {t} USING (district_id = {_DISTRICT})"
-        f" WITH CHECK (district_id = {_DISTRICT})",
+        *_policy(
+            "district_isolation",
+            t,
+            f"USING (district_id = {_DISTRICT}) WITH CHECK (district_id = {_DISTRICT})",
+        ),
     ]
-    if has_school and table not in UNSCOPED_SCHOOL_TABLES:
+    if table.school_scoped:
         # Restrictive: ANDed with every other policy, so no permissive policy can widen it.
-        sql.append(
-            f"CREATE POLICY school_scope ON {t} AS RESTRICTIVE TO {SCHOOL}"
-            f" USING (school_id = ANY ({_SCHOOLS})) WITH CHECK (school_id = ANY ({_SCHOOLS}))"
+        sql += _policy(
+            "school_scope",
+            t,
+            f"AS RESTRICTIVE TO {SCHOOL}"
+            f" USING (school_id = ANY ({_SCHOOLS})) WITH CHECK (school_id = ANY ({_SCHOOLS}))",
         )
-    if table in OPERATOR_TENANT_TABLES:
-        sql.append(
-            f"CREATE POLICY operator_access ON {t} TO {OPERATOR} USING (true) WITH CHECK (true)"
-        )
+    if table.operators_edit:
+        sql += _policy("operator_access", t, f"TO {OPERATOR} USING (true) WITH CHECK (true)")
     writers = [STAFF, SCHOOL, SYSTEM]
-    if table.startswith("partners_"):
+    if table.partners == Partners.WRITE:
         writers.append(PARTNER)
-    elif table in PARTNER_READS:
+    elif table.partners == Partners.READ:
         sql.append(f"GRANT SELECT ON {t} TO {PARTNER}")
-    if table in OPERATOR_TENANT_TABLES:
+    if table.operators_edit:
         writers.append(OPERATOR)
     sql.append(f"GRANT {CRUD} ON {t} TO {', '.join(writers)}")
     return sql
+
+
+def _policy(name: str, table: str, rest: str) -> list[str]:
+    return [f"DROP POLICY IF EXISTS {name} ON {table}", f"CREATE POLICY {name} ON {table} {rest}"]
+
+
+def walls(*tenant_tables: TenantTable, reference_tables: Sequence[str] = ()) -> migrations.RunSQL:
+    """An app's tables behind the walls, in one operation of the app's own migration:
+
+        operations = [
+            db_walls.walls(
+                db_walls.TenantTable("pdsa_cycle", student_data=True, school_scoped=True),
+                db_walls.TenantTable("pdsa_template", operators_edit=True),
+                reference_tables=["pdsa_changeidea"],
+            )
+        ]
+
+    Tenant tables are those with a district_id; reference tables are global, read by
+    everyone and edited by operators (`reference_table_sql`). Safe to run over walls that
+    already stand. Reversing it takes the walls down."""
+    forward: list[str] = []
+    backward: list[str] = []
+    for table in tenant_tables:
+        forward += tenant_table_sql(table)
+        backward += drop_tenant_table_sql(table.name)
+    for table in reference_tables:
+        forward += reference_table_sql(table)
+        backward.append(f"REVOKE ALL ON {_q(table)} FROM {APP}, {', '.join(PERSONAS)}")
+    return migrations.RunSQL([*forward, *sequences_sql()], backward)
 
 
 _DISTRICT_TABLE_POLICIES = ("everyone_reads", "own_district", "operator_access")
@@ -220,12 +233,14 @@ def sequences_sql() -> list[str]:
     ]
 
 
-def analyze_function_sql() -> list[str]:
-    tables = ", ".join(f"'{t}'" for t in ANALYZABLE_TABLES)
+def analyze_function_sql(tables: Sequence[str]) -> list[str]:
+    """`attendance_analyze(table)`: ANALYZE needs ownership, so the tasks that fill these
+    tables call this instead, for these tables only."""
+    allowed = ", ".join(f"'{t}'" for t in tables)
     return [
         "CREATE OR REPLACE FUNCTION attendance_analyze(target text) RETURNS void"
         " LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
-        f" BEGIN IF target NOT IN ({tables}) THEN"
+        f" BEGIN IF target NOT IN ({allowed}) THEN"
         "   RAISE EXCEPTION 'attendance_analyze: % is not on the allow-list', target;"
         " END IF; EXECUTE format('ANALYZE %I', target); END $$",
         "REVOKE ALL ON FUNCTION attendance_analyze(text) FROM PUBLIC",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -167,6 +167,12 @@ class District(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self, at: datetime | None = None) -> date:
+        """The district's own calendar date (now, or at `at`): days, cycles and staleness are
+        counted in the district's days, whatever the server's time zone or a daylight-saving
+        change in between."""
+        return (at or now()).astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
 
     def requires_two_factor(self, role: str) -> bool:
         # District administrators manage people, imports and the access record; other roles

@@ -4,6 +4,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet
 
+from .audit import student_record_types
 from .models import AuditEvent, Membership, School, SchoolYear, User
 from .roles import Role
 from .tenancy import own_rows
@@ -61,6 +62,6 @@ def audit_events(*, user: User, filters: dict) -> QuerySet[AuditEvent]:
     if filters.get("student"):
         # Disclosures of one student's records (FERPA §99.32(c)): every event naming them.
         events = events.filter(
-            object_type="tiering.student", object_ids__contains=[filters["student"]]
+            object_type__in=student_record_types(), object_ids__contains=[filters["student"]]
         )
     return events

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -16,7 +15,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -84,7 +82,7 @@ ROLE_HOMES: dict[Role, tuple[str, str]] = {
 
 @role_required(OPEN_DISTRICT_HOME)
 def district_home(request: HttpRequest, district_slug: str) -> HttpResponse:
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
+    today = request.district.today()
     role = Role(request.membership.role)
     heading, lede = ROLE_HOMES[role]
     school_year = selectors.current_school_year(user=request.user, today=today)

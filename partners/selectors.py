@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
 
-from districts.models import District, Membership, School, User
+from districts.models import Membership, School, User
 
 from .models import (
     FAMILY_TAGLINES,
@@ -23,11 +21,6 @@ from .models import (
     ReasonFamily,
     stale_cutoff,
 )
-
-
-def district_today(district: District) -> date:
-    """Staleness is counted in the district's own days."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(district.timezone))
 
 
 def organization_of(*, user: User) -> PartnerOrganization | None:

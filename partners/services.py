@@ -40,7 +40,6 @@ from .models import (
     PartnerType,
     Tier,
 )
-from .selectors import district_today
 
 
 @dataclass
@@ -222,7 +221,7 @@ def partner_entry_create(
     entry = PartnerEntry(
         district=district,
         organization=organization,
-        last_updated=last_updated or district_today(district),
+        last_updated=last_updated or district.today(),
     )
     if hsds_id:
         entry.hsds_id = hsds_id
@@ -250,7 +249,7 @@ def partner_entry_update(
     before = _snapshot(entry)
     if organization is not None:
         entry.organization = organization
-    entry.last_updated = last_updated or district_today(district)
+    entry.last_updated = last_updated or district.today()
     _apply(entry, fields, district)
     changes = _difference(before, _snapshot(entry))
     _record(
@@ -267,7 +266,7 @@ def partner_entry_confirm(*, entry: PartnerEntry, changed_by: User) -> PartnerEn
     """ "Still current": the annual update when nothing has changed."""
     require_working_for(entry.district)
     before = _snapshot(entry)
-    entry.last_updated = district_today(entry.district)
+    entry.last_updated = entry.district.today()
     entry.updated_at = now()
     entry.full_clean()
     entry.save(update_fields=["last_updated", "updated_at"])

@@ -4,7 +4,6 @@ from districts.models import District
 from districts.tenancy import TenantTask
 
 from . import services
-from .selectors import district_today
 
 
 @shared_task
@@ -21,4 +20,4 @@ def remind_stale_partners() -> int:
 @shared_task(base=TenantTask, acks_late=True)
 def send_stale_partner_reminders(*, district_id: int) -> int:
     district = District.objects.get(pk=district_id)
-    return services.stale_entry_reminders_send(district=district, today=district_today(district))
+    return services.stale_entry_reminders_send(district=district, today=district.today())

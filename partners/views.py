@@ -56,10 +56,6 @@ EXPORT_HEADER = [
 STALE_LABEL = "Not updated in 12 months"
 
 
-def _today(request: HttpRequest):
-    return selectors.district_today(request.district)
-
-
 def _partner_org(request: HttpRequest) -> PartnerOrganization | None:
     if request.membership.role != Role.PARTNER_STAFF:
         return None
@@ -79,7 +75,7 @@ def _entry_for(request: HttpRequest, entry_id: int) -> PartnerEntry:
 
 @role_required(READ_PARTNER_REGISTRY)
 def registry(request: HttpRequest, district_slug: str) -> HttpResponse:
-    today = _today(request)
+    today = request.district.today()
     schools = School.objects.for_user(request.user)
     form = RegistryFilterForm(request.GET or None, schools=schools)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -166,7 +162,7 @@ def entry_detail(request: HttpRequest, district_slug: str, entry_id: int) -> Htt
         "partners/entry_detail.html",
         {
             "entry": entry,
-            "stale": is_stale(entry.last_updated, _today(request)),
+            "stale": is_stale(entry.last_updated, request.district.today()),
             "can_edit": request.membership.role in EDIT_PARTNER_ENTRIES,
             "can_manage": request.membership.role in MANAGE_PARTNER_REGISTRY,
             "recent_changes": selectors.entry_history(user=request.user, entry=entry)[:3],
@@ -365,7 +361,7 @@ def staff_remove(request: HttpRequest, district_slug: str, link_id: int) -> Http
 def coverage(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = CoverageFilterForm(request.GET or None)
     family = form.cleaned_data["family"] if form.is_valid() else ""
-    today = _today(request)
+    today = request.district.today()
     gap_map = selectors.coverage_map(user=request.user, family=family)
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
@@ -420,7 +416,7 @@ def hsds_export(request: HttpRequest, district_slug: str) -> HttpResponse:
     response = HttpResponse(
         json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json"
     )
-    filename = f"{request.district.slug}-partners-hsds-{_today(request).isoformat()}.json"
+    filename = f"{request.district.slug}-partners-hsds-{request.district.today().isoformat()}.json"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

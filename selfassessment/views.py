@@ -1,14 +1,11 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -88,7 +85,7 @@ def assessment_list(request: HttpRequest, district_slug: str) -> HttpResponse:
 
 
 def _new_assessment_defaults(request: HttpRequest) -> dict:
-    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
+    today = request.district.today()
     year = SchoolYear.objects.for_user(request.user).current(today)
     start = (
         today.year if today.month >= request.district.school_year_start_month else today.year - 1

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from districts.models import District, Membership, School, User
 from districts.roles import SCHOOL_ROLES
 from partners.models import AbsenceReason, Intervention, Tier
-from tiering import reports
+from tiering import selectors as tiering_selectors
 from tiering.bands import Band
 from tiering.models import Snapshot, Standing, Student
 
@@ -86,7 +86,7 @@ def _weekday(day: date) -> date:
 
 def _chronic_students(district: District, school: School) -> list[tuple[Student, str]]:
     """(student, band) for the school's Severe and Extreme students of the current snapshot."""
-    snapshot = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.for_district(district))
     if snapshot is None:
         return []
     bands = dict(

@@ -14,10 +14,15 @@ from hypothesis import settings as hypothesis_settings
 from attendance_platform.celery import app as celery_app
 from districts import db_walls
 from districts.roles import Role
-from districts.services import membership_grant
-from districts.tenancy import operator_context, system_context
+from districts.tenancy import operator_context
 
-from .factories import DistrictFactory, SchoolFactory, SchoolYearFactory, UserFactory
+from .factories import (
+    DistrictFactory,
+    MembershipFactory,
+    SchoolFactory,
+    SchoolYearFactory,
+    UserFactory,
+)
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
 from .workers import broker  # noqa: F401 — shared fixture
@@ -128,10 +133,9 @@ def other_school(other_district):
 
 
 def _member(district, role, *, email, name, schools=()):
-    user = UserFactory(email=email, full_name=name)
-    with system_context(district, reason="test fixture"):
-        membership_grant(district=district, user=user, role=role, schools=schools)
-    return user
+    return MembershipFactory(
+        district=district, role=role, schools=schools, user__email=email, user__full_name=name
+    ).user
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """The database's walls behind the scoped querysets (districts/db_walls.py): each is tested on
 its own, against the real PostgreSQL, as the app's login role."""
 
+import importlib
 from binascii import unhexlify
 
 import pytest
@@ -21,11 +22,28 @@ from districts.tenancy import (
 )
 from tiering.models import Student
 
+from .factories import StudentFactory
 from .reading import reading
 from .sis import import_file
 from .tiered import MOVE, write
 
-STUDENT_TABLES = sorted(db_walls.STUDENT_TABLES)
+# Students' records and what is computed from them (the tables each app's migration walls
+# with student_data=True): no partner or facilitator persona may reach them.
+STUDENT_TABLES = [
+    "tiering_attendanceday",
+    "tiering_attendanceimport",
+    "tiering_attendancesummary",
+    "tiering_snapshot",
+    "tiering_standing",
+    "tiering_student",
+    "support_attendanceplan",
+    "support_caringconversation",
+    "support_conversationreason",
+    "support_studentintervention",
+    "support_supportchange",
+]
+# Which schools a partner serves is read by every reader of the district (partners 0004).
+UNSCOPED_SCHOOL_TABLES = {"partners_partnerentryschool"}
 
 
 def _one(sql, params=()):
@@ -52,8 +70,7 @@ def _as_member(user, district):
 
 @pytest.fixture
 def students_in_both(tiered, other_district, other_school):
-    with system_context(other_district, reason="test fixture"):
-        Student.unscoped.create(district=other_district, sis_id="L1", school=other_school)
+    StudentFactory(district=other_district, sis_id="L1", school=other_school)
 
 
 # --- Privileges
@@ -110,6 +127,44 @@ def test_the_facilitator_persona_has_no_privilege_on_student_tables(table, db):
             _one(f"SELECT count(*) FROM {table}")  # noqa: S608 — a constant
 
 
+def _walls_of(tables: list[str]) -> tuple[list, list]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, policyname, permissive, roles, cmd, qual, with_check"
+            " FROM pg_policies WHERE tablename = ANY(%s) ORDER BY 1, 2",
+            [tables],
+        )
+        policies = cursor.fetchall()
+        cursor.execute(
+            "SELECT relname, relrowsecurity, relforcerowsecurity, relacl::text FROM pg_class"
+            " WHERE relname = ANY(%s) ORDER BY 1",
+            [tables],
+        )
+        return policies, cursor.fetchall()
+
+
+def test_an_apps_walls_applied_again_over_standing_ones_change_nothing(transactional_db):
+    # Databases migrated before each app walled its own tables had them from districts 0003.
+    walls = importlib.import_module("partners.migrations.0004_walls")
+    tenant_tables = [table.name for table in walls.TABLES]
+    tables = [*tenant_tables, "partners_absencereason", "partners_intervention"]
+    operation = walls.Migration.operations[0]
+    with db_walls.owner_connection(), transaction.atomic():
+        before = _walls_of(tables)
+        with connection.cursor() as cursor:
+            for statement in operation.sql:
+                cursor.execute(statement)
+        after = _walls_of(tables)
+        transaction.set_rollback(True)
+    assert after == before
+    assert len(before[0]) == len(tenant_tables)  # one district policy each
+
+
+def test_a_table_of_student_data_cannot_be_opened_to_partners():
+    with pytest.raises(ValueError, match="student data"):
+        db_walls.TenantTable("pdsa_cycle", student_data=True, partners=db_walls.Partners.READ)
+
+
 def test_imports_analyze_only_the_allowed_tables(district):
     with system_context(district, reason="test"):
         _one("SELECT attendance_analyze('tiering_student')")
@@ -138,7 +193,7 @@ def test_every_table_with_a_district_id_has_forced_row_security_and_grants(db):
         unprotected = [row[0] for row in cursor.fetchall() if row[1:] != (True, True, True, True)]
     assert unprotected == [], (
         "These tables have a district_id but no forced row-level security, district policy or "
-        "persona grants: add a migration calling districts.db_walls.tenant_table_sql for them."
+        "persona grants: add a migration calling districts.db_walls.walls for them."
     )
 
 
@@ -152,6 +207,19 @@ def test_every_table_is_granted_to_some_role_of_the_app(db):
             [roles],
         )
         assert cursor.fetchall() == []
+
+
+def test_every_table_of_a_students_rows_is_tested_as_student_data(db):
+    """A new app's table that holds a student_id is student data: it joins STUDENT_TABLES, so
+    the partner and facilitator tests above cover it."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+            " AND a.attname = 'student_id' AND NOT a.attisdropped ORDER BY 1"
+        )
+        with_students = {row[0] for row in cursor.fetchall()}
+    assert with_students <= set(STUDENT_TABLES)
 
 
 def test_school_tables_are_narrowed_to_a_school_roles_schools(db):
@@ -170,7 +238,7 @@ def test_school_tables_are_narrowed_to_a_school_roles_schools(db):
             " AND attname IN ('school_id', 'student_id') AND NOT attisdropped",
             [table],
         ) != (0,)
-        expected = narrowable and table not in db_walls.UNSCOPED_SCHOOL_TABLES
+        expected = narrowable and table not in UNSCOPED_SCHOOL_TABLES
         assert (table in scoped) == expected, table
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from districts.services import school_year_create
 from districts.tenancy import system_context
-from tiering.models import RuleSet
 
+from .factories import RuleSetFactory
 from .sis import import_file
 
 ROSTER = (
@@ -129,10 +129,7 @@ def tiered(district, school_year, school_a, school_b, tmp_path):
 def import_under_a_second_rule_set(district, tmp_path) -> None:
     """A state definition beside the district's (41 days to be rated), then an import that
     classifies under both: S10's 41 days are the only ones the state rates."""
-    with system_context(district, reason="test"):
-        RuleSet.objects.create(
-            district=district, name="State accountability", minimum_days_enrolled=41
-        )
+    RuleSetFactory(district=district, minimum_days_enrolled=41)
     later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
     record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
     assert record.status == "succeeded", record.errors

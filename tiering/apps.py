@@ -7,8 +7,10 @@ class TieringConfig(AppConfig):
     verbose_name = "Tiering"
 
     def ready(self) -> None:
-        from districts import home_panels
+        from districts import audit, home_panels
 
+        from .models import Student
         from .views import attendance_home_panel
 
         home_panels.register(attendance_home_panel)
+        audit.register_student_records(Student)

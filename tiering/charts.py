@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .reports import Trend, TrendPoint
+from .selectors import Trend, TrendPoint
 
 # Drawn close to the size it is shown at (a phone's width, a column, half a printed page), so
 # its text, sized in these units by app.css, reads at 12 px or more rather than shrinking with

@@ -1,6 +1,6 @@
 """The principals' digest: students per band, who became chronically absent, who improved, and
 which of their schools have stale data, since the previous digest. Built from the same reads as
-the Tiering II pages (tiering.reports), so the digest and the pages never disagree.
+the Tiering II pages (tiering.selectors), so the digest and the pages never disagree.
 
 A digest goes out with the district's scheduled (biweekly) recompute, or when an administrator
 sends it now; an import or a recompute started by hand only tells principals in the app, with
@@ -22,7 +22,7 @@ from districts.models import District, Membership, School
 from districts.roles import Role
 from districts.services import notification_send
 
-from . import reports
+from . import selectors
 from .bands import CHRONIC_BANDS, Band
 from .models import AttendanceDay, AttendanceSummary, RecomputeRun, Snapshot, Standing, Student
 from .selectors import BandRow
@@ -39,7 +39,7 @@ class SchoolDigest:
     newly_chronic_count: int
     improved: list[str]
     improved_count: int
-    freshness: reports.Freshness
+    freshness: selectors.Freshness
     link: str
 
     @property
@@ -55,7 +55,7 @@ def _changes(*, district: District, snapshot: Snapshot, previous: Snapshot | Non
     """Every school's students whose band changed since the previous snapshot, as
     {school_id: {"newly": [...], "improved": [...]}}, named and ordered as on the school page.
     One pass over the district instead of two list queries per school: a district of 960
-    schools has 960 principals to write to. The rules are reports.ListChange's
+    schools has 960 principals to write to. The rules are selectors.ListChange's
     (tests/tiering/test_recompute.py checks the digest against the pages' lists)."""
     changes: dict[int, dict[str, list[str]]] = defaultdict(lambda: {"newly": [], "improved": []})
     if previous is None:
@@ -75,9 +75,9 @@ def _changes(*, district: District, snapshot: Snapshot, previous: Snapshot | Non
         )
         for school_id, band, previous_band, first, last, sis_id in cursor:
             name = str(Student(first_name=first, last_name=last, sis_id=sis_id))
-            if band in CHRONIC_BANDS and previous_band in reports.NOT_CHRONIC:
+            if band in CHRONIC_BANDS and previous_band in selectors.NOT_CHRONIC:
                 changes[school_id]["newly"].append(name)
-            elif reports.is_worse(previous_band, band):
+            elif selectors.is_worse(previous_band, band):
                 changes[school_id]["improved"].append(name)
     return changes
 
@@ -114,7 +114,7 @@ def compared_with(*, district: District, snapshot: Snapshot) -> tuple[Snapshot |
     )
     if earlier is not None:
         return earlier.digest_snapshot, True
-    previous = reports.previous_snapshot(
+    previous = selectors.previous_snapshot(
         snapshots=Snapshot.objects.for_district(district), snapshot=snapshot
     )
     return previous, False
@@ -127,7 +127,7 @@ def school_digests(
     changes = _changes(district=district, snapshot=snapshot, previous=previous)
     counts = _band_rows(district=district, snapshot=snapshot)
     digests = {}
-    for freshness in reports.data_freshness(
+    for freshness in selectors.data_freshness(
         schools=School.objects.for_district(district),
         days=AttendanceDay.objects.for_district(district),
         summaries=AttendanceSummary.objects.for_district(district),
@@ -170,7 +170,7 @@ def digests_send(*, district: District, run: RecomputeRun, snapshot: Snapshot, t
     snapshot on the run for the next digest to compare with. Nothing is sent when the snapshot
     is not the one the pages show (an import of an earlier year's file): the digest would
     describe something nobody sees."""
-    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    current = selectors.current_snapshot(snapshots=Snapshot.objects.for_district(district))
     if current is None or current.pk != snapshot.pk:
         return 0
     previous, previous_is_digest = compared_with(district=district, snapshot=snapshot)
@@ -216,7 +216,7 @@ def updates_notify(
     """Tells every principal in the app, without email, that the pages show newer attendance
     after an import or a recompute started by hand; returns how many were told. Once per
     review date: importing several files for the same date tells each principal once."""
-    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    current = selectors.current_snapshot(snapshots=Snapshot.objects.for_district(district))
     if current is None or current.pk != snapshot.pk:
         return 0
     told = 0

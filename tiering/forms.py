@@ -246,6 +246,12 @@ class TieredListForm(forms.Form):
         return cleaned
 
 
+# What the rules page offers for a rule set added beside the district's own: the second one is
+# usually a state accountability definition, and those often rate a student from 31 days
+# enrolled (the district's own starts from its onboarding minimum, DEFAULT_MINIMUM_DAYS_ENROLLED).
+SECOND_RULE_SET_MINIMUM_DAYS = 31
+
+
 class RuleSetForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100)
     minimum_days_enrolled = forms.IntegerField(

@@ -315,7 +315,7 @@ def analyze_stage(cursor) -> None:
 
 def analyze(cursor, table: str) -> None:
     # ANALYZE needs ownership, which the app's roles never have: the owner's function does it
-    # for the tables an import fills (districts/db_walls.py keeps the list).
+    # for the tables an import fills (tiering/migrations/0005 keeps the list).
     cursor.execute("SELECT attendance_analyze(%s)", [table])
 
 

@@ -179,6 +179,9 @@ class AttendanceCode(TenantModel):
         return f"{self.code} — {self.get_category_display()}"
 
 
+PRIMARY_RULE_SET_NAME = "District definition"
+
+
 class RuleSet(TenantModel):
     """How absence is counted and when a student is rated. The primary rule set is the
     district's own; a second one (a state accountability definition) is kept beside it."""

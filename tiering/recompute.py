@@ -17,7 +17,6 @@ attempt cap stops a run whose every attempt kills its worker.
 from __future__ import annotations
 
 import logging
-import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -28,7 +27,7 @@ from django.utils import timezone
 from districts.models import District, SchoolYear, User
 from districts.tenancy import require_working_for, system_context
 
-from . import digest, reports, snapshots
+from . import digest, selectors, snapshots
 from .models import (
     AttendanceImport,
     RecomputeRun,
@@ -66,9 +65,8 @@ def next_period_start(*, anchor: date, interval_days: int, today: date) -> date:
 
 
 def district_today(district: District, now: datetime) -> date:
-    """The district's own calendar date: a cycle starts on the district's day, whatever the
-    time zone of the server or the daylight-saving change in between."""
-    return timezone.localtime(now, zoneinfo.ZoneInfo(district.timezone)).date()
+    """A cycle starts on the district's day (District.today)."""
+    return district.today(now)
 
 
 def schedule_for(*, district: District, today: date) -> RecomputeSchedule:
@@ -300,7 +298,7 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
 def _digest_now(district: District, run: RecomputeRun, today: date) -> None:
     """An administrator's "send the digest now": the digest of the current bands, as the next
     scheduled one would send it, without recomputing them."""
-    current = reports.current_snapshot(snapshots=Snapshot.objects.for_district(district))
+    current = selectors.current_snapshot(snapshots=Snapshot.objects.for_district(district))
     if current is None:
         raise NothingToRecompute(
             "No attendance has been imported yet, so there is no digest to send; import the "

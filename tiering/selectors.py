@@ -1,23 +1,58 @@
+"""Reads for tiering's pages, exports, PDFs and tasks, so they always show the same rows:
+which snapshots are "now" and which to compare, the band tables, the tiered list, breakdowns by
+grade and subgroup, trends, data freshness, a student's absence calendar, and what an import
+makes of a file's headers and codes.
+
+Snapshots never change once written, so figures computed over a whole snapshot are cached
+under the snapshot's id (and the reader's scope); demographics can change with a roster import,
+so breakdowns by subgroup are also keyed on the latest import.
+"""
+
 from __future__ import annotations
 
-from collections.abc import Sequence
+import calendar
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, QuerySet
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import NullIf
 
-from districts.models import School
+from districts.models import District, Grade, School, User
 from districts.tenancy import current_tenant
 
 from . import ingest
-from .bands import CHRONIC_BANDS, RATED_BANDS, Band
+from .bands import CHRONIC_BANDS, RATED_BANDS, SCHOOL_YEAR_DAYS, Band
 from .headers import Kind, Recognition, recognise
 from .models import (
     DEFAULT_ATTENDANCE_CODES,
+    PRIMARY_RULE_SET_NAME,
+    AttendanceCategory,
     AttendanceCode,
+    AttendanceDay,
     AttendanceImport,
     ImportProfile,
+    RuleSet,
     Snapshot,
     Standing,
 )
@@ -33,7 +68,7 @@ class BandRow:
     school: School | None
     counts: dict[Band, int] = field(default_factory=dict)
     # For the dashboard's rows: the same row at the same point of last year, and its chronic
-    # absence rate at each snapshot of this school year, oldest first (reports.with_history).
+    # absence rate at each snapshot of this school year, oldest first (with_history).
     last_year: BandRow | None = None
     trend: tuple[tuple[date, float | None], ...] = ()
     sparkline: Sparkline | None = None  # the trend drawn small (charts.sparkline)
@@ -74,6 +109,23 @@ class BandRow:
         return [(band, self.counts.get(band, 0)) for band in (*RATED_BANDS, Band.NOT_YET_RATED)]
 
 
+_CACHE_SECONDS = 24 * 60 * 60
+NOT_CHRONIC = (Band.SATISFACTORY, Band.AT_RISK, Band.NOT_YET_RATED)
+
+
+def _cached(key: str, compute: Callable[[], object]) -> object:
+    """Caches per tenant and per reader scope (a school role's schools), so a figure computed
+    for one reader is never served to another who may see less."""
+    ctx = current_tenant()
+    scope = "all" if ctx.school_ids is None else ",".join(map(str, sorted(ctx.school_ids)))
+    return cache.get_or_set(
+        f"tiering:report:{ctx.district_id}:{scope}:{key}", compute, _CACHE_SECONDS
+    )
+
+
+# --- Which snapshots to compare -----------------------------------------------------------
+
+
 def newest_first(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
     """Snapshots by the date their attendance runs to, then by when they were taken: a file of
     an earlier date imported later is an older review point, not the district's "now"."""
@@ -89,26 +141,760 @@ def current_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
     return sorted(current.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
 
 
-def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:
-    """District row (for readers of the whole district) then one row per school, by name."""
-    rows: dict[int, BandRow] = {}
-    counts = (
-        standings.filter(snapshot=snapshot, school__isnull=False)
-        .order_by()
-        .values_list("school_id", "band")
-        .annotate(n=Count("pk"))
+def current_snapshot(*, snapshots: QuerySet[Snapshot], rule_set_id: int | None = None):
+    """The current snapshot of a rule set (the primary one unless another is asked for), as
+    ``current_snapshots`` picks it for every page."""
+    if rule_set_id is None:
+        return newest_first(snapshots.filter(rule_set__is_primary=True)).first()
+    return newest_first(snapshots.filter(rule_set_id=rule_set_id)).first()
+
+
+def previous_snapshot(*, snapshots: QuerySet[Snapshot], snapshot: Snapshot) -> Snapshot | None:
+    """The last review point before this one in the same school year and rule set."""
+    return newest_first(
+        snapshots.filter(
+            rule_set_id=snapshot.rule_set_id,
+            school_year_id=snapshot.school_year_id,
+            as_of__lt=snapshot.as_of,
+        )
+    ).first()
+
+
+def last_year_snapshot(*, snapshots: QuerySet[Snapshot], snapshot: Snapshot) -> Snapshot | None:
+    """Last school year's snapshot nearest the same point of the year (the same number of days
+    after the first day), so "compared to prior years" compares like with like."""
+    earlier = newest_first(
+        snapshots.filter(
+            rule_set_id=snapshot.rule_set_id,
+            school_year__first_day__lt=snapshot.school_year.first_day,
+        )
+    ).order_by("-school_year__first_day", "-as_of")
+    newest = earlier.first()
+    if newest is None:
+        return None
+    candidates = list(earlier.filter(school_year_id=newest.school_year_id))
+    target = newest.school_year.first_day + (snapshot.as_of - snapshot.school_year.first_day)
+    return min(candidates, key=lambda s: (abs((s.as_of - target).days), -s.created_at.timestamp()))
+
+
+@dataclass
+class Comparison:
+    """A figure now, at the previous snapshot and at the same point of last year."""
+
+    current: BandRow
+    previous: BandRow | None
+    last_year: BandRow | None
+    # The dates compared, for every figure to name them.
+    as_of: date | None = None
+    previous_as_of: date | None = None
+    last_year_as_of: date | None = None
+
+    @staticmethod
+    def _change(now: float | None, then: float | None) -> float | None:
+        return None if now is None or then is None else round(now - then, 1)
+
+    @property
+    def change_since_previous(self) -> float | None:
+        previous = self.previous.chronic_percent if self.previous else None
+        return self._change(self.current.chronic_percent, previous)
+
+    @property
+    def change_since_last_year(self) -> float | None:
+        last_year = self.last_year.chronic_percent if self.last_year else None
+        return self._change(self.current.chronic_percent, last_year)
+
+
+def band_counts(*, standings: QuerySet[Standing], snapshot: Snapshot, school: School | None):
+    """Students per band in one snapshot, at one school or (school None) across the district."""
+
+    def compute() -> dict[str, int]:
+        if school:
+            rows = standings.filter(snapshot=snapshot, school=school)
+        else:
+            rows = standings.across_district(snapshot=snapshot)
+        return dict(rows.order_by().values_list("band").annotate(n=Count("pk")))
+
+    key = f"counts:{_version(snapshot)}:{school.pk if school else 'district'}"
+    counts = _cached(key, compute)
+    return BandRow(school=school, counts={Band(b): n for b, n in counts.items()})
+
+
+def comparison(*, standings, snapshots, snapshot: Snapshot, school: School | None) -> Comparison:
+    previous = previous_snapshot(snapshots=snapshots, snapshot=snapshot)
+    last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+
+    def counts(s: Snapshot | None) -> BandRow | None:
+        return band_counts(standings=standings, snapshot=s, school=school) if s else None
+
+    return Comparison(
+        current=counts(snapshot),
+        previous=counts(previous),
+        last_year=counts(last_year),
+        as_of=snapshot.as_of,
+        previous_as_of=previous.as_of if previous else None,
+        last_year_as_of=last_year.as_of if last_year else None,
     )
-    for school_id, band, n in counts:
-        rows.setdefault(school_id, BandRow(school=None)).counts[Band(band)] = n
-    for school in School.objects.filter(pk__in=rows):
-        rows[school.pk].school = school
-    table = sorted(rows.values(), key=lambda r: r.school.name)
-    if rows and current_tenant().school_ids is None:
+
+
+# --- The tiered list ------------------------------------------------------------------------
+
+
+class ListChange:
+    NEWLY_CHRONIC = "newly_chronic"
+    IMPROVED = "improved"
+    WORSENED = "worsened"
+    LABELS = {
+        NEWLY_CHRONIC: "Newly chronically absent",
+        IMPROVED: "Improved",
+        WORSENED: "Worsened",
+    }
+
+
+CHRONIC_FILTER = "chronic"
+
+
+class Enrollment:
+    """Whether a listed student is still enrolled at the school. A student who transferred
+    out stays on the school's list for the days they attended there: the school's band counts
+    include them, so the list does too, marked with the day they left."""
+
+    ENROLLED = "enrolled"
+    TRANSFERRED_OUT = "transferred_out"
+    LABELS = {ENROLLED: "Still enrolled here", TRANSFERRED_OUT: "Transferred out"}
+
+
+SORTS = {
+    "percent": (F("percent").desc(nulls_last=True), "student__last_name", "student__first_name"),
+    "percent_asc": (F("percent").asc(nulls_last=True), "student__last_name", "student__first_name"),
+    "days": (F("days_absent").desc(), "student__last_name", "student__first_name"),
+    "name": ("student__last_name", "student__first_name", "student__sis_id"),
+}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    band: str = ""
+    grade: int | None = None
+    gender: str = ""
+    race_ethnicity: str = ""
+    zip_code: str = ""
+    disability: bool | None = None
+    english_learner: bool | None = None
+    low_income: bool | None = None
+    q: str = ""
+    change: str = ""
+    enrollment: str = ""
+    sort: str = "percent"
+
+
+def _rank(expression: str) -> Case:
+    return Case(
+        *(When(**{expression: band.value}, then=Value(i)) for i, band in enumerate(RATED_BANDS)),
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+def tiered_students(
+    *,
+    standings: QuerySet[Standing],
+    snapshot: Snapshot,
+    previous: Snapshot | None,
+    school: School,
+    filters: ListFilters,
+) -> QuerySet[Standing]:
+    """One school's students in a snapshot with their percent missed, their band at the
+    previous snapshot and whether they have transferred out (their latest enrollment is at
+    another school), filtered and sorted as the page asks. Every standing of the school is a
+    row: the band counts (``band_counts``) count the same rows."""
+    rows = (
+        standings.filter(snapshot=snapshot, school=school)
+        .select_related("student")
+        .annotate(
+            percent=ExpressionWrapper(
+                F("days_absent") * Value(Decimal(100)) / NullIf(F("days_enrolled"), Value(0)),
+                output_field=DecimalField(max_digits=9, decimal_places=4),
+            ),
+            transferred_out=Case(
+                # A student with no recorded school has not been seen to leave.
+                When(
+                    Q(student__school_id=school.pk) | Q(student__school_id__isnull=True),
+                    then=Value(False),
+                ),
+                default=Value(True),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+    if previous is None:
+        rows = rows.annotate(previous_band=Value(None, output_field=CharField()))
+    else:
+        # A join, not a subquery per row: the planner may answer a correlated subquery from
+        # the (snapshot, school, band) index, rescanning the school's rows for every student.
+        rows = rows.annotate(
+            at_previous=FilteredRelation(
+                "student__standings",
+                # The district too, so the join can use the (district, snapshot, …) indexes.
+                condition=Q(
+                    student__standings__district_id=previous.district_id,
+                    student__standings__snapshot=previous,
+                    student__standings__school=school,
+                ),
+            ),
+            previous_band=F("at_previous__band"),
+        )
+    rows = rows.annotate(rank=_rank("band"), previous_rank=_rank("previous_band"))
+    if filters.band == CHRONIC_FILTER:
+        rows = rows.filter(band__in=CHRONIC_BANDS)
+    elif filters.band:
+        rows = rows.filter(band=filters.band)
+    if filters.grade is not None:
+        rows = rows.filter(grade=filters.grade)
+    for name in ("gender", "race_ethnicity", "zip_code"):
+        if value := getattr(filters, name):
+            rows = rows.filter(**{f"student__{name}": value})
+    for name in ("disability", "english_learner", "low_income"):
+        if (value := getattr(filters, name)) is not None:
+            rows = rows.filter(**{f"student__{name}": value})
+    for word in filters.q.split():
+        rows = rows.filter(
+            Q(student__first_name__icontains=word)
+            | Q(student__last_name__icontains=word)
+            | Q(student__sis_id__iexact=word)
+        )
+    if filters.enrollment in Enrollment.LABELS:
+        rows = rows.filter(transferred_out=filters.enrollment == Enrollment.TRANSFERRED_OUT)
+    if filters.change == ListChange.NEWLY_CHRONIC:
+        rows = rows.filter(band__in=CHRONIC_BANDS, previous_band__in=NOT_CHRONIC)
+    elif filters.change == ListChange.IMPROVED:
+        rows = rows.filter(previous_rank__gt=F("rank"))
+    elif filters.change == ListChange.WORSENED:
+        rows = rows.filter(rank__gt=F("previous_rank"))
+    return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
+
+
+def transfer_dates(
+    *, days: QuerySet[AttendanceDay], school: School, snapshot: Snapshot, student_ids
+) -> dict[int, date]:
+    """The last day each of these students attended the school up to the snapshot's date,
+    from their daily records; a student known only from summary totals has none."""
+    return dict(
+        days.filter(
+            student_id__in=list(student_ids),
+            school=school,
+            date__range=(snapshot.school_year.first_day, snapshot.as_of),
+        )
+        .order_by()
+        .values_list("student_id")
+        .annotate(last=Max("date"))
+    )
+
+
+def school_year_days(percent: Decimal | None) -> Decimal | None:
+    """Days missed in a 180-day school year at this percent, for the list beside the percent."""
+    if percent is None:
+        return None
+    return (percent * SCHOOL_YEAR_DAYS / 100).quantize(Decimal("0.1"))
+
+
+def is_worse(band: str, previous_band: str | None) -> bool:
+    ranks = {b.value: i for i, b in enumerate(RATED_BANDS)}
+    return band in ranks and previous_band in ranks and ranks[band] > ranks[previous_band]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    grades: list[tuple[int, str]]
+    genders: list[str]
+    races: list[str]
+    zip_codes: list[str]
+
+
+def filter_options(*, standings: QuerySet[Standing], snapshot: Snapshot, school: School):
+    """The values the school's students actually have, for the filter menus."""
+
+    def compute() -> FilterOptions:
+        rows = standings.filter(snapshot=snapshot, school=school).order_by()
+
+        def distinct(column: str) -> list:
+            return sorted(
+                v for v in rows.values_list(column, flat=True).distinct() if v not in (None, "")
+            )
+
+        return FilterOptions(
+            grades=[(g, Grade(g).label) for g in distinct("grade")],
+            genders=distinct("student__gender"),
+            races=distinct("student__race_ethnicity"),
+            zip_codes=distinct("student__zip_code"),
+        )
+
+    return _cached(f"options:{_version(snapshot)}:{school.pk}:{_latest_import()}", compute)
+
+
+def _version(record: Snapshot | AttendanceImport | None) -> str:
+    """A record's id and creation time: ids alone could name another record after a database
+    is restored or rebuilt while the cache lives on."""
+    return "none" if record is None else f"{record.pk}@{record.created_at.timestamp()}"
+
+
+def _latest_import() -> str:
+    return _version(AttendanceImport.objects.order_by("-pk").first())
+
+
+def figures_version(snapshot: Snapshot | None) -> str:
+    """What a page's figures for this snapshot depend on, so a rendered table can be cached
+    under it: the snapshot itself and the latest import (demographics, data freshness)."""
+    return f"{current_tenant().district_id}:{_version(snapshot)}:{_latest_import()}"
+
+
+# --- District dashboard --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    column: str
+
+
+DIMENSIONS: tuple[Dimension, ...] = (
+    Dimension("grade", "Grade", "grade"),
+    Dimension("gender", "Gender", "student__gender"),
+    Dimension("race_ethnicity", "Race/ethnicity", "student__race_ethnicity"),
+    Dimension("disability", "Students with disabilities", "student__disability"),
+    Dimension("english_learner", "English learners", "student__english_learner"),
+    Dimension("low_income", "Low income", "student__low_income"),
+    Dimension("zip_code", "ZIP code", "student__zip_code"),
+)
+
+
+@dataclass
+class GroupRow(BandRow):
+    """Students per band in one group of a breakdown (grade 3, English learners, …)."""
+
+    label: str = ""
+
+
+def _group_label(dimension: Dimension, value: object) -> str:
+    if value is None or value == "":
+        return "Not recorded"
+    if dimension.key == "grade":
+        return f"Grade {Grade(value).label}"
+    if isinstance(value, bool):
+        return {
+            "disability": ("Students with disabilities", "Students without disabilities"),
+            "english_learner": ("English learners", "Not English learners"),
+            "low_income": ("Low income", "Not low income"),
+        }[dimension.key][0 if value else 1]
+    return str(value)
+
+
+def _sort_key(dimension: Dimension, value: object) -> tuple:
+    if value is None or value == "":
+        return (2, "")
+    if isinstance(value, bool):
+        return (0, not value)
+    return (0, value) if dimension.key == "grade" else (1, str(value))
+
+
+def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str, list[GroupRow]]:
+    """District-level students per band by grade and by each subgroup, in one pass over the
+    snapshot (GROUPING SETS), keyed by dimension."""
+
+    def compute() -> dict[str, list[tuple[object, dict[str, int]]]]:
+        base = standings.across_district(snapshot=snapshot).values_list(
+            "band", *(d.column for d in DIMENSIONS)
+        )
+        sql, params = base.query.sql_with_params()
+        names = [d.key for d in DIMENSIONS]
+        sets = ", ".join(f"(band, {name})" for name in names)
+        with connection.cursor() as cursor:
+            # The names are DIMENSIONS' own; the inner query and its parameters are Django's.
+            cursor.execute(
+                f"""SELECT band, {", ".join(names)}, GROUPING({", ".join(names)}), count(*)
+                    FROM ({sql}) AS s (band, {", ".join(names)})
+                    GROUP BY GROUPING SETS ({sets})""",  # noqa: S608
+                params,
+            )
+            fetched = cursor.fetchall()
+        grouped: dict[str, dict[object, dict[str, int]]] = {name: {} for name in names}
+        for row in fetched:
+            band, values, mask, n = row[0], row[1:-2], row[-2], row[-1]
+            # GROUPING() has a 0 bit for the one dimension this row is grouped by.
+            index = next(i for i in range(len(names)) if not mask >> (len(names) - 1 - i) & 1)
+            grouped[names[index]].setdefault(values[index], {})[band] = n
+        return {name: list(groups.items()) for name, groups in grouped.items()}
+
+    computed = _cached(f"breakdowns:{_version(snapshot)}:{_latest_import()}", compute)
+    out = {}
+    for dimension in DIMENSIONS:
+        groups = sorted(computed[dimension.key], key=lambda g: _sort_key(dimension, g[0]))
+        out[dimension.key] = [
+            GroupRow(
+                school=None,
+                counts={Band(b): n for b, n in counts.items()},
+                label=_group_label(dimension, value),
+            )
+            for value, counts in groups
+        ]
+    return out
+
+
+def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[BandRow]:
+    """Students per band at each school, by school name."""
+
+    def compute() -> list[tuple[int, dict[str, int]]]:
+        counts: dict[int, dict[str, int]] = {}
+        rows = (
+            standings.filter(snapshot=snapshot, school__isnull=False)
+            .order_by()
+            .values_list("school_id", "band")
+            .annotate(n=Count("pk"))
+        )
+        for school_id, band, n in rows:
+            counts.setdefault(school_id, {})[band] = n
+        return list(counts.items())
+
+    computed = dict(_cached(f"schools:{_version(snapshot)}", compute))
+    schools = School.objects.filter(pk__in=computed).order_by("name")
+    return [
+        BandRow(school=school, counts={Band(b): n for b, n in computed[school.pk].items()})
+        for school in schools
+    ]
+
+
+def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:
+    """District row (for readers of the whole district) then `school_rows`."""
+    table = school_rows(standings=standings, snapshot=snapshot)
+    if table and current_tenant().school_ids is None:
         across = standings.across_district(snapshot=snapshot).order_by().values_list("band")
         table.insert(
             0, BandRow(school=None, counts={Band(b): n for b, n in across.annotate(n=Count("pk"))})
         )
     return table
+
+
+def _review_points(
+    snapshots: QuerySet[Snapshot], snapshot: Snapshot, *, whole_year: bool = False
+) -> list[Snapshot]:
+    """The review points of ``snapshot``'s school year under its rule set, up to it (or the
+    whole year), oldest first: the current snapshot of each review date (newest_first)."""
+    year = snapshots.filter(
+        rule_set_id=snapshot.rule_set_id, school_year_id=snapshot.school_year_id
+    )
+    if not whole_year:
+        year = year.filter(as_of__lte=snapshot.as_of)
+    newest_per_day: dict[date, Snapshot] = {}
+    for s in newest_first(year):
+        newest_per_day.setdefault(s.as_of, s)
+    return sorted(newest_per_day.values(), key=lambda s: s.as_of)
+
+
+def with_history(
+    *,
+    standings: QuerySet[Standing],
+    snapshots: QuerySet[Snapshot],
+    snapshot: Snapshot,
+    school_rows_now: list[BandRow],
+    groups_now: dict[str, list[GroupRow]],
+) -> None:
+    """Gives each school row and subgroup row of the dashboard the same row at the same point
+    of last year (``last_year_snapshot``) and its chronic absence rate at each review point of
+    this school year. Rows are matched by school and by group label; every snapshot's figures
+    come from the same cached reads as the rows themselves."""
+    points = _review_points(snapshots, snapshot)
+    schools_at = {
+        s.pk: {r.school.pk: r for r in school_rows(standings=standings, snapshot=s)} for s in points
+    }
+    groups_at = {s.pk: breakdowns(standings=standings, snapshot=s) for s in points}
+    last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+    last_year_schools = (
+        {r.school.pk: r for r in school_rows(standings=standings, snapshot=last_year)}
+        if last_year
+        else {}
+    )
+    last_year_groups = breakdowns(standings=standings, snapshot=last_year) if last_year else {}
+
+    def rate(row: BandRow | None) -> float | None:
+        return row.chronic_percent if row else None
+
+    for row in school_rows_now:
+        row.last_year = last_year_schools.get(row.school.pk)
+        row.trend = tuple((s.as_of, rate(schools_at[s.pk].get(row.school.pk))) for s in points)
+    for key, rows in groups_now.items():
+        by_label = {r.label: r for r in last_year_groups.get(key, [])}
+        for row in rows:
+            row.last_year = by_label.get(row.label)
+            row.trend = tuple(
+                (
+                    s.as_of,
+                    rate(next((g for g in groups_at[s.pk][key] if g.label == row.label), None)),
+                )
+                for s in points
+            )
+
+
+@dataclass(frozen=True)
+class RuleSetsRow:
+    """One school (or, school None, the district) under each current rule set, in the order of
+    ``selectors.current_snapshots``: the rule sets' band counts read side by side."""
+
+    school: School | None
+    rows: list[BandRow]
+
+    def cells(self) -> list[tuple[Band, list[int]]]:
+        return [
+            (band, [row.counts.get(band, 0) for row in self.rows])
+            for band in (*RATED_BANDS, Band.NOT_YET_RATED)
+        ]
+
+
+def rule_sets_side_by_side(
+    *, standings: QuerySet[Standing], snapshots: list[Snapshot]
+) -> list[RuleSetsRow]:
+    """The district, then each school by name, under each of these snapshots (one per rule
+    set). A school with no student under one rule set shows an empty row there."""
+    district = RuleSetsRow(
+        school=None,
+        rows=[band_counts(standings=standings, snapshot=s, school=None) for s in snapshots],
+    )
+    per_rule_set = [
+        {row.school.pk: row for row in school_rows(standings=standings, snapshot=s)}
+        for s in snapshots
+    ]
+    schools = {row.school.pk: row.school for rows in per_rule_set for row in rows.values()}
+    return [
+        district,
+        *(
+            RuleSetsRow(
+                school=school,
+                rows=[rows.get(school.pk, BandRow(school=school)) for rows in per_rule_set],
+            )
+            for school in sorted(schools.values(), key=lambda s: s.name)
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    snapshot: Snapshot
+    row: BandRow
+
+    @property
+    def day_of_year(self) -> int:
+        return (self.snapshot.as_of - self.snapshot.school_year.first_day).days
+
+
+@dataclass(frozen=True)
+class Trend:
+    this_year: list[TrendPoint]
+    last_year: list[TrendPoint]
+
+
+def trend(*, standings, snapshots, snapshot: Snapshot, school: School | None) -> Trend:
+    """Students per band at every snapshot of this school year (up to this one) and of the
+    last, for one rule set; one point per review date, oldest first."""
+
+    def points(year_snapshots: list[Snapshot]) -> list[TrendPoint]:
+        return [
+            TrendPoint(s, band_counts(standings=standings, snapshot=s, school=school))
+            for s in year_snapshots
+        ]
+
+    last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+    return Trend(
+        this_year=points(_review_points(snapshots, snapshot)),
+        last_year=points(_review_points(snapshots, last_year, whole_year=True))
+        if last_year
+        else [],
+    )
+
+
+@dataclass(frozen=True)
+class Freshness:
+    school: School
+    last_date: date | None
+    stale: bool
+
+
+def data_freshness(*, schools, days, summaries, today: date, cycle_days: int = 14):
+    """Each school's last date with attendance data; older than the biweekly cycle is stale."""
+
+    def compute() -> dict[int, date]:
+        latest: dict[int, date] = {}
+        for source in (
+            days.order_by().values_list("school_id").annotate(last=Max("date")),
+            summaries.order_by().values_list("school_id").annotate(last=Max("as_of")),
+        ):
+            for school_id, last in source:
+                latest[school_id] = max(last, latest.get(school_id, last))
+        return latest
+
+    latest = _cached(f"freshness:{_latest_import()}", compute)
+    oldest_fresh = today - timedelta(days=cycle_days)
+    return [
+        Freshness(
+            school=school,
+            last_date=latest.get(school.pk),
+            stale=latest.get(school.pk) is None or latest[school.pk] < oldest_fresh,
+        )
+        for school in schools.order_by("name")
+    ]
+
+
+# --- A student's absences ------------------------------------------------------------------
+
+ABSENCE_CATEGORIES = frozenset(
+    {
+        AttendanceCategory.EXCUSED,
+        AttendanceCategory.UNEXCUSED,
+        AttendanceCategory.SUSPENSION_OUT,
+        AttendanceCategory.SUSPENSION_IN,
+        AttendanceCategory.PARTIAL,
+    }
+)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    category: AttendanceCategory | None  # None: no record (weekend, holiday, not enrolled)
+
+    @property
+    def is_absence(self) -> bool:
+        return self.category in ABSENCE_CATEGORIES
+
+
+@dataclass
+class CalendarMonth:
+    label: str
+    weeks: list[list[CalendarDay | None]]
+    absences: int
+
+
+@dataclass(frozen=True)
+class Streak:
+    first: date
+    last: date
+    days: int
+
+
+@dataclass
+class AbsencePatterns:
+    by_weekday: list[tuple[str, int, int]]  # weekday, absences, school days on record
+    next_to_breaks: list[date]
+    streaks: list[Streak]
+    absences: int
+    school_days: int
+    by_category: list[tuple[str, int]] = field(default_factory=list)
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+
+
+def absence_calendar(*, days: QuerySet[AttendanceDay], first_day: date, last_day: date):
+    """Month grids (Sunday first, as the Caring Conversations calendar) with each school day's
+    record, from the first day of school to the last day on record."""
+    records = dict(
+        days.filter(date__range=(first_day, last_day))
+        .order_by("date")
+        .values_list("date", "category")
+    )
+    if not records:
+        return [], None
+    through = max(records)
+    months = []
+    year, month = first_day.year, first_day.month
+    while date(year, month, 1) <= through:
+        weeks = calendar.Calendar(firstweekday=6).monthdatescalendar(year, month)
+        grid = [
+            [CalendarDay(d, _category(records.get(d))) if d.month == month else None for d in week]
+            for week in weeks
+        ]
+        absences = sum(
+            1
+            for d, c in records.items()
+            if (d.year, d.month) == (year, month) and c in ABSENCE_CATEGORIES
+        )
+        months.append(CalendarMonth(f"{calendar.month_name[month]} {year}", grid, absences))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months, _patterns(records)
+
+
+def _category(value: int | None) -> AttendanceCategory | None:
+    return None if value is None else AttendanceCategory(value)
+
+
+def _patterns(records: dict[date, int]) -> AbsencePatterns:
+    """Patterns over the student's own school days: the days they have a record for are the
+    days school was in session for them, so a gap of more than one calendar day between two
+    records is a weekend, a holiday or a break."""
+    school_days = sorted(records)
+    absent = [d for d in school_days if records[d] in ABSENCE_CATEGORIES]
+    weekday_absences = Counter(d.weekday() for d in absent)
+    weekday_days = Counter(d.weekday() for d in school_days)
+    next_to_breaks = []
+    streaks = []
+    run: list[date] = []
+    for i, day in enumerate(school_days):
+        before = school_days[i - 1] if i else None
+        after = school_days[i + 1] if i + 1 < len(school_days) else None
+        is_absent = records[day] in ABSENCE_CATEGORIES
+        if is_absent and (
+            (before is not None and (day - before).days > 1)
+            or (after is not None and (after - day).days > 1)
+        ):
+            next_to_breaks.append(day)
+        if is_absent:
+            run.append(day)
+        if (not is_absent or after is None) and run:
+            if len(run) >= 2:
+                streaks.append(Streak(run[0], run[-1], len(run)))
+            run = []
+    by_category = Counter(AttendanceCategory(records[d]).label for d in absent)
+    return AbsencePatterns(
+        by_weekday=[
+            (name, weekday_absences.get(i, 0), weekday_days.get(i, 0))
+            for i, name in enumerate(WEEKDAYS)
+        ],
+        next_to_breaks=next_to_breaks,
+        streaks=sorted(streaks, key=lambda s: (-s.days, s.first)),
+        absences=len(absent),
+        school_days=len(school_days),
+        by_category=sorted(by_category.items(), key=lambda item: -item[1]),
+    )
+
+
+def band_history(*, standings: QuerySet[Standing], student_id: int) -> list[Standing]:
+    """The student's standings at every snapshot, newest first: per school and, for
+    district-wide readers of a student who attended more than one school, across the district,
+    listed first: for those readers a snapshot's first row is the student's standing across
+    the district, as ``across_district`` picks it (the district row, else the one school's)."""
+    return list(
+        standings.filter(student_id=student_id)
+        .select_related("snapshot__rule_set", "snapshot__school_year", "school")
+        .order_by(
+            "-snapshot__as_of", "-snapshot__created_at", F("school__name").asc(nulls_first=True)
+        )
+    )
+
+
+# --- What an import makes of a file -------------------------------------------------------
+
+
+def rule_sets(*, user: User, district: District) -> list[RuleSet]:
+    """The district's rule sets, its own first. Before its first import or save, its own is
+    shown as it will be created (unsaved: reading the rules changes nothing)."""
+    saved = list(RuleSet.objects.for_user(user))
+    if any(rule_set.is_primary for rule_set in saved):
+        return saved
+    primary = RuleSet(
+        district=district,
+        is_primary=True,
+        name=PRIMARY_RULE_SET_NAME,
+        minimum_days_enrolled=district.minimum_days_enrolled,
+    )
+    return [primary, *saved]
 
 
 def import_recognition(

@@ -22,6 +22,7 @@ from . import ingest, progress, readers, recompute, selectors, snapshots
 from .headers import Kind, Recognition
 from .models import (
     DEFAULT_ATTENDANCE_CODES,
+    PRIMARY_RULE_SET_NAME,
     AttendanceCategory,
     AttendanceCode,
     AttendanceImport,
@@ -34,8 +35,6 @@ from .models import (
 )
 
 logger = logging.getLogger(__name__)
-
-PRIMARY_RULE_SET_NAME = "District definition"
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -30,7 +28,6 @@ from . import (
     progress,
     readers,
     recompute,
-    reports,
     selectors,
     services,
     student_sections,
@@ -38,6 +35,7 @@ from . import (
 )
 from .bands import BAND_KEY, CHRONIC_BANDS, RATED_BANDS, Band
 from .forms import (
+    SECOND_RULE_SET_MINIMUM_DAYS,
     AttendanceCodeForm,
     AttendanceCodesForm,
     ColumnMappingForm,
@@ -312,10 +310,10 @@ def attendance_home_panel(request: HttpRequest) -> str | None:
         return None
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
-    snapshot = reports.current_snapshot(snapshots=snapshots)
+    snapshot = selectors.current_snapshot(snapshots=snapshots)
     context = {"snapshot": snapshot, "band_key": BAND_KEY}
     if snapshot is not None:
-        rows = reports.school_rows(standings=standings, snapshot=snapshot)
+        rows = selectors.school_rows(standings=standings, snapshot=snapshot)
         district_wide = not request.membership.is_school_role
         # A school role reads only its own schools: its headline is its school's, when it has
         # one; with several, each school's row says it.
@@ -323,7 +321,7 @@ def attendance_home_panel(request: HttpRequest) -> str | None:
         context |= {
             "rows": rows,
             "headline_school": school,
-            "comparison": reports.comparison(
+            "comparison": selectors.comparison(
                 standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
             )
             if district_wide or school
@@ -337,18 +335,14 @@ def _rule_set_id(request: HttpRequest) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _today(request: HttpRequest):
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(request.district.timezone))
-
-
 @role_required(READ_STUDENT_ATTENDANCE)
 def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
     visible = School.objects.for_user(request.user).order_by("name")
     if request.membership.is_school_role and len(visible) == 1:
         return redirect("tiering:school", district_slug=district_slug, school_id=visible[0].pk)
-    snapshot = reports.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    snapshot = selectors.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
     rows = (
-        reports.school_rows(standings=Standing.objects.for_user(request.user), snapshot=snapshot)
+        selectors.school_rows(standings=Standing.objects.for_user(request.user), snapshot=snapshot)
         if snapshot
         else []
     )
@@ -369,22 +363,22 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
-    snapshot = reports.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    snapshot = selectors.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
     if snapshot is None:
         return render(request, "tiering/no_snapshot.html", {"school": school}, status=200)
-    previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
+    previous = selectors.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
     form = TieredListForm(
         request.GET,
-        options=reports.filter_options(standings=standings, snapshot=snapshot, school=school),
+        options=selectors.filter_options(standings=standings, snapshot=snapshot, school=school),
         bands=[
-            (reports.CHRONIC_FILTER, "Chronically absent (moderate, severe, extreme)"),
+            (selectors.CHRONIC_FILTER, "Chronically absent (moderate, severe, extreme)"),
             *((band.value, band.label) for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
         ],
-        changes=list(reports.ListChange.LABELS.items()) if previous else [],
-        enrollments=list(reports.Enrollment.LABELS.items()),
+        changes=list(selectors.ListChange.LABELS.items()) if previous else [],
+        enrollments=list(selectors.Enrollment.LABELS.items()),
     )
-    filters = reports.ListFilters(**form.filters())
-    rows = reports.tiered_students(
+    filters = selectors.ListFilters(**form.filters())
+    rows = selectors.tiered_students(
         standings=standings, snapshot=snapshot, previous=previous, school=school, filters=filters
     )
     export = request.GET.get("format")
@@ -408,18 +402,18 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         "rule_sets": selectors.current_snapshots(snapshots=snapshots),
         # The figures above the list are the snapshot's and are cached rendered
         # (figures_version): they are worked out only when the page renders them.
-        "figures_version": reports.figures_version(snapshot),
+        "figures_version": selectors.figures_version(snapshot),
         "last_year_snapshot": SimpleLazyObject(
-            lambda: reports.last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
+            lambda: selectors.last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
         ),
         "comparison": SimpleLazyObject(
-            lambda: reports.comparison(
+            lambda: selectors.comparison(
                 standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
             )
         ),
         "chart": SimpleLazyObject(
             lambda: charts.trend_chart(
-                reports.trend(
+                selectors.trend(
                     standings=standings, snapshots=snapshots, snapshot=snapshot, school=school
                 )
             )
@@ -447,14 +441,14 @@ def _change_counts(standings, snapshot, previous, school) -> dict[str, int]:
     if previous is None:
         return {}
     return {
-        change: reports.tiered_students(
+        change: selectors.tiered_students(
             standings=standings,
             snapshot=snapshot,
             previous=previous,
             school=school,
-            filters=reports.ListFilters(change=change),
+            filters=selectors.ListFilters(change=change),
         ).count()
-        for change in (reports.ListChange.NEWLY_CHRONIC, reports.ListChange.IMPROVED)
+        for change in (selectors.ListChange.NEWLY_CHRONIC, selectors.ListChange.IMPROVED)
     }
 
 
@@ -477,7 +471,7 @@ LIST_HEADER = [
 
 def _list_rows(request: HttpRequest, school, snapshot, standings) -> list[dict]:
     standings = list(standings)
-    left = reports.transfer_dates(
+    left = selectors.transfer_dates(
         days=AttendanceDay.objects.for_user(request.user),
         school=school,
         snapshot=snapshot,
@@ -501,11 +495,11 @@ def _list_row(standing: Standing, left: dict) -> dict:
         "transfer": _transfer_note(standing, left),
         "standing": standing,
         "student": standing.student,
-        "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
-        "year_days": reports.school_year_days(percent),
+        "percent": None if percent is None else percent.quantize(selectors.Decimal("0.1")),
+        "year_days": selectors.school_year_days(percent),
         "band": Band(standing.band),
         "previous_band": Band(standing.previous_band) if standing.previous_band else None,
-        "worse": reports.is_worse(standing.band, standing.previous_band),
+        "worse": selectors.is_worse(standing.band, standing.previous_band),
     }
 
 
@@ -525,7 +519,7 @@ def _export_values(row: dict) -> list:
         row["year_days"],
         row["band"].label,
         row["previous_band"].label if row["previous_band"] else "",
-        row["transfer"] or reports.Enrollment.LABELS[reports.Enrollment.ENROLLED],
+        row["transfer"] or selectors.Enrollment.LABELS[selectors.Enrollment.ENROLLED],
     ]
 
 
@@ -587,12 +581,12 @@ def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpRe
     if not visible and not standings.filter(student_id=student_id).exists():
         raise Http404("No such student.")
     student = get_object_or_404(Student.objects.select_related("school"), pk=student_id)
-    snapshot = reports.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
-    history = reports.band_history(standings=standings, student_id=student.pk)
+    snapshot = selectors.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    history = selectors.band_history(standings=standings, student_id=student.pk)
     months, patterns = ([], None)
     if snapshot is not None:
         year = snapshot.school_year
-        months, patterns = reports.absence_calendar(
+        months, patterns = selectors.absence_calendar(
             days=AttendanceDay.objects.for_user(request.user).filter(student_id=student.pk),
             first_day=year.first_day,
             last_day=min(year.last_day, snapshot.as_of),
@@ -637,8 +631,8 @@ def _history_row(standing: Standing) -> dict:
     )
     return {
         "standing": standing,
-        "percent": None if percent is None else percent.quantize(reports.Decimal("0.1")),
-        "year_days": reports.school_year_days(percent),
+        "percent": None if percent is None else percent.quantize(selectors.Decimal("0.1")),
+        "year_days": selectors.school_year_days(percent),
         "band": Band(standing.band),
     }
 
@@ -647,9 +641,9 @@ def _history_row(standing: Standing) -> dict:
 def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
-    snapshot = reports.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
-    today = _today(request)
-    freshness = reports.data_freshness(
+    snapshot = selectors.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    today = request.district.today()
+    freshness = selectors.data_freshness(
         schools=School.objects.for_user(request.user),
         days=AttendanceDay.objects.for_user(request.user),
         summaries=AttendanceSummary.objects.for_user(request.user),
@@ -659,17 +653,17 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         context = {
             "snapshot": None,
             "freshness": freshness,
-            "figures_version": reports.figures_version(None),
+            "figures_version": selectors.figures_version(None),
             "today": today,
         }
         return render(request, "tiering/dashboard.html", context)
     current = selectors.current_snapshots(snapshots=snapshots)
     side_by_side = [
-        (s, reports.band_counts(standings=standings, snapshot=s, school=None)) for s in current
+        (s, selectors.band_counts(standings=standings, snapshot=s, school=None)) for s in current
     ]
-    school_rows = reports.school_rows(standings=standings, snapshot=snapshot)
-    groups = reports.breakdowns(standings=standings, snapshot=snapshot)
-    reports.with_history(
+    school_rows = selectors.school_rows(standings=standings, snapshot=snapshot)
+    groups = selectors.breakdowns(standings=standings, snapshot=snapshot)
+    selectors.with_history(
         standings=standings,
         snapshots=snapshots,
         snapshot=snapshot,
@@ -686,21 +680,23 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         "rule_sets": current,
         "side_by_side": side_by_side if len(side_by_side) > 1 else [],
         # The primary rule set and the others in adjacent columns, school by school.
-        "rule_set_rows": reports.rule_sets_side_by_side(standings=standings, snapshots=current)
+        "rule_set_rows": selectors.rule_sets_side_by_side(standings=standings, snapshots=current)
         if len(current) > 1
         else [],
-        "comparison": reports.comparison(
+        "comparison": selectors.comparison(
             standings=standings, snapshots=snapshots, snapshot=snapshot, school=None
         ),
         "chart": charts.trend_chart(
-            reports.trend(standings=standings, snapshots=snapshots, snapshot=snapshot, school=None)
+            selectors.trend(
+                standings=standings, snapshots=snapshots, snapshot=snapshot, school=None
+            )
         ),
         "school_rows": school_rows,
-        "breakdowns": [(d, groups[d.key]) for d in reports.DIMENSIONS],
+        "breakdowns": [(d, groups[d.key]) for d in selectors.DIMENSIONS],
         "freshness": freshness,
         "stale_count": sum(1 for f in freshness if f.stale),
         "band_key": BAND_KEY,
-        "figures_version": reports.figures_version(snapshot),
+        "figures_version": selectors.figures_version(snapshot),
         "today": today,
     }
     return render(request, "tiering/dashboard.html", context)
@@ -737,7 +733,7 @@ def _dashboard_export(request, snapshot, export, school_rows, groups, freshness)
         header = ["School", "Last date with attendance data", "Older than the biweekly cycle"]
         rows = [[f.school.name, f.last_date, f.stale] for f in freshness]
     else:
-        dimension = next((d for d in reports.DIMENSIONS if d.key == export), None)
+        dimension = next((d for d in selectors.DIMENSIONS if d.key == export), None)
         if dimension is None:
             raise Http404("No such table.")
         header = [dimension.label, *GROUP_HEADER]
@@ -767,22 +763,31 @@ def _rule_set_initial(rule_set: RuleSet) -> dict:
     }
 
 
+def _rule_set_prefix(rule_set: RuleSet) -> str:
+    # The district's own rule set is saved for the first time under "primary".
+    return f"rs{rule_set.pk}" if rule_set.pk else "primary"
+
+
 def _rules_page(request: HttpRequest, *, bound: dict | None = None, status: int = 200):
     """The rules page; ``bound`` holds the one form that was posted with mistakes."""
     bound = bound or {}
-    services.rule_set_primary(district=request.district)
-    rule_sets = list(RuleSet.objects.for_user(request.user))
+    rule_sets = selectors.rule_sets(user=request.user, district=request.district)
     context = {
         "rule_set_forms": [
             (
                 rs,
-                bound.get(rs.pk) or RuleSetForm(initial=_rule_set_initial(rs), prefix=f"rs{rs.pk}"),
+                bound.get(_rule_set_prefix(rs))
+                or RuleSetForm(initial=_rule_set_initial(rs), prefix=_rule_set_prefix(rs)),
             )
             for rs in rule_sets
         ],
         "new_rule_set_form": bound.get("new")
         or RuleSetForm(
-            initial={"minimum_days_enrolled": 31, "partial_day_fraction": "0.50"}, prefix="new"
+            initial={
+                "minimum_days_enrolled": SECOND_RULE_SET_MINIMUM_DAYS,
+                "partial_day_fraction": "0.50",
+            },
+            prefix="new",
         ),
         "code_form": bound.get("code") or AttendanceCodeForm(),
         "meanings": selectors.attendance_code_meanings(
@@ -800,13 +805,14 @@ def rules(request: HttpRequest, district_slug: str) -> HttpResponse:
 @role_required(EDIT_ATTENDANCE_RULES)
 @require_POST
 def rule_set_save(request: HttpRequest, district_slug: str, rule_set_id: int | None = None):
-    rule_set = (
-        get_object_or_404(RuleSet.objects.for_user(request.user), pk=rule_set_id)
-        if rule_set_id
-        else None
-    )
-    key = rule_set.pk if rule_set else "new"
-    form = RuleSetForm(request.POST, prefix=f"rs{rule_set.pk}" if rule_set else "new")
+    if rule_set_id:
+        rule_set = get_object_or_404(RuleSet.objects.for_user(request.user), pk=rule_set_id)
+    elif "primary-name" in request.POST:
+        rule_set = selectors.rule_sets(user=request.user, district=request.district)[0]
+    else:
+        rule_set = None
+    key = _rule_set_prefix(rule_set) if rule_set else "new"
+    form = RuleSetForm(request.POST, prefix=key)
     if form.is_valid():
         try:
             saved = services.rule_set_save(

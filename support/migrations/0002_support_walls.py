@@ -15,7 +15,6 @@ STUDENT_RECORD_TABLES = [
     "support_studentintervention",
     "support_supportchange",
 ]
-TALLY = "support_referraltally"
 
 SCHOOLS = "string_to_array(NULLIF(current_setting('app.school_ids', true), ''), ',')::bigint[]"
 # Subqueries on tiering_student run under its walls: the reader's district and, for a school
@@ -27,27 +26,29 @@ STUDENT_AT_OWN_SCHOOL = (
 )
 
 
-def forward_sql() -> list[str]:
-    sql = []
-    for table in STUDENT_RECORD_TABLES:
-        sql += db_walls.tenant_table_sql(table, has_school=False)
-        sql.append(
-            f"CREATE POLICY school_scope ON {table} AS RESTRICTIVE TO {db_walls.SCHOOL}"
-            f" USING ({READABLE_STUDENT}) WITH CHECK ({STUDENT_AT_OWN_SCHOOL})"
-        )
-    sql += db_walls.tenant_table_sql(TALLY, has_school=True)
-    sql.append(f"GRANT SELECT ON {TALLY} TO {db_walls.PARTNER}")
-    return [*sql, *db_walls.sequences_sql()]
-
-
-def backward_sql() -> list[str]:
-    sql = [f"REVOKE ALL ON {TALLY} FROM {db_walls.PARTNER}"]
-    for table in [*STUDENT_RECORD_TABLES, TALLY]:
-        sql += db_walls.drop_tenant_table_sql(table)
-    return sql
+def _student_scope() -> list[str]:
+    return [
+        f"CREATE POLICY school_scope ON {table} AS RESTRICTIVE TO {db_walls.SCHOOL}"
+        f" USING ({READABLE_STUDENT}) WITH CHECK ({STUDENT_AT_OWN_SCHOOL})"
+        for table in STUDENT_RECORD_TABLES
+    ]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("support", "0001_support_records")]
+    dependencies = [
+        ("support", "0001_support_records"),
+        ("tiering", "0009_school_roles_read_students_who_left"),
+    ]
 
-    operations = [migrations.RunSQL(forward_sql(), backward_sql())]
+    operations = [
+        db_walls.walls(
+            *(db_walls.TenantTable(table, student_data=True) for table in STUDENT_RECORD_TABLES),
+            db_walls.TenantTable(
+                "support_referraltally", school_scoped=True, partners=db_walls.Partners.READ
+            ),
+        ),
+        migrations.RunSQL(
+            _student_scope(),
+            [f"DROP POLICY IF EXISTS school_scope ON {table}" for table in STUDENT_RECORD_TABLES],
+        ),
+    ]

@@ -6,10 +6,9 @@ from datetime import date
 
 from playwright.sync_api import expect
 
-from districts.tenancy import system_context
+from tests.factories import RuleSetFactory
 from tests.sis import import_file
 from tests.tiered import CURRENT, write
-from tiering.models import RuleSet
 
 from .test_sign_in import sign_in
 
@@ -17,10 +16,7 @@ from .test_sign_in import sign_in
 def test_cabinet_member_compares_rule_sets_and_last_year_school_by_school(
     journey, cabinet_member, district, tiered, tmp_path
 ):
-    with system_context(district, reason="test"):
-        RuleSet.objects.create(
-            district=district, name="State accountability", minimum_days_enrolled=41
-        )
+    RuleSetFactory(district=district, minimum_days_enrolled=41)
     later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,41,0")
     import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 11, 20))
     page = journey.page

@@ -8,7 +8,6 @@ from dateutil.relativedelta import relativedelta
 
 from districts.tenancy import system_context
 from partners.models import PartnerEntry, is_stale, stale_cutoff
-from partners.selectors import district_today
 
 from .fixtures import make_entry
 
@@ -41,7 +40,7 @@ def test_it_applies_the_same_boundary_in_the_database(district, youth_club):
 def test_it_flags_and_counts_stale_entries_on_the_district_pages(
     client, district_admin, youth_club, school_a
 ):
-    today = district_today(youth_club.district)
+    today = youth_club.district.today()
     make_entry(
         youth_club.district,
         youth_club,
@@ -76,6 +75,6 @@ def test_it_marks_an_entry_current_when_partner_staff_confirm_it(client, pia, yo
     client.post(f"/d/riverside/partners/{entry.pk}/confirm/")
     with system_context(youth_club.district, reason="test"):
         entry.refresh_from_db()
-    assert entry.last_updated == district_today(youth_club.district)
+    assert entry.last_updated == youth_club.district.today()
     history = client.get(f"/d/riverside/partners/{entry.pk}/history/").content.decode()
     assert "Confirmed still current" in history and "2020-01-01" in history

@@ -16,7 +16,7 @@ from districts.roles import Role
 from districts.services import membership_grant, membership_revoke
 from districts.tenancy import operator_context, system_context
 
-from ..factories import PERSONA_PASSWORD, UserFactory
+from ..factories import PERSONA_PASSWORD, MembershipFactory, UserFactory
 
 LOGIN = "/accounts/login/"
 
@@ -46,10 +46,8 @@ def _session_exists(client: Client) -> bool:
 def dana(district, other_district):
     """A cabinet member in Riverside who also runs Lakeview's attendance as its administrator."""
     user = UserFactory(email="dana@riverside.org", full_name="Dana Double")
-    with system_context(district, reason="test fixture"):
-        membership_grant(district=district, user=user, role=Role.CABINET_MEMBER)
-    with system_context(other_district, reason="test fixture"):
-        membership_grant(district=other_district, user=user, role=Role.DISTRICT_ADMIN)
+    MembershipFactory(district=district, user=user, role=Role.CABINET_MEMBER)
+    MembershipFactory(district=other_district, user=user, role=Role.DISTRICT_ADMIN)
     return user
 
 

@@ -12,7 +12,7 @@ from django.db import connection
 from districts.models import Grade
 from districts.tenancy import system_context
 from tests.sis import import_file
-from tiering import reports, selectors
+from tiering import selectors
 from tiering.bands import Band, classify
 from tiering.models import ImportStatus, Snapshot, Standing, Student
 
@@ -60,7 +60,7 @@ def test_district_counts_are_those_of_every_students_schools_summed(
         assert across == {student: band.value for student, band in expected.items()}
 
         counts = Counter(expected.values())
-        district_row = reports.band_counts(standings=standings, snapshot=snapshot, school=None)
+        district_row = selectors.band_counts(standings=standings, snapshot=snapshot, school=None)
         assert district_row.counts == counts
         table = selectors.band_table(snapshot=snapshot, standings=standings)
         assert table[0].school is None and table[0].counts == counts
@@ -68,7 +68,7 @@ def test_district_counts_are_those_of_every_students_schools_summed(
         assert names == sorted(names)
         assert {row.school.sis_code for row in table[1:]} == set(summary.school_code)
 
-        groups = reports.breakdowns(standings=standings, snapshot=snapshot)
+        groups = selectors.breakdowns(standings=standings, snapshot=snapshot)
     # A daily file says nothing of grades; a summary gives each student's.
     grade_of = summary.drop_duplicates("student_id").set_index("student_id").grade
     by_grade: dict[str, Counter] = {}
@@ -113,7 +113,7 @@ def test_a_snapshot_written_with_a_district_row_for_everyone_reads_the_same(
         after = standings.across_district(snapshot=snapshot)
         assert after.filter(school__isnull=False).count() == 0
         assert dict(after.values_list("student_id", "band")) == before
-        counts = reports.band_counts(standings=standings, snapshot=snapshot, school=None)
+        counts = selectors.band_counts(standings=standings, snapshot=snapshot, school=None)
     assert counts.counts == Counter(Band(b) for b in before.values())
 
 
@@ -128,7 +128,7 @@ def test_a_transfers_history_leads_with_the_district_row(district, sis_district,
         standings = Standing.objects.for_district(district)
         return [
             s.school.sis_code if s.school else None
-            for s in reports.band_history(standings=standings, student_id=student.pk)
+            for s in selectors.band_history(standings=standings, student_id=student.pk)
         ]
 
     with system_context(district, reason="test"):

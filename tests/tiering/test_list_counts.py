@@ -16,12 +16,11 @@ from pypdf import PdfReader
 from attendance_platform.management.commands.seed_demo import DEMO_SLUG
 from districts.models import District, Membership, School
 from districts.roles import Role
-from districts.services import membership_grant
 from districts.tenancy import system_context
-from tests.factories import UserFactory
+from tests.factories import MembershipFactory
 from tests.sis import import_file
 from tests.tiered import MOVE, write
-from tiering import reports
+from tiering import selectors
 from tiering.bands import RATED_BANDS, Band
 from tiering.models import AttendanceDay, Snapshot, Standing
 
@@ -45,9 +44,12 @@ def demo(db, tmp_path):
         # A principal for every school (the demo's own principal is Greenfield's).
         principals = {}
         for school in schools:
-            user = UserFactory(email=f"principal-{school.pk}@cedarvalley.example")
-            membership_grant(district=district, user=user, role=Role.PRINCIPAL, schools=[school])
-            principals[school.pk] = user
+            principals[school.pk] = MembershipFactory(
+                district=district,
+                role=Role.PRINCIPAL,
+                schools=[school],
+                user__email=f"principal-{school.pk}@cedarvalley.example",
+            ).user
     return district, schools, admin, principals
 
 
@@ -63,8 +65,8 @@ def test_the_list_its_downloads_and_the_cards_count_the_same_students(client, de
             client.force_login(reader)
             page = client.get(_url(school))
             with system_context(district, reason="test"):
-                snapshot = reports.current_snapshot(snapshots=Snapshot.objects.all())
-                cards = reports.band_counts(
+                snapshot = selectors.current_snapshot(snapshots=Snapshot.objects.all())
+                cards = selectors.band_counts(
                     standings=Standing.objects.all(), snapshot=snapshot, school=school
                 )
             card = f"{cards.chronic} of {cards.rated} rated students missed 10% or more"
@@ -77,11 +79,11 @@ def test_the_list_its_downloads_and_the_cards_count_the_same_students(client, de
                     reader.email,
                     band,
                 )
-            chronic = client.get(_url(school, f"?band={reports.CHRONIC_FILTER}"))
+            chronic = client.get(_url(school, f"?band={selectors.CHRONIC_FILTER}"))
             assert chronic.context["page"].paginator.count == cards.chronic
             enrolled, transferred = (
                 client.get(_url(school, f"?enrollment={value}")).context["page"].paginator.count
-                for value in (reports.Enrollment.ENROLLED, reports.Enrollment.TRANSFERRED_OUT)
+                for value in (selectors.Enrollment.ENROLLED, selectors.Enrollment.TRANSFERRED_OUT)
             )
             assert enrolled + transferred == cards.total
             transferred_seen += transferred
@@ -93,7 +95,7 @@ def test_the_list_its_downloads_and_the_cards_count_the_same_students(client, de
 
     # Each is marked with their last day at the school, and their page opens for its principal.
     with system_context(district, reason="test"):
-        snapshot = reports.current_snapshot(snapshots=Snapshot.objects.all())
+        snapshot = selectors.current_snapshot(snapshots=Snapshot.objects.all())
         left = (
             Standing.objects.filter(snapshot=snapshot, school__isnull=False)
             .exclude(student__school_id=F("school_id"))

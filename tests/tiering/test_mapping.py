@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from districts.tenancy import system_context
+from tests.factories import AttendanceImportFactory
 from tests.reading import reading
 from tests.sis import LAST_DAY, import_file
 from tiering import ingest, services
@@ -78,30 +79,23 @@ def _profiles() -> list[dict]:
 def stopped(district):
     """An import that needs its columns matched and one that failed on a code, with no file
     behind them: enough for the access checks, which come before any reading."""
-    with system_context(district, reason="test"):
-        needs_mapping = AttendanceImport.objects.create(
-            district=district,
-            status=ImportStatus.NEEDS_MAPPING,
-            filename="odd.csv",
-            sha256="a" * 64,
-            size_bytes=1,
-        )
-        failed_on_codes = AttendanceImport.objects.create(
-            district=district,
-            kind=Kind.DAILY,
-            status=ImportStatus.FAILED,
-            filename="daily.csv",
-            sha256="b" * 64,
-            size_bytes=1,
-            errors=[
-                {
-                    "row": 7,
-                    "column": "attendance_code",
-                    "value": "FT",
-                    "reason": f"{ingest.UNKNOWN_ATTENDANCE_CODE} Say what it means.",
-                }
-            ],
-        )
+    needs_mapping = AttendanceImportFactory(
+        district=district, status=ImportStatus.NEEDS_MAPPING, filename="odd.csv"
+    )
+    failed_on_codes = AttendanceImportFactory(
+        district=district,
+        kind=Kind.DAILY,
+        status=ImportStatus.FAILED,
+        filename="daily.csv",
+        errors=[
+            {
+                "row": 7,
+                "column": "attendance_code",
+                "value": "FT",
+                "reason": f"{ingest.UNKNOWN_ATTENDANCE_CODE} Say what it means.",
+            }
+        ],
+    )
     return needs_mapping, failed_on_codes
 
 
@@ -303,15 +297,8 @@ def test_an_import_with_nothing_to_settle_has_no_mapping_pages(
     client, district_admin, district, stopped
 ):
     needs_mapping, failed = stopped
+    succeeded = AttendanceImportFactory(district=district, kind=Kind.SUMMARY)
     with system_context(district, reason="test"):
-        succeeded = AttendanceImport.objects.create(
-            district=district,
-            kind=Kind.SUMMARY,
-            status=ImportStatus.SUCCEEDED,
-            filename="summary.csv",
-            sha256="c" * 64,
-            size_bytes=1,
-        )
         AttendanceImport.objects.filter(pk=failed.pk).update(
             errors=[{"row": 4, "column": "date", "value": "x", "reason": "Not a date."}]
         )
@@ -339,16 +326,9 @@ def test_it_asks_which_of_two_look_alike_columns_holds_the_student_id(
 
 
 def test_only_an_import_that_stopped_short_is_imported_again(district, district_admin):
-    with system_context(district, reason="test"):
-        succeeded = AttendanceImport.objects.create(
-            district=district,
-            kind=Kind.SUMMARY,
-            status=ImportStatus.SUCCEEDED,
-            filename="summary.csv",
-            sha256="c" * 64,
-            size_bytes=1,
+    succeeded = AttendanceImportFactory(district=district, kind=Kind.SUMMARY)
+    refused = pytest.raises(ValueError, match="is not imported again")
+    with system_context(district, reason="test"), refused:
+        services.attendance_import_retry(
+            attendance_import=succeeded, kind=Kind.SUMMARY, uploaded_by=district_admin
         )
-        with pytest.raises(ValueError, match="is not imported again"):
-            services.attendance_import_retry(
-                attendance_import=succeeded, kind=Kind.SUMMARY, uploaded_by=district_admin
-            )

@@ -15,7 +15,7 @@ from tests.databases import database_url
 from tests.reading import reading
 from tests.sis import import_file
 from tests.tiered import CURRENT, write
-from tiering import digest, recompute, reports
+from tiering import digest, recompute, selectors
 from tiering.models import (
     RecomputeRun,
     RecomputeSchedule,
@@ -342,25 +342,25 @@ def test_the_digest_names_the_same_students_as_the_school_pages_change_lists(
     with system_context(district, reason="test"):
         # S9 at Banneker went from 1 to 8 days of 40: newly chronic there too.
         snapshots = Snapshot.objects.all()
-        snapshot = reports.current_snapshot(snapshots=snapshots)
-        previous = reports.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
+        snapshot = selectors.current_snapshot(snapshots=snapshots)
+        previous = selectors.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
         digests = digest.school_digests(
             district=district, snapshot=snapshot, previous=previous, today=date.today()
         )
         for school in (tiered, school_b):
             for change, listed in (
-                (reports.ListChange.NEWLY_CHRONIC, digests[school.pk].newly_chronic),
-                (reports.ListChange.IMPROVED, digests[school.pk].improved),
+                (selectors.ListChange.NEWLY_CHRONIC, digests[school.pk].newly_chronic),
+                (selectors.ListChange.IMPROVED, digests[school.pk].improved),
             ):
-                page = reports.tiered_students(
+                page = selectors.tiered_students(
                     standings=Standing.objects.all(),
                     snapshot=snapshot,
                     previous=previous,
                     school=school,
-                    filters=reports.ListFilters(change=change, sort="name"),
+                    filters=selectors.ListFilters(change=change, sort="name"),
                 )
                 assert listed == [str(s.student) for s in page]
-            counts = reports.band_counts(
+            counts = selectors.band_counts(
                 standings=Standing.objects.all(), snapshot=snapshot, school=school
             )
             assert digests[school.pk].counts.cells() == counts.cells()

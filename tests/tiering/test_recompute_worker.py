@@ -14,7 +14,7 @@ from districts.tenancy import system_context
 from tests.databases import database_url
 from tests.reading import reading
 from tests.workers import PATIENCE_S, eventually
-from tiering import recompute, reports, tasks
+from tiering import recompute, selectors, tasks
 from tiering.models import RecomputeRun, RecomputeStatus, RuleSet, Snapshot, Standing
 from tiering.tasks import enqueue_due_recomputes
 
@@ -67,7 +67,7 @@ def _standings(district, snapshot_id: int) -> list[tuple]:
 
 def _current_snapshot(district) -> Snapshot:
     with system_context(district, reason="test"):
-        return reports.current_snapshot(snapshots=Snapshot.objects.all())
+        return selectors.current_snapshot(snapshots=Snapshot.objects.all())
 
 
 def test_a_worker_killed_mid_recompute_leaves_the_bands_intact_and_the_retry_completes(

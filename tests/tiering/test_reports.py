@@ -13,7 +13,7 @@ from districts.models import School
 from districts.tenancy import system_context
 from tests.sis import import_file
 from tests.tiered import DAILY, import_under_a_second_rule_set, write
-from tiering import reports
+from tiering import selectors
 from tiering.models import (
     AttendanceCategory,
     AttendanceDay,
@@ -81,8 +81,8 @@ def test_it_marks_a_band_that_worsened_since_the_previous_snapshot(client, princ
     assert rows["S5"]["previous_band"] == "severe_chronic" and rows["S5"]["worse"]
     assert rows["S7"]["previous_band"] == "severe_chronic" and not rows["S7"]["worse"]
     assert rows["S8"]["previous_band"] is None
-    assert rows["S6"]["percent"] == reports.Decimal("10.0")
-    assert rows["S6"]["year_days"] == reports.Decimal("18.0")
+    assert rows["S6"]["percent"] == selectors.Decimal("10.0")
+    assert rows["S6"]["year_days"] == selectors.Decimal("18.0")
 
 
 def test_it_sorts_by_days_absent_and_by_name(client, principal, tiered):
@@ -213,8 +213,8 @@ def test_a_school_whose_data_is_older_than_the_biweekly_cycle_is_flagged(tiered,
             "summaries": AttendanceSummary.objects.all(),
         }
         # The summaries run to Nov 20 at both schools: current for 14 days, stale after.
-        on_time = reports.data_freshness(**sources, today=date(2026, 12, 4))
-        late = reports.data_freshness(**sources, today=date(2026, 12, 5))
+        on_time = selectors.data_freshness(**sources, today=date(2026, 12, 4))
+        late = selectors.data_freshness(**sources, today=date(2026, 12, 5))
     assert [(f.school.sis_code, f.last_date, f.stale) for f in on_time] == [
         ("101", date(2026, 11, 20), False),
         ("102", date(2026, 11, 20), False),
@@ -235,7 +235,7 @@ def test_a_students_calendar_marks_each_absence_and_its_patterns(
     assert patterns.absences == 3 and patterns.school_days == 9
     # Friday the 23rd and Monday the 26th frame a weekend; Thursday the 29th follows a holiday.
     assert patterns.next_to_breaks == [date(2026, 10, 23), date(2026, 10, 26), date(2026, 10, 29)]
-    assert patterns.streaks == [reports.Streak(date(2026, 10, 23), date(2026, 10, 26), 2)]
+    assert patterns.streaks == [selectors.Streak(date(2026, 10, 23), date(2026, 10, 26), 2)]
     assert patterns.by_weekday == [
         ("Monday", 1, 2),
         ("Tuesday", 0, 2),

@@ -5,7 +5,10 @@ from decimal import Decimal
 import pytest
 
 from districts.tenancy import system_context
+from tiering import services
 from tiering.models import AttendanceCategory, AttendanceCode, RuleSet
+
+from ..factories import AttendanceCodeFactory
 
 RULES = "/d/riverside/attendance/rules/"
 
@@ -18,20 +21,41 @@ def _rule_sets(district):
         }
 
 
+def _rule_set_form(prefix: str, **fields: str) -> dict[str, str]:
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
+
+
 def test_it_shows_the_districts_rule_set_and_the_common_codes(client, district_admin, district):
     client.force_login(district_admin)
     response = client.get(RULES)
     assert response.status_code == 200
     body = response.content.decode()
     assert "District definition" in body and "common default" in body
-    assert _rule_sets(district) == {"District definition": (True, 10, False)}
+    assert 'name="primary-minimum_days_enrolled" value="10"' in body
+    assert _rule_sets(district) == {}  # shown as it will be created: reading writes nothing
+
+
+def test_an_administrator_saves_the_districts_rule_set_for_the_first_time(
+    client, district_admin, district
+):
+    client.force_login(district_admin)
+    response = client.post(
+        f"{RULES}rule-sets/new/",
+        _rule_set_form(
+            "primary",
+            name="District definition",
+            minimum_days_enrolled="12",
+            partial_day_fraction="0.5",
+        ),
+    )
+    assert response.status_code == 302
+    assert _rule_sets(district) == {"District definition": (True, 12, False)}
 
 
 def test_an_administrator_changes_the_districts_rule_set(client, district_admin, district):
     client.force_login(district_admin)
-    client.get(RULES)
     with system_context(district, reason="test"):
-        primary = RuleSet.objects.get(is_primary=True)
+        primary = services.rule_set_primary(district=district)
     response = client.post(
         f"{RULES}rule-sets/{primary.pk}/",
         {
@@ -51,11 +75,12 @@ def test_an_administrator_adds_a_state_definition_beside_the_districts(
     client.force_login(district_admin)
     response = client.post(
         f"{RULES}rule-sets/new/",
-        {
-            "new-name": "State accountability",
-            "new-minimum_days_enrolled": "31",
-            "new-partial_day_fraction": "0.5",
-        },
+        _rule_set_form(
+            "new",
+            name="State accountability",
+            minimum_days_enrolled="31",
+            partial_day_fraction="0.5",
+        ),
         follow=True,
     )
     assert "“State accountability” saved" in response.content.decode()
@@ -66,11 +91,9 @@ def test_a_rule_set_with_mistakes_is_refused_with_the_reason(client, district_ad
     client.force_login(district_admin)
     response = client.post(
         f"{RULES}rule-sets/new/",
-        {
-            "new-name": "District definition",
-            "new-minimum_days_enrolled": "0",
-            "new-partial_day_fraction": "2",
-        },
+        _rule_set_form(
+            "new", name="District definition", minimum_days_enrolled="0", partial_day_fraction="2"
+        ),
     )
     assert response.status_code == 422
     body = response.content.decode()
@@ -113,10 +136,9 @@ def test_another_districts_rules_are_not_found(client, outsider, district):
 
 
 def test_a_code_of_another_district_cannot_be_removed(client, district_admin, other_district):
-    with system_context(other_district, reason="test"):
-        theirs = AttendanceCode.objects.create(
-            district=other_district, code="Q", category=AttendanceCategory.PRESENT
-        )
+    theirs = AttendanceCodeFactory(
+        district=other_district, code="Q", category=AttendanceCategory.PRESENT
+    )
     client.force_login(district_admin)
     assert client.post(f"{RULES}codes/{theirs.pk}/delete/").status_code == 404
     with system_context(other_district, reason="test"):

@@ -1,33 +1,46 @@
-"""The recompute's tables and the in-app notifications behind the same walls as every tenant
-table. Partner staff read and mark their own notifications (the app narrows them to the
-person), and never see a recompute."""
+"""Every tiering table behind the walls (districts/db_walls.py), and the import's ANALYZE.
+
+Until issue 16 districts 0003 walled the tables of tiering 0001–0003 and created the ANALYZE
+function, and this migration walled the recompute's tables and the notifications: databases
+migrated then have all of it already. Each app now walls its own tables, so a fresh database
+gets them here (before 0009 narrows the students' school policy) and the notifications in
+districts 0007."""
 
 from django.db import migrations
 
 from districts import db_walls
 
-TABLES = ["tiering_recomputeschedule", "tiering_recomputerun", "districts_notification"]
-
-
-def forward_sql() -> list[str]:
-    sql = []
-    for table in TABLES:
-        sql += db_walls.tenant_table_sql(table, has_school=False)
-    sql.append(f"GRANT SELECT, UPDATE ON districts_notification TO {db_walls.PARTNER}")
-    return [*sql, *db_walls.sequences_sql()]
-
-
-def backward_sql() -> list[str]:
-    sql = [f"REVOKE ALL ON districts_notification FROM {db_walls.PARTNER}"]
-    for table in TABLES:
-        sql += db_walls.drop_tenant_table_sql(table)
-    return sql
+TenantTable = db_walls.TenantTable
+TABLES = [
+    TenantTable("tiering_attendancecode", operators_edit=True),
+    TenantTable("tiering_attendanceday", student_data=True, school_scoped=True),
+    # Operators see the record of imports in their admin site, read-only.
+    TenantTable("tiering_attendanceimport", student_data=True, operators_edit=True),
+    TenantTable("tiering_attendancesummary", student_data=True, school_scoped=True),
+    TenantTable("tiering_importprofile", operators_edit=True),
+    TenantTable("tiering_ruleset", operators_edit=True),
+    TenantTable("tiering_snapshot", student_data=True),
+    TenantTable("tiering_standing", student_data=True, school_scoped=True),
+    TenantTable("tiering_student", student_data=True, school_scoped=True),
+    TenantTable("tiering_recomputeschedule"),
+    TenantTable("tiering_recomputerun"),
+]
+# The tables an import fills, which it analyses before classifying (tiering/ingest.py).
+ANALYZABLE_TABLES = (
+    "tiering_student",
+    "districts_school",
+    "tiering_attendanceday",
+    "tiering_attendancesummary",
+)
 
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("tiering", "0004_recompute"),
-        ("districts", "0007_notifications"),
-    ]
+    dependencies = [("tiering", "0004_recompute")]
 
-    operations = [migrations.RunSQL(forward_sql(), backward_sql())]
+    operations = [
+        db_walls.walls(*TABLES),
+        migrations.RunSQL(
+            db_walls.analyze_function_sql(ANALYZABLE_TABLES),
+            ["DROP FUNCTION IF EXISTS attendance_analyze(text)"],
+        ),
+    ]
