@@ -10,7 +10,6 @@ from django.db.models import Q, QuerySet
 from districts.models import District, Membership, School, User
 from districts.roles import RECORD_STUDENT_SUPPORT, SCHOOL_ROLES
 from partners.models import FAMILY_TAGLINES, AbsenceReason, PartnerEntry, ReasonFamily
-from partners.selectors import district_today
 from tiering.models import Student
 
 from .models import (
@@ -131,7 +130,7 @@ def support_records(*, user: User, student: Student, district: District) -> Supp
         views.append(ConversationView(conversation, [f for f in families if f[1]]))
     return SupportRecords(
         student=student,
-        today=district_today(district),
+        today=district.today(),
         conversations=views,
         plan=plan_of(user=user, student=student),
         interventions=list(interventions(user=user, student=student)),

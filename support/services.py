@@ -18,7 +18,6 @@ from districts.models import District, School, User
 from districts.services import require_working_for
 from districts.tenancy import current_tenant
 from partners.models import AbsenceReason, Intervention, PartnerEntry, Tier
-from partners.selectors import district_today
 from tiering.models import Student
 
 from . import selectors
@@ -351,9 +350,7 @@ def _intervention_apply(item: StudentIntervention, fields: InterventionFields) -
             )
         item.partner_entry = entry
         item.partner_organization_id = entry.organization_id
-        item.referred_on = (
-            fields.referred_on or item.referred_on or district_today(student.district)
-        )
+        item.referred_on = fields.referred_on or item.referred_on or student.district.today()
     elif item.partner_entry_id is None and item.partner_organization_id is not None:
         # The registry entry was removed since (SET_NULL): the referral to its organisation
         # stands, and still counts for it.

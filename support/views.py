@@ -108,10 +108,6 @@ def _form_page(
     )
 
 
-def _today(request: HttpRequest):
-    return selectors.district_today(request.district)
-
-
 def _conversation(student: Student, conversation_id: int) -> CaringConversation:
     # Another student's record under this student's address is not found, whoever asks.
     records = CaringConversation.objects.prefetch_related("reasons")
@@ -126,7 +122,7 @@ def conversation_form(
     student = _student(request, student_id)
     conversation = _conversation(student, conversation_id) if conversation_id else None
     if conversation is None:
-        initial = {"held_on": _today(request), "staff": request.user.pk}
+        initial = {"held_on": request.district.today(), "staff": request.user.pk}
     else:
         initial = ConversationForm.initial_for(conversation)
     form = ConversationForm(request.POST or None, student=student, initial=initial)
@@ -244,7 +240,7 @@ def intervention_form(
     student = _student(request, student_id)
     item = _intervention(student, intervention_id) if intervention_id else None
     if item is None:
-        initial = {"owner": request.user.pk, "starts_on": _today(request)}
+        initial = {"owner": request.user.pk, "starts_on": request.district.today()}
     else:
         initial = InterventionForm.initial_for(item)
     form = InterventionForm(request.POST or None, student=student, initial=initial)

@@ -64,11 +64,6 @@ def next_period_start(*, anchor: date, interval_days: int, today: date) -> date:
     return anchor if current is None else current + timedelta(days=interval_days)
 
 
-def district_today(district: District, now: datetime) -> date:
-    """A cycle starts on the district's day (District.today)."""
-    return district.today(now)
-
-
 def schedule_for(*, district: District, today: date) -> RecomputeSchedule:
     """The district's schedule, started on first use from the first day of its current school
     year (so the cycles line up with the year's biweekly review points), else from today."""
@@ -99,7 +94,7 @@ def due_period(*, district: District, now: datetime) -> date | None:
     """The cycle whose run is due now: the current one, unless its run is recorded done or
     has used up its attempts. Cycles that passed entirely without a poke are not replayed: a
     recompute always reads the latest attendance, so running the current cycle catches up."""
-    today = district_today(district, now)
+    today = district.today(now)
     schedule = schedule_for(district=district, today=today)
     start = period_start(anchor=schedule.anchor, interval_days=schedule.interval_days, today=today)
     if start is None:
@@ -262,7 +257,7 @@ def _latest_facts(district: District, today: date) -> snapshots.Facts:
 
 
 def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
-    today = district_today(district, clock)
+    today = district.today(clock)
     if run.trigger == RecomputeTrigger.DIGEST:
         _digest_now(district, run, today)
         return
@@ -274,7 +269,7 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
             Snapshot.objects.for_district(district).filter(source_import=run.source_import)
         )
     if not taken:
-        facts = _latest_facts(district, district_today(district, clock))
+        facts = _latest_facts(district, district.today(clock))
         taken = snapshots.snapshots_take(district=district, as_of=facts.as_of, source=facts.kind)
     primary = next((s for s in taken if s.rule_set.is_primary), taken[0])
     run.as_of = primary.as_of
@@ -326,7 +321,7 @@ class Overview:
 
 
 def overview(*, district: District, now: datetime, runs) -> Overview:
-    today = district_today(district, now)
+    today = district.today(now)
     schedule = schedule_for(district=district, today=today)
     ordered = runs.select_related("source_import", "requested_by").order_by("-queued_at", "-pk")
     return Overview(

@@ -45,7 +45,7 @@ def test_beats_daily_poke_recomputes_and_notifies_through_a_worker(
     assert run.period_start == recompute.period_start(
         anchor=date(2026, 8, 17),
         interval_days=14,
-        today=recompute.district_today(district, run.queued_at),
+        today=district.today(run.queued_at),
     )
     assert (run.attempts, run.students, run.digests) == (1, 10, 1)
     with reading(district):
