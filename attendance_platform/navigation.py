@@ -27,6 +27,9 @@ class NavMenu:
     items: tuple[NavItem, ...]
 
 
+# Who records students' support, and so has interventions and check-ins of their own.
+SUPPORT_WRITERS = frozenset({Role.DISTRICT_ADMIN, Role.PRINCIPAL, Role.SCHOOL_TEAM})
+
 # The one list of district pages, kept in the project package because it names every app's
 # pages; the navigation shows only the entries the member's role may use.
 DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
@@ -36,6 +39,8 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
         (
             NavItem("District attendance", "tiering:dashboard", DISTRICT_WIDE_ROLES),
             NavItem("Schools", "tiering:schools", STAFF_ROLES),
+            NavItem("My students", "support:caseload", SUPPORT_WRITERS),
+            NavItem("Support summary", "support:summary", STAFF_ROLES),
             NavItem("Attendance imports", "tiering:imports", DISTRICT_WIDE_ROLES),
             NavItem("Attendance rules", "tiering:rules", frozenset({Role.DISTRICT_ADMIN})),
             NavItem("Band recompute", "tiering:recompute", frozenset({Role.DISTRICT_ADMIN})),
@@ -50,6 +55,7 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
         (
             NavItem("Partners", "partners:registry", STAFF_ROLES | {Role.PARTNER_STAFF}),
             NavItem("Partner coverage", "partners:coverage", STAFF_ROLES),
+            NavItem("Referrals to us", "support:referrals", frozenset({Role.PARTNER_STAFF})),
         ),
     ),
     NavMenu(
