@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -204,10 +203,8 @@ def referrals(request: HttpRequest, district_slug: str) -> HttpResponse:
     counts only, from the tallies (partner staff have no privilege on student tables)."""
     organization = organization_of(user=request.user)
     if organization is None:
-        raise PermissionDenied(
-            "Your account is not linked to a partner organisation yet. Ask the district "
-            "administrator who invited you to link it."
-        )
+        # As the registry does: the page says what to do rather than refusing.
+        return render(request, "support/referrals.html", {"organization": None})
     counts = reports.referral_counts(
         tallies=ReferralTally.objects.for_user(request.user), organization=organization
     )

@@ -106,7 +106,11 @@ def test_an_organisation_with_no_referrals_sees_so(client, pia, tiered):
 def test_partner_staff_not_linked_yet_are_told_to_ask(client, partner_staff, tiered):
     client.force_login(partner_staff)
     response = client.get(URL)
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert "Your account is not linked to a partner organisation yet." in (
+        response.content.decode()
+    )
+    assert client.get(URL + "?format=csv")["Content-Type"].startswith("text/html")
 
 
 @pytest.mark.parametrize(
