@@ -36,6 +36,8 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
         (
             NavItem("District attendance", "tiering:dashboard"),
             NavItem("Schools", "tiering:schools"),
+            NavItem("My students", "support:caseload"),
+            NavItem("Support summary", "support:summary"),
             NavItem("Attendance imports", "tiering:imports"),
             NavItem("Attendance rules", "tiering:rules"),
             NavItem("Band recompute", "tiering:recompute"),
@@ -50,6 +52,7 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
         (
             NavItem("Partners", "partners:registry"),
             NavItem("Partner coverage", "partners:coverage"),
+            NavItem("Referrals to us", "support:referrals"),
         ),
     ),
     NavMenu(

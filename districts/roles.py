@@ -108,3 +108,5 @@ RECORD_STUDENT_SUPPORT = _ADMIN | SCHOOL_ROLES
 # How many students each school referred to a partner, by month, with no name: staff, and
 # partner staff for their own organisation.
 READ_REFERRAL_COUNTS = EVERY_ROLE
+# The partner's own page of those counts ("Referrals to us"); staff read the support summary.
+READ_REFERRALS_TO_US = frozenset({Role.PARTNER_STAFF})

@@ -9,7 +9,10 @@ class SupportConfig(AppConfig):
     def ready(self) -> None:
         from tiering import student_sections
 
+        from . import list_columns
         from .views import support_section
 
         # What has been done for the student, on the student's page beside the band's guidance.
         student_sections.register(support_section)
+        # The tiered list's support columns and filters.
+        list_columns.register()

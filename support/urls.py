@@ -18,4 +18,8 @@ urlpatterns = [
     path(INTERVENTION, views.intervention_form, name="intervention_edit"),
     path(INTERVENTION + "status/", views.intervention_status, name="intervention_status"),
     path(INTERVENTION + "delete/", views.intervention_delete, name="intervention_delete"),
+    path("my-students/", views.caseload, name="caseload"),
+    path("summary/", views.summary, name="summary"),
+    path("summary/schools/<int:school_id>/", views.school_summary, name="school_summary"),
+    path("referrals/", views.referrals, name="referrals"),
 ]

@@ -25,6 +25,8 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
             [
                 "District attendance",
                 "Schools",
+                "My students",
+                "Support summary",
                 "Attendance imports",
                 "Attendance rules",
                 "Band recompute",
@@ -44,24 +46,29 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
             "cabinet_member",
             [
                 ("Home", []),
-                ("Attendance", ["District attendance", "Schools", "Attendance imports"]),
+                (
+                    "Attendance",
+                    ["District attendance", "Schools", "Support summary", "Attendance imports"],
+                ),
                 ("Self-assessment", []),
                 ("Partners", ["Partners", "Partner coverage"]),
                 ("Notifications", []),
             ],
         ),
         (
-            # A menu left with one page is that page's link.
             "principal",
             [
                 ("Home", []),
-                ("Schools", []),
+                ("Attendance", ["Schools", "My students", "Support summary"]),
                 ("Self-assessment", []),
                 ("Partners", ["Partners", "Partner coverage"]),
                 ("Notifications", []),
             ],
         ),
-        ("partner_staff", [("Home", []), ("Partners", []), ("Notifications", [])]),
+        (
+            "partner_staff",
+            [("Home", []), ("Partners", ["Partners", "Referrals to us"]), ("Notifications", [])],
+        ),
     ],
 )
 def test_each_role_sees_only_its_pages_in_its_menus(client, request, persona, expected):

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.conf import settings
 
+from . import list_columns
 from .filecheck import size_text
 from .headers import KIND_CHOICES, LABELS, REQUIRED, Kind, columns_of
 from .models import AttendanceCategory, Coverage, DailyMode
@@ -229,12 +230,25 @@ class TieredListForm(forms.Form):
         self.fields["gender"].choices = [*any_, *((v, v) for v in options.genders)]
         self.fields["race_ethnicity"].choices = [*any_, *((v, v) for v in options.races)]
         self.fields["zip_code"].choices = [*any_, *((v, v) for v in options.zip_codes)]
+        # The filters the apps above tiering register (list_columns.py), before the sort.
+        for list_filter in list_columns.filters():
+            self.fields[list_filter.name] = list_filter.field()
+        self.order_fields([name for name in self.fields if name != "sort"])
 
     def filters(self) -> dict:
-        """The cleaned filters; a value that is not among the choices (an old shared link)
-        is dropped rather than failing the page."""
+        """The cleaned filters of tiering's own list (reports.ListFilters)."""
+        return self._cleaned(self.base_fields)
+
+    def extension_filters(self) -> dict:
+        """The cleaned values of the filters registered by other apps."""
+        return self._cleaned(f.name for f in list_columns.filters())
+
+    def _cleaned(self, names) -> dict:
+        """A value that is not among the choices (an old shared link) is dropped rather than
+        failing the page."""
         cleaned = {}
-        for name, field in self.fields.items():
+        for name in names:
+            field = self.fields[name]
             raw = self.data.get(name, "")
             try:
                 value = field.clean(raw)

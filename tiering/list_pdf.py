@@ -12,8 +12,17 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
+from . import list_columns
+
 ROWS_PER_PAGE = 25
 GAP = "  "
+# The width a line may take on a Letter page in landscape less its margins, and the advance of
+# a DejaVu Sans Mono character in ems: a line too long for the page at FONT_PT (other apps'
+# columns, list_columns.py) is set smaller rather than cut or wrapped.
+LINE_MM = 279.4 - 2 * 12
+CHARACTER_EM = 0.602
+FONT_PT = 7.5
+MM_PER_PT = 25.4 / 72
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,32 @@ COLUMNS = (
     # The longest band name and its mark fit: "Moderate Chronic Absence (worse now)".
     Column(("Previous band", ""), 36),
 )
-LINE_WIDTH = sum(c.width for c in COLUMNS) + len(GAP) * (len(COLUMNS) - 1)
+
+
+def _heading(text: str, width: int) -> tuple[str, str]:
+    """Two lines, breaking at the last space that lets the first fit."""
+    if len(text) <= width or " " not in text:
+        return (text, "")
+    first = text[: width + 1].rpartition(" ")[0]
+    return (first, text[len(first) + 1 :]) if first else (text, "")
+
+
+def columns() -> tuple[Column, ...]:
+    """Tiering's columns, then those the apps above it register."""
+    return COLUMNS + tuple(
+        Column(_heading(c.heading, c.pdf_width), c.pdf_width) for c in list_columns.columns()
+    )
+
+
+def line_width() -> int:
+    shown = columns()
+    return sum(c.width for c in shown) + len(GAP) * (len(shown) - 1)
+
+
+def font_size() -> float:
+    """Points: FONT_PT, or less for a line that would not fit the page at it."""
+    fits = LINE_MM / MM_PER_PT / (line_width() * CHARACTER_EM)
+    return min(FONT_PT, int(fits * 10) / 10)
 
 
 def _width(text: str) -> int:
@@ -57,7 +91,7 @@ def _fit(text: str, column: Column) -> str:
 
 
 def _line(values: list[str]) -> str:
-    return GAP.join(_fit(v, c) for v, c in zip(values, COLUMNS, strict=True)).rstrip()
+    return GAP.join(_fit(v, c) for v, c in zip(values, columns(), strict=True)).rstrip()
 
 
 def _days(value: Decimal | None) -> str:
@@ -80,11 +114,12 @@ def _values(row: dict) -> list[str]:
         "—" if row["year_days"] is None else str(row["year_days"]),
         row["band"].label,
         (previous.label + (" (worse now)" if row["worse"] else "")) if previous else "—",
+        *(cell.printed for _, cell in row["extra"]),
     ]
 
 
 def heading() -> str:
-    return "\n".join(_line([c.heading[n] for c in COLUMNS]) for n in (0, 1))
+    return "\n".join(_line([c.heading[n] for c in columns()]) for n in (0, 1))
 
 
 def pages(rows: list[dict]) -> list[str]:

@@ -24,6 +24,7 @@ from districts.roles import (
 
 from . import (
     charts,
+    list_columns,
     list_pdf,
     progress,
     readers,
@@ -381,6 +382,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     rows = selectors.tiered_students(
         standings=standings, snapshot=snapshot, previous=previous, school=school, filters=filters
     )
+    rows = list_columns.narrow(request, rows, form.extension_filters())
     export = request.GET.get("format")
     if export in EXPORT_FORMATS:
         return _tiered_list_export(request, export, school, snapshot, previous, form, rows)
@@ -422,9 +424,10 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
             lambda: _change_counts(standings, snapshot, previous, school)
         ),
         "form": form,
-        "filtered": any(v not in ("", None, "percent") for v in form.filters().values()),
+        "filtered": any(v not in ("", None, "percent") for v in _all_filters(form).values()),
         "page": page,
         "rows": listed,
+        "extra_columns": list_columns.columns(),
         "query": query.urlencode(),
         "band_key": BAND_KEY,
         "tiers": TIERS,
@@ -477,7 +480,11 @@ def _list_rows(request: HttpRequest, school, snapshot, standings) -> list[dict]:
         snapshot=snapshot,
         student_ids=[s.student_id for s in standings if s.transferred_out],
     )
-    return [_list_row(standing, left) for standing in standings]
+    # What the apps above tiering show beside each student: a query per app, not per row.
+    extra = list_columns.cells_for(request, [s.student_id for s in standings])
+    return [
+        _list_row(standing, left) | {"extra": extra[standing.student_id]} for standing in standings
+    ]
 
 
 def _transfer_note(standing: Standing, left: dict) -> str:
@@ -520,6 +527,7 @@ def _export_values(row: dict) -> list:
         row["band"].label,
         row["previous_band"].label if row["previous_band"] else "",
         row["transfer"] or selectors.Enrollment.LABELS[selectors.Enrollment.ENROLLED],
+        *list_columns.export_values(row["extra"]),
     ]
 
 
@@ -543,27 +551,44 @@ def _tiered_list_export(request, export, school, snapshot, previous, form, rows)
                 "rows": listed,
                 "filters": _filter_summary(form),
                 "heading": list_pdf.heading(),
+                "font_size": list_pdf.font_size(),
                 "pages": list_pdf.pages(listed),
             },
             request=request,
         )
         return pdf_download(filename=f"{stem}.pdf", html=html)
     values = [_export_values(row) for row in listed]
+    header = [*LIST_HEADER, *list_columns.export_header()]
     if export == "xlsx":
         return xlsx_download(
-            filename=f"{stem}.xlsx", sheet="Tiered list", header=LIST_HEADER, rows=values
+            filename=f"{stem}.xlsx", sheet="Tiered list", header=header, rows=values
         )
-    return csv_download(filename=f"{stem}.csv", header=LIST_HEADER, rows=values)
+    return csv_download(filename=f"{stem}.csv", header=header, rows=values)
+
+
+def _all_filters(form: TieredListForm) -> dict:
+    return form.filters() | form.extension_filters()
+
+
+def _flat_choices(choices) -> dict:
+    """{value: label}, with the choices of grouped options (a reason within its family)."""
+    flat = {}
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            flat.update(label)
+        else:
+            flat[value] = label
+    return flat
 
 
 def _filter_summary(form: TieredListForm) -> list[str]:
     """The filters in words, for the printed list: "Band: Severe Chronic Absence", …"""
     summary = []
-    for name, value in form.filters().items():
+    for name, value in _all_filters(form).items():
         if value in ("", None) or name == "sort":
             continue
         field = form.fields[name]
-        choices = dict(getattr(field, "choices", []))
+        choices = _flat_choices(getattr(field, "choices", []))
         if isinstance(value, bool):
             shown = "Yes" if value else "No"
         else:

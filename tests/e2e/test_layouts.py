@@ -3,12 +3,15 @@ scrolling; the navigation's menus work from the keyboard; on a phone the tiered 
 card per student with its filters folded; charts' text stays legible on screen and paper.
 (The hand-made district of tests/tiered.py.)"""
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import expect
 
 from selfassessment.charts import distribution_chart, profile_chart
 from selfassessment.selectors import IngredientChange
 
+from ..support import factories as support
 from .test_sign_in import sign_in
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -232,3 +235,39 @@ def test_self_assessment_charts_headings_stay_apart_and_legible(page, live_serve
         for text in svg.locator("text").all():
             box = text.bounding_box()
             assert box["x"] + box["width"] <= edge["x"] + edge["width"] + 0.5, text.text_content()
+
+
+@pytest.mark.parametrize("size", ["laptop", "phone"])
+def test_the_support_pages_fit_with_students_on_them(
+    journey, taxonomy, tiered, school_b, principal, district_admin, size
+):
+    """My students, the support summary and the tiered list's support columns, holding
+    students (the pages of every role above are opened with none)."""
+    today = tiered.district.today()
+    for n, sis_id in enumerate(("S3", "S4", "S5", "S9")):
+        student = support.student(tiered.district, sis_id)
+        support.conversation(
+            student,
+            staff=principal,
+            held_on=today - timedelta(days=10 + 20 * n),
+            reasons=["housing-food-insecurity", "peer-challenges"],
+        )
+        support.plan(
+            student,
+            updated_by=principal,
+            next_check_in=today + timedelta(days=3 * n - 4),
+            check_in_by=principal,
+        )
+        support.intervention(student, owner=principal, tier=("I", "II", "III")[n % 3])
+    page = journey.page
+    page.set_viewport_size(LAPTOP if size == "laptop" else PHONE)
+    sign_in(journey, principal)
+    for path in (
+        "/d/riverside/support/my-students/",
+        "/d/riverside/support/summary/",
+        f"/d/riverside/attendance/schools/{tiered.pk}/?check_in=overdue",
+    ):
+        journey.open(path)
+        assert _sideways_overflow(page) is None, f"{path}: {_sideways_overflow(page)}"
+        journey.check(f"support-{_label(path.split('?')[0])}")
+    expect(page.locator("#tiered-list tbody tr").first).to_contain_text("overdue")

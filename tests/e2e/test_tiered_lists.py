@@ -17,7 +17,7 @@ def test_principal_filters_to_chronic_absence_in_one_grade_opens_a_calendar_and_
     import_file(tiered.district, write(tmp_path, "daily.csv", DAILY))
     page = journey.page
     sign_in(journey, principal)
-    page.get_by_role("navigation", name="District").get_by_role("link", name="Schools").click()
+    journey.go_to("Schools", menu="Attendance")
     expect(page.get_by_role("heading", level=1)).to_have_text("Adams Elementary School")
     expect(page.get_by_role("region", name="Chronic absence rate")).to_contain_text("57.1%")
     journey.check("school")

@@ -263,6 +263,28 @@ DISTRICT_ROWS = [
     district_row(
         "support:plan_pdf", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT
     ),
+    # Student support seen outside the student's page: caseloads of those who record it,
+    # summaries for the staff (a school role its own schools'), counts for partner staff.
+    district_row(
+        "support:caseload",
+        ok=frozenset({ALICE}) | SCHOOL | frozenset({BOB}),
+        variants=("?format=csv", "?format=xlsx"),
+    ),
+    district_row("support:summary", ok=STAFF),
+    district_row(
+        "support:school_summary",
+        ok=DISTRICT_WIDE | SCHOOL,
+        hidden=ADAMS_HIDDEN,
+        kwargs=_ids("school"),
+        variants=tuple(
+            f"?export={table}&format={fmt}"
+            for table in ("reasons", "tiers", "no_contact")
+            for fmt in ("csv", "xlsx")
+        ),
+    ),
+    district_row(
+        "support:referrals", ok=frozenset({PIA}), variants=("?format=csv", "?format=xlsx")
+    ),
     # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
     district_row("selfassessment:list", ok=STAFF),
     *(
