@@ -50,6 +50,8 @@ STUDENT_TABLES = frozenset(
         "support_attendanceplan",
         "support_studentintervention",
         "support_supportchange",
+        "pdsa_participant",
+        "pdsa_participantsession",
     }
 )
 # What the operators' admin site edits across districts: configuration, never student records
