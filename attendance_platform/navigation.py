@@ -43,7 +43,10 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
     ),
     NavMenu(
         "Planning",
-        (NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),),
+        (
+            NavItem("Self-assessment", "selfassessment:list", STAFF_ROLES),
+            NavItem("PDSA cycles", "pdsa:list", STAFF_ROLES | {Role.PARTNER_STAFF}),
+        ),
     ),
     NavMenu(
         "Partners",

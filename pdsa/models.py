@@ -287,8 +287,11 @@ class CycleIntervention(TenantModel):
 
 
 class CyclePartnerEntry(TenantModel):
+    """A registry entry involved in the cycle. An entry removed from the registry leaves the
+    cycles naming it (the registry's own history keeps what it was)."""
+
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE)
-    entry = models.ForeignKey(PartnerEntry, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(PartnerEntry, on_delete=models.CASCADE, related_name="+")
 
     objects = TenantManager.from_queryset(CyclePartQuerySet)()
 

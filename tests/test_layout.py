@@ -30,7 +30,7 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
                 "Band recompute",
             ],
         ),
-        ("Self-assessment", []),
+        ("Planning", ["Self-assessment", "PDSA cycles"]),
         ("Partners", ["Partners", "Partner coverage"]),
         ("Administration", ["People", "Access record", "Sign-in security"]),
         ("Notifications", []),
@@ -45,7 +45,7 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
             [
                 ("Home", []),
                 ("Attendance", ["District attendance", "Schools", "Attendance imports"]),
-                ("Self-assessment", []),
+                ("Planning", ["Self-assessment", "PDSA cycles"]),
                 ("Partners", ["Partners", "Partner coverage"]),
                 ("Notifications", []),
             ],
@@ -56,12 +56,15 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
             [
                 ("Home", []),
                 ("Schools", []),
-                ("Self-assessment", []),
+                ("Planning", ["Self-assessment", "PDSA cycles"]),
                 ("Partners", ["Partners", "Partner coverage"]),
                 ("Notifications", []),
             ],
         ),
-        ("partner_staff", [("Home", []), ("Partners", []), ("Notifications", [])]),
+        (
+            "partner_staff",
+            [("Home", []), ("PDSA cycles", []), ("Partners", []), ("Notifications", [])],
+        ),
     ],
 )
 def test_each_role_sees_only_its_pages_in_its_menus(client, request, persona, expected):

@@ -99,7 +99,7 @@ def _url(row: Row, slug: str, ids: dict[str, int]) -> str:
         return change.removesuffix("change/")
     if row.route == "admin:<catch-all>":
         return "/operators/" + kwargs["url"]
-    if row.route.split(":")[0] in ("districts", "tiering", "partners", "selfassessment"):
+    if row.route.split(":")[0] in ("districts", "tiering", "partners", "selfassessment", "pdsa"):
         kwargs = {"district_slug": slug, **kwargs}
     return reverse(row.route, kwargs=kwargs)
 
@@ -166,7 +166,13 @@ def requests(
 def _checks(row: Row, ids: dict[str, dict[str, int]]):
     """(persona, url, expected, what is being checked) for one row."""
     riverside, lakeview = ids["riverside"], ids["lakeview"]
-    in_district = row.route.split(":")[0] in ("districts", "tiering", "partners", "selfassessment")
+    in_district = row.route.split(":")[0] in (
+        "districts",
+        "tiering",
+        "partners",
+        "selfassessment",
+        "pdsa",
+    )
     own_urls = [_url(row, "riverside", riverside)]
     own_urls += [own_urls[0] + variant for variant in row.variants]
     for url in own_urls:
@@ -202,6 +208,7 @@ GROUPS = {
     "tiering": lambda r: r.startswith("tiering:"),
     "partners": lambda r: r.startswith("partners:"),
     "selfassessment": lambda r: r.startswith("selfassessment:"),
+    "pdsa": lambda r: r.startswith("pdsa:"),
     "accounts": lambda r: ":" not in r,
     "admin": lambda r: r.startswith("admin:"),
 }
