@@ -30,6 +30,7 @@ from districts.services import (
 )
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
+from pdsa.demo import seed_demo_cycles
 from selfassessment.demo import seed_demo_assessments
 from tiering import services as tiering_services
 from tiering import synthetic
@@ -132,6 +133,9 @@ class Command(BaseCommand):
             self._import(district, files.daily, Kind.DAILY),
         ]
         self._review_points(district, calendar, through=generated.through)
+        # After the imports: a cycle's participants are chosen by their band now.
+        with system_context(district, reason="command:seed_demo"):
+            seed_demo_cycles(district=district, as_of=generated.through)
         self._report(district, year, schools, generated, files, people, imports)
 
     def _review_points(self, district: District, calendar, *, through: date) -> None:
