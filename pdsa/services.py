@@ -141,14 +141,15 @@ def cycle_create(
     _set_links(cycle, schools=schools)
     if template is not None:
         for question in template.questions:
-            _question_create(
+            _part_create(
+                LearningQuestion,
                 cycle,
                 text=question["text"],
                 prediction=question["prediction"],
                 data_to_collect=question["data"],
             )
         for step in template.steps:
-            _step_create(cycle, text=step["text"], owner=step["owner"])
+            _part_create(PlanStep, cycle, text=step["text"], owner=step["owner"])
     return cycle
 
 
@@ -214,89 +215,82 @@ def _next_position(model, cycle: Cycle) -> int:
     return (model.objects.filter(cycle=cycle).aggregate(n=Max("position"))["n"] or 0) + 1
 
 
-def _question_create(cycle: Cycle, **values) -> LearningQuestion:
-    question = LearningQuestion(
-        district=cycle.district,
-        cycle=cycle,
-        position=_next_position(LearningQuestion, cycle),
-        **{k: v.strip() for k, v in values.items()},
-    )
-    question.full_clean()
-    question.save()
-    return question
+# Questions and steps are numbered parts of a worksheet, added, edited and removed alike.
 
 
-def _step_create(cycle: Cycle, **values) -> PlanStep:
-    step = PlanStep(
+def _part_create(model, cycle: Cycle, **values):
+    part = model(
         district=cycle.district,
         cycle=cycle,
-        position=_next_position(PlanStep, cycle),
+        position=_next_position(model, cycle),
         **{k: v.strip() for k, v in values.items()},
     )
-    step.full_clean()
-    step.save()
-    return step
+    part.full_clean()
+    part.save()
+    return part
+
+
+def _part_add(model, cycle: Cycle, **values):
+    _require_runner(cycle)
+    part = _part_create(model, cycle, **values)
+    _touch(cycle)
+    return part
+
+
+def _part_update(part, **values):
+    _require_runner(part.cycle)
+    for name, value in values.items():
+        setattr(part, name, value.strip())
+    part.full_clean()
+    part.save()
+    _touch(part.cycle)
+    return part
+
+
+def _part_remove(part) -> None:
+    cycle = part.cycle
+    _require_runner(cycle)
+    part.delete()
+    _renumber(type(part), cycle)
+    _touch(cycle)
 
 
 @transaction.atomic
 def question_add(
     *, cycle: Cycle, text: str, prediction: str = "", data_to_collect: str = ""
 ) -> LearningQuestion:
-    _require_runner(cycle)
-    question = _question_create(
-        cycle, text=text, prediction=prediction, data_to_collect=data_to_collect
+    return _part_add(
+        LearningQuestion, cycle, text=text, prediction=prediction, data_to_collect=data_to_collect
     )
-    _touch(cycle)
-    return question
 
 
 @transaction.atomic
 def question_update(
     *, question: LearningQuestion, text: str, prediction: str, data_to_collect: str, result: str
 ) -> LearningQuestion:
-    _require_runner(question.cycle)
-    question.text, question.prediction = text.strip(), prediction.strip()
-    question.data_to_collect, question.result = data_to_collect.strip(), result.strip()
-    question.full_clean()
-    question.save()
-    _touch(question.cycle)
-    return question
+    return _part_update(
+        question, text=text, prediction=prediction, data_to_collect=data_to_collect, result=result
+    )
 
 
 @transaction.atomic
 def question_remove(*, question: LearningQuestion) -> None:
-    cycle = question.cycle
-    _require_runner(cycle)
-    question.delete()
-    _renumber(LearningQuestion, cycle)
-    _touch(cycle)
+    _part_remove(question)
 
 
 @transaction.atomic
 def step_add(*, cycle: Cycle, text: str, owner: str = "") -> PlanStep:
-    _require_runner(cycle)
-    step = _step_create(cycle, text=text, owner=owner)
-    _touch(cycle)
-    return step
+    return _part_add(PlanStep, cycle, text=text, owner=owner)
 
 
 @transaction.atomic
 def step_update(*, step: PlanStep, text: str, owner: str) -> PlanStep:
-    _require_runner(step.cycle)
-    step.text, step.owner = text.strip(), owner.strip()
-    step.full_clean()
-    step.save()
-    _touch(step.cycle)
-    return step
+    return _part_update(step, text=text, owner=owner)
 
 
 @transaction.atomic
 def step_remove(*, step: PlanStep) -> None:
-    cycle = step.cycle
-    _require_runner(cycle)
-    step.delete()
-    _renumber(PlanStep, cycle)
-    _touch(cycle)
+    _part_remove(step)
 
 
 def _renumber(model, cycle: Cycle) -> None:
@@ -407,14 +401,15 @@ def cycle_next(*, cycle: Cycle, created_by: User) -> Cycle:
         ),
     )
     for question in cycle.questions.all():
-        _question_create(
+        _part_create(
+            LearningQuestion,
             following,
             text=question.text,
             prediction=question.prediction,
             data_to_collect=question.data_to_collect,
         )
     for step in cycle.steps.all():
-        _step_create(following, text=step.text, owner=step.owner)
+        _part_create(PlanStep, following, text=step.text, owner=step.owner)
     return following
 
 

@@ -8,6 +8,7 @@ from districts.tenancy import context_for_membership, tenant_context
 from pdsa import services
 from pdsa.models import CycleTemplate
 from tests.reading import reading
+from tiering.models import Student
 
 TEMPLATE_CODE = "2x10-relationship-strategy"
 
@@ -51,3 +52,21 @@ def partnered_cycle(adams_cycle, club_entry, principal):
             cycle=adams_cycle, schools=[adams_cycle.schools.get()], partner_entries=[club_entry]
         )
     return adams_cycle
+
+
+@pytest.fixture
+def with_participants(partnered_cycle, banneker_cycle, principal, other_school_principal):
+    """Cy Cole (S3) and Fay Ford (S6) in the partnered Adams cycle, Ivy Ives (S9) in Banneker's."""
+    with as_member(principal):
+        services.participants_add(
+            cycle=partnered_cycle,
+            students=Student.objects.filter(sis_id__in=["S3", "S6"]),
+            added_by=principal,
+        )
+    with as_member(other_school_principal):
+        services.participants_add(
+            cycle=banneker_cycle,
+            students=Student.objects.filter(sis_id="S9"),
+            added_by=other_school_principal,
+        )
+    return partnered_cycle

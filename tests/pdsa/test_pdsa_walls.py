@@ -18,23 +18,6 @@ from tiering.models import Student
 from .conftest import as_member
 
 
-@pytest.fixture
-def with_participants(partnered_cycle, banneker_cycle, principal, other_school_principal):
-    with as_member(principal):
-        services.participants_add(
-            cycle=partnered_cycle,
-            students=Student.objects.filter(sis_id__in=["S3", "S6"]),
-            added_by=principal,
-        )
-    with as_member(other_school_principal):
-        services.participants_add(
-            cycle=banneker_cycle,
-            students=Student.objects.filter(sis_id="S9"),
-            added_by=other_school_principal,
-        )
-    return partnered_cycle
-
-
 def test_partner_staff_read_only_the_cycles_naming_their_organisation(
     with_participants, banneker_cycle, pia, food_entry, principal
 ):
