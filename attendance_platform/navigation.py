@@ -45,7 +45,10 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
     ),
     NavMenu(
         "Planning",
-        (NavItem("Self-assessment", "selfassessment:list"),),
+        (
+            NavItem("Self-assessment", "selfassessment:list"),
+            NavItem("PDSA cycles", "pdsa:list"),
+        ),
     ),
     NavMenu(
         "Partners",

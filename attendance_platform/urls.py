@@ -70,5 +70,6 @@ urlpatterns = [
     path("d/<slug:district_slug>/partners/", include("partners.urls")),
     path("d/<slug:district_slug>/self-assessment/", include("selfassessment.urls")),
     path("d/<slug:district_slug>/support/", include("support.urls")),
+    path("d/<slug:district_slug>/pdsa/", include("pdsa.urls")),
     path("operators/", admin.site.urls),
 ]

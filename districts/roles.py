@@ -110,3 +110,14 @@ RECORD_STUDENT_SUPPORT = _ADMIN | SCHOOL_ROLES
 READ_REFERRAL_COUNTS = EVERY_ROLE
 # The partner's own page of those counts ("Referrals to us"); staff read the support summary.
 READ_REFERRALS_TO_US = frozenset({Role.PARTNER_STAFF})
+
+# --- PDSA cycles ------------------------------------------------------------------------------
+
+# The worksheets: staff read every cycle they may see (a school role its schools'); partner
+# staff read the cycles naming their organisation, never a participant.
+READ_PDSA_CYCLES = EVERY_ROLE
+# Plan and run cycles: the school teams and principals for their schools, district
+# administrators for any school and district-wide.
+RUN_PDSA_CYCLES = _ADMIN | SCHOOL_ROLES
+# Who takes part in a cycle is student data: staff only.
+READ_PDSA_PARTICIPANTS = STAFF_ROLES

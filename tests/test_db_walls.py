@@ -41,6 +41,8 @@ STUDENT_TABLES = [
     "support_conversationreason",
     "support_studentintervention",
     "support_supportchange",
+    "pdsa_participant",
+    "pdsa_participantsession",
 ]
 # Which schools a partner serves is read by every reader of the district (partners 0004).
 UNSCOPED_SCHOOL_TABLES = {"partners_partnerentryschool"}

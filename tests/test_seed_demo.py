@@ -12,7 +12,9 @@ from attendance_platform.management.commands.seed_demo import (
 )
 from districts.models import District, Membership, MembershipSchool, School, SchoolYear, User
 from districts.roles import Role
-from districts.tenancy import system_context
+from districts.tenancy import context_for_membership, system_context, tenant_context
+from pdsa.models import ChangeIdea, Cycle, Participant, ParticipantSession
+from pdsa.selectors import Participation
 from tiering.models import AttendanceDay, AttendanceImport, Snapshot, Standing, Student
 
 AS_OF = date(2026, 11, 23)
@@ -54,6 +56,10 @@ def _tables() -> dict:
             AttendanceImport,
             Snapshot,
             Standing,
+            ChangeIdea,
+            Cycle,
+            Participant,
+            ParticipantSession,
         )
     }
 
@@ -116,3 +122,26 @@ def test_the_demo_year_opens_on_the_monday_after_mid_august():
     assert demo_school_year_start(date(2027, 8, 16)) == date(2026, 8, 17)
     assert demo_school_year_start(date(2027, 8, 20)) == date(2026, 8, 17)
     assert demo_school_year_start(date(2027, 8, 25)) == date(2027, 8, 23)
+
+
+def test_the_demo_principal_sees_the_three_pdsa_cycles(db, tmp_path):
+    _seed(tmp_path)
+    principal = User.objects.get(email="principal@cedarvalley.example")
+    with system_context(District.objects.get(slug=DEMO_SLUG), reason="test"):
+        membership = Membership.objects.get(user=principal)
+    with tenant_context(context_for_membership(membership)):
+        cycles = {(c.title, c.number): c for c in Cycle.objects.for_user(principal)}
+        assert set(cycles) == {
+            ("2x10 Strategy", 1),
+            ("2x10 Strategy", 2),
+            ("Walking School Bus", 1),
+        }
+        first, second = cycles["2x10 Strategy", 1], cycles["2x10 Strategy", 2]
+        bands = set(Participant.objects.filter(cycle=first).values_list("band_at_start", flat=True))
+        walking_partners = [str(e) for e in cycles["Walking School Bus", 1].partner_entries.all()]
+    # Eight Moderate chronic students; six checked in all ten days.
+    assert Participation.stored(first) == Participation(8, 80, 71, 6)
+    assert bands == {"moderate_chronic"}
+    assert first.get_act_decision_display() == "Adapt (tweak the process and try again)"
+    assert (second.previous_id, second.status, second.reached) == (first.pk, "plan", 0)
+    assert walking_partners == ["Grace Community Church: Walking School Bus volunteers"]

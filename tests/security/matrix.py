@@ -132,6 +132,10 @@ STUDENT = _ids("student")
 SUPPORT_WRITERS = frozenset({ALICE, PAT, TESS})
 ENTRY = _ids("entry")
 FOOD_ENTRY = _ids(entry_id="food_entry")
+CYCLE = _ids("cycle")  # the Adams 2x10 cycle, naming the youth club's entry
+PDSA_RUNNERS = frozenset({ALICE, PAT, TESS, BOB})
+ADAMS_RUNNERS = frozenset({ALICE, PAT, TESS})
+PDSA_READERS = DISTRICT_WIDE | SCHOOL | {PIA}
 # A principal invited to the district who has not chosen a password yet.
 INVITATION = _ids(membership_id="invitation")
 
@@ -284,6 +288,29 @@ DISTRICT_ROWS = [
     ),
     district_row(
         "support:referrals", ok=frozenset({PIA}), variants=("?format=csv", "?format=xlsx")
+    ),
+    # PDSA cycles: read by staff and by partner staff whose organisation a cycle names; run by
+    # district administrators and the school's own team; participants are student data.
+    district_row("pdsa:list", ok=MEMBERS),
+    district_row("pdsa:create", ok=PDSA_RUNNERS),
+    district_row("pdsa:cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
+    district_row("pdsa:ramp", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=_ids("idea")),
+    district_row("pdsa:participants", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
+    district_row("pdsa:edit", ok=ADAMS_RUNNERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
+    *(
+        district_row(route, ok=ADAMS_RUNNERS, hidden=ADAMS_HIDDEN, kwargs=kwargs, method="POST")
+        for route, kwargs in (
+            ("pdsa:question_add", CYCLE),
+            ("pdsa:question", _ids("cycle", question_id="learning_question")),
+            ("pdsa:step_add", CYCLE),
+            ("pdsa:step", _ids("cycle", step_id="plan_step")),
+            ("pdsa:advance", CYCLE),
+            ("pdsa:decide", CYCLE),
+            ("pdsa:next", CYCLE),
+            ("pdsa:participants_add", CYCLE),
+            ("pdsa:participant_remove", _ids("cycle", "participant")),
+            ("pdsa:grid", CYCLE),
+        )
     ),
     # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
     district_row("selfassessment:list", ok=STAFF),

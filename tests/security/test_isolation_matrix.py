@@ -42,7 +42,7 @@ _ADMIN_REDIRECT = re.compile(r"^operators/(\w+)/(\w+)/<path:object_id>/$")
 # What a Riverside page must never show: names and addresses only Lakeview's objects carry.
 LAKEVIEW_MARKERS = (b"Lakeview", b"lakeview")
 # The apps whose routes live under /d/<district>/.
-DISTRICT_APPS = ("districts", "tiering", "partners", "selfassessment", "support")
+DISTRICT_APPS = ("districts", "tiering", "partners", "selfassessment", "support", "pdsa")
 
 
 def _walk(patterns, prefix="", namespace=None):
@@ -205,6 +205,7 @@ GROUPS = {
     "partners": lambda r: r.startswith("partners:"),
     "selfassessment": lambda r: r.startswith("selfassessment:"),
     "support": lambda r: r.startswith("support:"),
+    "pdsa": lambda r: r.startswith("pdsa:"),
     "accounts": lambda r: ":" not in r,
     "admin": lambda r: r.startswith("admin:"),
 }

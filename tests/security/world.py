@@ -19,6 +19,7 @@ from districts.services import membership_grant, person_invite, school_year_crea
 from districts.tenancy import operator_context, system_context
 from partners.models import PartnerType
 from partners.services import partner_organization_create, partner_staff_link_create
+from pdsa import services as pdsa_services
 from selfassessment import services as assessment_services
 from selfassessment.models import Item, ItemResponse, Reflection
 from tiering import services as tiering_services
@@ -119,7 +120,21 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
         contact_email=f"mentor@{district.slug}.org",
     )
     with system_context(district, reason="test fixture"):
+        cycle = pdsa_services.cycle_create(
+            district=district, created_by=admin, schools=[school], title="2x10 Strategy"
+        )
+        pdsa_services.cycle_links_set(cycle=cycle, schools=[school], partner_entries=[entry])
+        question = pdsa_services.question_add(cycle=cycle, text="Will they come?", prediction="5")
+        step = pdsa_services.step_add(cycle=cycle, text="Invite one student")
+        (participant,) = pdsa_services.participants_add(
+            cycle=cycle, students=[Student.objects.get(sis_id="S1")], added_by=admin
+        )
         return {
+            "cycle": cycle.pk,
+            "idea": cycle.change_idea_id,
+            "learning_question": question.pk,
+            "plan_step": step.pk,
+            "participant": participant.pk,
             "school": school.pk,
             "student": Student.objects.get(sis_id="S1").pk,
             "import": AttendanceImport.objects.filter(status=ImportStatus.SUCCEEDED).first().pk,

@@ -29,6 +29,7 @@ from districts.services import (
 )
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
+from pdsa.demo import seed_demo_cycles
 from selfassessment.demo import seed_demo_assessments
 from support.demo import seed_demo_support
 from tiering import snapshots, synthetic, tasks
@@ -134,6 +135,8 @@ class Command(BaseCommand):
         with system_context(district, reason="command:seed_demo"):
             # The Severe and Extreme students of the current snapshot: after the imports.
             supported = seed_demo_support(district=district, school=schools[0], as_of=as_of)
+            # A cycle's participants are chosen by their band now, too.
+            seed_demo_cycles(district=district, as_of=generated.through)
         self._report(district, year, schools, generated, files, people, imports)
         if supported:
             self.stdout.write(f"  Support records for {supported} students at {schools[0].name}")

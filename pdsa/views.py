@@ -1,0 +1,502 @@
+"""The PDSA pages: the cycles of a district or school, the worksheet, the ramp of a change
+idea, and the participants with the 2x10 grid.
+
+Who may do what: every staff role and partner staff read the cycles their scoping shows
+(querysets.py); district administrators and school roles run them (selectors.may_run), a
+school role only those whose schools are all its own. Participants are student data: staff
+only, and every page showing them is in the access record.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from districts.access import role_required
+from districts.audit import audit_record
+from districts.models import AuditAction, School
+from districts.roles import READ_PDSA_CYCLES, READ_PDSA_PARTICIPANTS, RUN_PDSA_CYCLES, Role
+from districts.tenancy import current_tenant
+from partners.models import PartnerEntry
+from tiering import selectors as tiering_selectors
+from tiering.models import Snapshot, Standing, Student
+
+from . import selectors, services
+from .forms import (
+    CandidateFilterForm,
+    CycleCreateForm,
+    DecideForm,
+    ParticipantsAddForm,
+    QuestionForm,
+    StepForm,
+    WorksheetForm,
+)
+from .models import (
+    ChangeIdea,
+    Cycle,
+    CycleStatus,
+    LearningQuestion,
+    Participant,
+    PlanStep,
+)
+
+
+def _cycle_for(request: HttpRequest, cycle_id: int) -> Cycle:
+    """The cycle if the user may read it; 404 for other districts', schools' and partners'."""
+    return get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
+
+
+def _school_ids(cycle: Cycle) -> set[int]:
+    return {school.pk for school in cycle.schools.all()}
+
+
+def _can_run(cycle: Cycle) -> bool:
+    return selectors.may_run(ctx=current_tenant(), school_ids=_school_ids(cycle))
+
+
+def _runnable_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
+    cycle = _cycle_for(request, cycle_id)
+    if not _can_run(cycle):
+        raise PermissionDenied("Your role reads this cycle and does not run it.")
+    return cycle
+
+
+def _refused(request: HttpRequest, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def _to_cycle(cycle: Cycle, anchor: str = "") -> HttpResponse:
+    response = redirect("pdsa:cycle", district_slug=cycle.district.slug, cycle_id=cycle.pk)
+    if anchor:
+        response["Location"] += f"#{anchor}"
+    return response
+
+
+@role_required(READ_PDSA_CYCLES)
+def cycle_list(request: HttpRequest, district_slug: str) -> HttpResponse:
+    schools = School.objects.for_user(request.user)
+    school = None
+    if school_id := request.GET.get("school", ""):
+        school = get_object_or_404(schools, pk=school_id) if school_id.isdigit() else None
+    cycles = selectors.cycles_for(user=request.user, school=school)
+    return render(
+        request,
+        "pdsa/list.html",
+        {
+            "cycles": cycles,
+            "schools": schools if request.membership.role != Role.PARTNER_STAFF else [],
+            "school": school,
+            "can_start": request.membership.role in RUN_PDSA_CYCLES,
+        },
+    )
+
+
+@role_required(RUN_PDSA_CYCLES)
+def cycle_create(request: HttpRequest, district_slug: str) -> HttpResponse:
+    form = CycleCreateForm(
+        request.POST or None,
+        schools=School.objects.for_user(request.user),
+        district_wide=request.membership.role == Role.DISTRICT_ADMIN,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(
+                district=request.district,
+                created_by=request.user,
+                schools=form.cleaned_data["schools"],
+                title=form.cleaned_data["title"],
+                template=form.template,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _to_cycle(cycle)
+    status = 422 if form.errors else 200
+    return render(request, "pdsa/create.html", {"form": form}, status=status)
+
+
+@role_required(READ_PDSA_CYCLES)
+def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _cycle_for(request, cycle_id)
+    can_run = _can_run(cycle)
+    return render(
+        request,
+        "pdsa/cycle.html",
+        {
+            "cycle": cycle,
+            "can_run": can_run,
+            "counts": selectors.Participation.stored(cycle),
+            "missing_predictions": services.missing_predictions(cycle),
+            "next_status": _next_status(cycle),
+            "decide_form": DecideForm(
+                initial={"decision": cycle.act_decision, "act_text": cycle.act_text}
+            ),
+            "question_form": QuestionForm(),
+            "step_form": StepForm(),
+            "sees_participants": request.membership.role in READ_PDSA_PARTICIPANTS,
+            "is_latest": not Cycle.objects.for_user(request.user)
+            .filter(change_idea_id=cycle.change_idea_id, number__gt=cycle.number)
+            .exists(),
+        },
+    )
+
+
+def _next_status(cycle: Cycle) -> CycleStatus | None:
+    order = list(CycleStatus)
+    index = order.index(CycleStatus(cycle.status))
+    return order[index + 1] if index + 1 < len(order) else None
+
+
+@role_required(RUN_PDSA_CYCLES)
+def cycle_edit(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    form = WorksheetForm(
+        request.POST or None,
+        instance=cycle,
+        schools=School.objects.for_user(request.user),
+        partner_entries=PartnerEntry.objects.for_user(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_update(cycle=cycle, worksheet=form.worksheet())
+            services.cycle_links_set(
+                cycle=cycle,
+                schools=form.cleaned_data["schools"],
+                reasons=form.cleaned_data["reasons"],
+                interventions=form.cleaned_data["interventions"],
+                partner_entries=form.cleaned_data["partner_entries"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "The worksheet is saved.")
+            return _to_cycle(cycle)
+    status = 422 if form.errors else 200
+    return render(request, "pdsa/edit.html", {"cycle": cycle, "form": form}, status=status)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def question_add(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the question to add it.")
+        return _to_cycle(cycle, "questions")
+    data = form.cleaned_data
+    try:
+        services.question_add(
+            cycle=cycle,
+            text=data["text"],
+            prediction=data["prediction"],
+            data_to_collect=data["data_to_collect"],
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    return _to_cycle(cycle, "questions")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def question_save(
+    request: HttpRequest, district_slug: str, cycle_id: int, question_id: int
+) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    question = get_object_or_404(LearningQuestion.objects.filter(cycle=cycle), pk=question_id)
+    if "remove" in request.POST:
+        services.question_remove(question=question)
+        messages.success(request, f"{question.label} is removed; the questions are renumbered.")
+        return _to_cycle(cycle, "questions")
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"{question.label} needs its question.")
+        return _to_cycle(cycle, "questions")
+    try:
+        services.question_update(question=question, **form.cleaned_data)
+    except ValidationError as error:
+        _refused(request, error)
+    return _to_cycle(cycle, f"question-{question.pk}")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def step_add(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    form = StepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write the step to add it.")
+        return _to_cycle(cycle, "steps")
+    services.step_add(cycle=cycle, **form.cleaned_data)
+    return _to_cycle(cycle, "steps")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def step_save(
+    request: HttpRequest, district_slug: str, cycle_id: int, step_id: int
+) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    step = get_object_or_404(PlanStep.objects.filter(cycle=cycle), pk=step_id)
+    if "remove" in request.POST:
+        services.step_remove(step=step)
+        return _to_cycle(cycle, "steps")
+    form = StepForm(request.POST)
+    if form.is_valid():
+        services.step_update(step=step, **form.cleaned_data)
+    else:
+        messages.error(request, f"Step {step.position} needs its text.")
+    return _to_cycle(cycle, "steps")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def cycle_advance(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    try:
+        to = CycleStatus(request.POST.get("to", ""))
+        services.cycle_advance(cycle=cycle, to=to)
+    except ValueError:
+        messages.error(request, "Choose the step the cycle moves to.")
+    except ValidationError as error:
+        _refused(request, error)
+    else:
+        messages.success(request, f"The cycle is now in {to.label}.")
+    return _to_cycle(cycle, "status")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def cycle_decide(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose Adapt, Adopt, Expand or Abandon.")
+        return _to_cycle(cycle, "act")
+    try:
+        services.cycle_decide(
+            cycle=cycle,
+            decision=form.cleaned_data["decision"],
+            act_text=form.cleaned_data["act_text"],
+        )
+    except ValidationError as error:
+        _refused(request, error)
+    return _to_cycle(cycle, "act")
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def cycle_next(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    try:
+        following = services.cycle_next(cycle=cycle, created_by=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+        return _to_cycle(cycle, "act")
+    messages.success(request, f"Cycle {following.number} starts from cycle {cycle.number}'s plan.")
+    return _to_cycle(following)
+
+
+@role_required(READ_PDSA_CYCLES)
+def ramp(request: HttpRequest, district_slug: str, idea_id: int) -> HttpResponse:
+    idea = get_object_or_404(ChangeIdea.objects.for_user(request.user), pk=idea_id)
+    return render(
+        request,
+        "pdsa/ramp.html",
+        {"idea": idea, "cycles": selectors.ramp(user=request.user, change_idea=idea)},
+    )
+
+
+# --- Participants: student data ------------------------------------------------------------
+
+
+def _candidate_schools(request: HttpRequest, cycle: Cycle):
+    """The schools whose students may join: the cycle's, or for a district-wide cycle the
+    user's; a school role's own in either case."""
+    schools = School.objects.for_user(request.user)
+    named = _school_ids(cycle)
+    return schools.filter(pk__in=named) if named else schools
+
+
+def _candidates(request: HttpRequest, cycle: Cycle, filters: CandidateFilterForm):
+    """The school's students in its current standings, filtered by band (the tiered list's
+    own selector), who are not in the cycle yet."""
+    if not filters.is_valid():
+        return Standing.objects.none()
+    standings = Standing.objects.for_user(request.user)
+    snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    if snapshot is None:
+        return Standing.objects.none()
+    return tiering_selectors.tiered_students(
+        standings=standings,
+        snapshot=snapshot,
+        previous=None,
+        school=filters.cleaned_data["school"],
+        filters=tiering_selectors.ListFilters(band=filters.cleaned_data["band"], sort="name"),
+    ).exclude(student__in=Participant.objects.filter(cycle=cycle).values("student_id"))
+
+
+@role_required(READ_PDSA_PARTICIPANTS)
+def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _cycle_for(request, cycle_id)
+    can_run = _can_run(cycle)
+    rows = list(
+        Participant.objects.for_user(request.user)
+        .filter(cycle=cycle)
+        .select_related("student")
+        .prefetch_related("sessions")
+        .order_by("student__last_name", "student__first_name")
+    )
+    schools = _candidate_schools(request, cycle)
+    filters = CandidateFilterForm(
+        request.GET
+        or {"school": schools.first() and schools.first().pk, "band": "moderate_chronic"},
+        schools=schools,
+    )
+    candidates = list(_candidates(request, cycle, filters)) if can_run else []
+    audit_record(
+        request,
+        action=AuditAction.VIEW,
+        model=Student,
+        ids=[p.student_id for p in rows] + [c.student_id for c in candidates],
+        purpose=f"Participants of the PDSA cycle {cycle}",
+    )
+    days = selectors.session_days(cycle)
+    grid = [
+        {
+            "participant": p,
+            "ticks": [(day, day in {s.held_on for s in p.sessions.all()}) for day in days],
+            "held": len(p.sessions.all()),
+        }
+        for p in rows
+    ]
+    return render(
+        request,
+        "pdsa/participants.html",
+        {
+            "cycle": cycle,
+            "can_run": can_run,
+            "grid": grid,
+            "days": days,
+            "counts": selectors.participation(
+                participants=Participant.objects.for_user(request.user).filter(cycle=cycle)
+            ),
+            "filters": filters,
+            "candidates": candidates,
+            "can_tick": cycle.status != CycleStatus.PLAN and days,
+        },
+    )
+
+
+def _to_participants(cycle: Cycle) -> HttpResponse:
+    return redirect("pdsa:participants", district_slug=cycle.district.slug, cycle_id=cycle.pk)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def participants_add(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    form = ParticipantsAddForm(
+        request.POST,
+        students=Student.objects.for_user(request.user).filter(
+            school__in=_candidate_schools(request, cycle)
+        ),
+    )
+    if not form.is_valid():
+        messages.error(request, "Tick the students to add to the cycle.")
+        return _to_participants(cycle)
+    students = list(form.cleaned_data["students"])
+    try:
+        added = services.participants_add(cycle=cycle, students=students, added_by=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+        return _to_participants(cycle)
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Student,
+        ids=[p.student_id for p in added],
+        purpose=f"Added to the PDSA cycle {cycle}",
+    )
+    messages.success(request, f"{len(added)} students added to the cycle.")
+    return _to_participants(cycle)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def participant_remove(
+    request: HttpRequest, district_slug: str, cycle_id: int, participant_id: int
+) -> HttpResponse:
+    cycle = _runnable_cycle(request, cycle_id)
+    participant = get_object_or_404(
+        Participant.objects.for_user(request.user).filter(cycle=cycle), pk=participant_id
+    )
+    services.participant_remove(participant=participant)
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Student,
+        ids=[participant.student_id],
+        purpose=f"Removed from the PDSA cycle {cycle}",
+    )
+    return _to_participants(cycle)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def grid_save(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    """The 2x10 grid as one form: each participant's planned sessions and a checkbox per day,
+    saved as the changes from what is stored."""
+    cycle = _runnable_cycle(request, cycle_id)
+    rows = (
+        Participant.objects.for_user(request.user).filter(cycle=cycle).prefetch_related("sessions")
+    )
+    days = selectors.session_days(cycle)
+    changed = []
+    try:
+        for participant in rows:
+            planned = request.POST.get(f"planned-{participant.pk}", "")
+            if planned.isdigit() and int(planned) != participant.planned_sessions:
+                services.participant_plan(participant=participant, planned_sessions=int(planned))
+                changed.append(participant.student_id)
+            ticked = {
+                date.fromisoformat(value)
+                for value in request.POST.getlist(f"held-{participant.pk}")
+                if _is_day(value)
+            }
+            held = {s.held_on for s in participant.sessions.all()}
+            for day in days:
+                if (day in ticked) != (day in held):
+                    services.session_tick(
+                        participant=participant,
+                        held_on=day,
+                        held=day in ticked,
+                        ticked_by=request.user,
+                    )
+                    changed.append(participant.student_id)
+    except ValidationError as error:
+        _refused(request, error)
+        return _to_participants(cycle)
+    if changed:
+        audit_record(
+            request,
+            action=AuditAction.CHANGE,
+            model=Student,
+            ids=sorted(set(changed)),
+            purpose=f"Sessions of the PDSA cycle {cycle} (2x10 grid)",
+        )
+    messages.success(request, "The grid is saved.")
+    return _to_participants(cycle)
+
+
+def _is_day(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
