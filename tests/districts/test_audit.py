@@ -56,8 +56,16 @@ def test_it_records_a_student_page(client, tiered, district, cabinet_member):
     client.force_login(cabinet_member)
     [s4] = _student_ids(district, "S4")
     assert client.get(f"/d/riverside/attendance/students/{s4}/").status_code == 200
-    [event] = _events(district)
-    assert (event.action, event.object_ids, event.user) == ("view", [s4], cabinet_member)
+    # The page's attendance, then the support records its section shows: one entry each.
+    attendance, support = _events(district)
+    assert (attendance.action, attendance.object_ids, attendance.user) == (
+        "view",
+        [s4],
+        cabinet_member,
+    )
+    assert attendance.purpose.startswith("Student attendance")
+    assert (support.action, support.object_ids) == ("view", [s4])
+    assert support.purpose.startswith("Student support")
 
 
 def test_a_refused_request_records_nothing(client, tiered, district, other_school_principal):
