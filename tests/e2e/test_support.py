@@ -1,6 +1,7 @@
-"""A school attendance-team member records the help a Severe-chronic student gets: a Caring
-Conversation with two reasons for absence, a Tier II intervention referred to a partner, a
-check-in, and the family's copy of the plan (the hand-made district of tests/tiered.py)."""
+"""A school attendance-team member finds the Severe-chronic students nobody has talked to yet,
+and records the help one of them gets: a Caring Conversation with two reasons for absence, a
+Tier II intervention referred to a partner, a check-in, and the family's copy of the plan; the
+tiered list then shows it (the hand-made district of tests/tiered.py)."""
 
 import io
 import re
@@ -19,6 +20,13 @@ def test_a_team_member_logs_a_conversation_an_intervention_and_prints_the_family
     journey.open(f"/d/riverside/attendance/schools/{tiered.pk}/")
     page.get_by_label("Band").select_option("severe_chronic")
     expect(page).to_have_url(re.compile(r"band=severe_chronic"))
+    page.get_by_label("Caring Conversation").select_option("none")
+    expect(page).to_have_url(re.compile(r"contact=none"))
+    rows = page.locator("#tiered-list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("none yet")
+    expect(rows.first).to_contain_text("no contact yet")
+    journey.check("list-no-contact-yet")
     page.get_by_role("link", name="Dunn, Di").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Di Dunn")
     support = page.get_by_role("region", name="Support for this student: what has been done")
@@ -80,6 +88,18 @@ def test_a_team_member_logs_a_conversation_an_intervention_and_prints_the_family
     assert "Our attendance and learning plan for Di Dunn" in text
     assert "We will check in on Friday, December 4, 2026" in text
     assert "Aunt May" in text and "Riverside Youth Club" in text
+
+    # Back on the list: Di has support and a check-in (overdue: Dec 4 has passed), so she
+    # has left "no contact yet" and shows under her band with what was done.
+    journey.open(f"/d/riverside/attendance/schools/{tiered.pk}/?band=severe_chronic&contact=none")
+    expect(page.locator("#tiered-list tbody tr")).to_have_count(0)
+    journey.open(f"/d/riverside/attendance/schools/{tiered.pk}/?band=severe_chronic")
+    row = page.locator("#tiered-list tbody tr", has_text="Dunn, Di")
+    expect(row.locator('td[data-label="Support"]')).to_have_text("Tier II")
+    expect(row.locator('td[data-label="Next check-in"]')).to_contain_text("Dec 4, 2026")
+    expect(row.locator('td[data-label="Next check-in"]')).to_contain_text("overdue")
+    expect(row.locator('td[data-label="Last contact"]')).not_to_contain_text("no contact yet")
+    journey.check("list-after-support")
 
 
 def test_the_support_section_fits_a_phone(journey, school_team_member, tiered, club_entry):
