@@ -567,7 +567,7 @@ def read_rows(
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
-    layout = _layout(shape, Kind(kind), mapping)
+    layout = _layout(shape, kind, mapping)
     if shape.format == "xlsx":
         raw_chunks = _xlsx_chunks(Path(path), shape.filename, layout, chunk_rows, limits)
     else:

@@ -525,7 +525,7 @@ def _recognised(record: AttendanceImport, district: District, shape) -> Recognit
     recognition = selectors.import_recognition(
         profiles=ImportProfile.objects.for_district(district),
         headers=shape.headers,
-        kind=Kind(record.kind) if record.kind else None,
+        kind=record.known_kind,
     )
     if recognition.kind is None:
         raise _NeedsMapping(
