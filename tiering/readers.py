@@ -231,22 +231,6 @@ class ErrorCollector:
             raise ImportValidationError(message, errors)
 
 
-def errors_csv(errors: Iterable[RowError]) -> str:
-    """The downloadable error report, safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "column", "value", "reason"])
-    for error in errors:
-        cells = (str(error.row), error.column, error.value, error.reason)
-        writer.writerow(_defuse(cell) for cell in cells)
-    return out.getvalue()
-
-
-def _defuse(cell: str) -> str:
-    # A leading = + - @ tab or CR makes a spreadsheet evaluate the cell as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
-
-
 # --- Inspecting ----------------------------------------------------------------------------------
 
 

@@ -38,7 +38,6 @@ from tiering.readers import (
     ImportValidationError,
     ProblemCode,
     RowError,
-    errors_csv,
     inspect_file,
     read_rows,
 )
@@ -915,31 +914,6 @@ def test_it_reports_nothing_when_nothing_is_wrong():
     assert not collector
     assert collector.errors == []
     collector.raise_if_any("roster.csv")
-
-
-def test_it_writes_an_error_report_that_spreadsheets_cannot_execute():
-    values = ["=cmd|' /C calc'!A0", "+1", "-2", "@SUM(A1)", "\tx", "\rx", 'a, "b"\nc', "ok"]
-    errors = [
-        RowError(row=n, column="Name", value=value, reason="Bad.", code=ProblemCode.VALUE)
-        for n, value in enumerate(values)
-    ]
-
-    report = errors_csv(errors)
-    parsed = list(csv.reader(io.StringIO(report, newline="")))
-
-    assert report.startswith("row,column,value,reason\r\n")
-    assert parsed[0] == ["row", "column", "value", "reason"]
-    assert [row[2] for row in parsed[1:]] == [
-        "'=cmd|' /C calc'!A0",
-        "'+1",
-        "'-2",
-        "'@SUM(A1)",
-        "'\tx",
-        "'\rx",
-        'a, "b"\nc',
-        "ok",
-    ]
-    assert [row[0] for row in parsed[1:]] == [str(n) for n in range(len(values))]
 
 
 # --- Hostile and random input --------------------------------------------------------------------
