@@ -70,7 +70,21 @@ class DistrictSecurityForm(forms.Form):
 SCHOOLS_HELP = "Principals and school attendance team members see only these schools."
 
 
-class PersonInviteForm(forms.Form):
+class _RoleWithSchools(forms.Form):
+    """A role and its schools, which a school role needs and any other role has none of."""
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        if role in SCHOOL_ROLES and not cleaned.get("schools"):
+            self.add_error("schools", f"Tick the schools this {Role(role).label.lower()} serves.")
+        elif role:
+            # The form lists the schools whatever the role; only school roles keep those ticked.
+            cleaned["schools"] = cleaned.get("schools") if role in SCHOOL_ROLES else []
+        return cleaned
+
+
+class PersonInviteForm(_RoleWithSchools):
     email = forms.EmailField(label="Their email address")
     full_name = forms.CharField(max_length=200, label="Their name", required=False)
     role = forms.ChoiceField(label="Role", choices=Role.choices)
@@ -100,11 +114,6 @@ class PersonInviteForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         role = cleaned.get("role")
-        if role in SCHOOL_ROLES and not cleaned.get("schools"):
-            self.add_error("schools", f"Tick the schools this {Role(role).label.lower()} serves.")
-        elif role:
-            # The form lists the schools whatever the role; only school roles keep those ticked.
-            cleaned["schools"] = cleaned.get("schools") if role in SCHOOL_ROLES else []
         for other, name in self.affiliation_fields.items():
             if role == other and not cleaned.get(name):
                 self.add_error(name, f"Choose whom this {other.label.lower()} works for.")
@@ -116,7 +125,7 @@ class PersonInviteForm(forms.Form):
         return self.cleaned_data.get(name) if name else None
 
 
-class MembershipChangeForm(forms.Form):
+class MembershipChangeForm(_RoleWithSchools):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
     schools = forms.ModelMultipleChoiceField(
         queryset=None,
@@ -130,13 +139,3 @@ class MembershipChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]
         self.fields["schools"].queryset = schools
-
-    def clean(self):
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        if role in SCHOOL_ROLES and not cleaned.get("schools"):
-            self.add_error("schools", f"Tick the schools this {Role(role).label.lower()} serves.")
-        elif role:
-            # The form lists the schools whatever the role; only school roles keep those ticked.
-            cleaned["schools"] = cleaned.get("schools") if role in SCHOOL_ROLES else []
-        return cleaned

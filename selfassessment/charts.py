@@ -108,15 +108,11 @@ def distribution_chart(sections: list[IngredientSection]) -> SafeString:
         + ", ".join(f"{r.label if r else 'Not rated yet'} {n}" for r, n in s.counts if n)
         for s in sections
     )
-    return format_html(
-        '<svg class="sa-chart" viewBox="0 0 {} {}" width="{}" role="img" aria-label="{}" '
-        'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif">{}{}</svg>',
-        WIDTH,
-        height,
-        WIDTH,
-        f"Consensus ratings per ingredient. {summary}",
-        _legend(4),
-        format_html_join("", "{}", ((row,) for row in rows)),
+    return _chart(
+        height=height,
+        label=f"Consensus ratings per ingredient. {summary}",
+        key=_legend(4),
+        rows=rows,
     )
 
 
@@ -209,13 +205,23 @@ def profile_chart(changes: list[IngredientChange], *, previous_label: str | None
         + (f" (previously {c.before})" if previous_label and c.before is not None else "")
         for c in changes
     )
+    return _chart(
+        height=height,
+        label=f"Average consensus score per ingredient, 1 to 4. {summary}",
+        key=grid,
+        rows=rows,
+    )
+
+
+def _chart(*, height: int, label: str, key: SafeString, rows: list[SafeString]) -> SafeString:
+    """A chart's frame; ``label`` says all it shows, for those who can't see it."""
     return format_html(
         '<svg class="sa-chart" viewBox="0 0 {} {}" width="{}" role="img" aria-label="{}" '
         'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, sans-serif">{}{}</svg>',
         WIDTH,
         height,
         WIDTH,
-        f"Average consensus score per ingredient, 1 to 4. {summary}",
-        grid,
+        label,
+        key,
         format_html_join("", "{}", ((row,) for row in rows)),
     )

@@ -40,9 +40,11 @@ class ImportForm(forms.Form):
         label="SIS export file",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.tsv,.xlsx"}),
     )
-    kind = forms.ChoiceField(
+    kind = forms.TypedChoiceField(
         label="What the file holds",
         choices=[("", "Tell from its columns"), *KIND_CHOICES],
+        coerce=Kind,
+        empty_value=None,
         required=False,
     )
     daily_mode = forms.ChoiceField(
@@ -70,15 +72,9 @@ class ImportForm(forms.Form):
             f" {size_text(settings.IMPORT_MAX_UPLOAD_BYTES)}."
         )
 
-    def clean_kind(self) -> Kind | None:
-        return Kind(self.cleaned_data["kind"]) if self.cleaned_data["kind"] else None
-
 
 class ImportKindChoiceForm(forms.Form):
-    kind = forms.ChoiceField(label="What the file holds", choices=KIND_CHOICES)
-
-    def clean_kind(self) -> Kind:
-        return Kind(self.cleaned_data["kind"])
+    kind = forms.TypedChoiceField(label="What the file holds", choices=KIND_CHOICES, coerce=Kind)
 
 
 class ColumnMappingForm(forms.Form):

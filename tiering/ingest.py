@@ -27,12 +27,10 @@ from districts.models import School
 from .bands import band_sql
 from .headers import LABELS, Kind
 from .models import AttendanceCategory, Student
+from .readers import ProblemCode
 
 STAGE = "import_stage"
-Problem = tuple[int, str, str, str]  # row, canonical column, value, reason
-# How a problem's reason begins when the district has not said what the code means: the import
-# page finds these problems by it to offer defining the codes.
-UNKNOWN_ATTENDANCE_CODE = "Unknown attendance code."
+Problem = tuple[int, str, str, str, ProblemCode]  # row, canonical column, value, reason, code
 
 # Staging columns per kind: everything arrives as text or an already-typed value, and the
 # file's row number travels with each row so that every problem points at its line.
@@ -300,10 +298,13 @@ def _copy_field(value: object) -> bytes:
     return str(value).encode()
 
 
-def _rows(cursor, sql: str, params: dict, column: str, reason: Callable[..., str]) -> list[Problem]:
+def _rows(
+    cursor, sql: str, params: dict, column: str, code: ProblemCode, reason: Callable[..., str]
+) -> list[Problem]:
     cursor.execute(sql + " ORDER BY 1 LIMIT 1000", params)
     return [
-        (row, column, str(value or ""), reason(*rest)) for row, value, *rest in cursor.fetchall()
+        (row, column, str(value or ""), reason(*rest), code)
+        for row, value, *rest in cursor.fetchall()
     ]
 
 
@@ -369,6 +370,7 @@ def values_too_long(cursor, kind: Kind) -> list[Problem]:
                     WHERE length({column}) > %(limit)s""",
                 {"limit": limit},
                 column,
+                ProblemCode.TOO_LONG,
                 lambda length, column=column, limit=limit: (
                     f"Too long: {LABELS[column]} holds at most {limit} characters, and this"
                     f" value has {length:,}. Check that the column holds {LABELS[column]}, or"
@@ -402,6 +404,7 @@ def validate(
             f"SELECT row, school_code FROM {STAGE} WHERE school_code = ANY(%(unknown)s)",
             {"unknown": unknown},
             "school_code",
+            ProblemCode.UNKNOWN_SCHOOL,
             lambda: (
                 "Unknown school code. Register the school first, or import with "
                 "“create schools” on a district's first load."
@@ -425,8 +428,9 @@ def validate(
                     WHERE attendance_code = ANY(%(unknown)s)""",
                 {"unknown": unknown},
                 "attendance_code",
+                ProblemCode.UNKNOWN_ATTENDANCE_CODE,
                 lambda: (
-                    f"{UNKNOWN_ATTENDANCE_CODE} Say what it means from this import's page, and "
+                    "Unknown attendance code. Say what it means from this import's page, and "
                     "the same file is imported again."
                 ),
             )
@@ -439,6 +443,7 @@ def validate(
                     WHERE date < %(first)s OR date > %(last)s""",
                 p,
                 "date",
+                ProblemCode.OUTSIDE_SCHOOL_YEAR,
                 lambda: (
                     f"Outside the school year ({target.first_day:%b %-d, %Y} – "
                     f"{target.last_day:%b %-d, %Y})."
@@ -455,6 +460,7 @@ def validate(
                      AND d.date = s.date""",
                 p,
                 "date",
+                ProblemCode.DAY_ALREADY_IMPORTED,
                 lambda: (
                     "This day is already imported for this student. Import a year-to-date "
                     "file to replace days, or leave this day out of a new-days file."
@@ -523,6 +529,7 @@ def _conflicts(cursor, kind: Kind, staged: Staged) -> list[Problem]:
                 USING (student_id)""",
             {"students": students},
             column,
+            ProblemCode.CONFLICTING_VALUES,
             lambda values: (
                 f"This student appears with different values here ({values}); "
                 "one student must have one value."
@@ -541,6 +548,7 @@ def _repeated_rows(cursor, *, key: tuple[str, ...], column: str, what: str) -> l
             WHERE n > 1 AND row <> first_row""",
         {},
         column,
+        ProblemCode.REPEATED_ROW,
         lambda first_row: f"{what} (first in row {first_row}).",
     )
 

@@ -14,7 +14,7 @@ from districts.models import Grade, School, SchoolYear, TenantModel
 from districts.querysets import TenantManager
 
 from .bands import Band
-from .headers import KIND_CHOICES
+from .headers import KIND_CHOICES, Kind
 from .querysets import (
     AttendanceImportQuerySet,
     SchoolScopedQuerySet,
@@ -318,6 +318,11 @@ class AttendanceImport(TenantModel):
     @property
     def is_finished(self) -> bool:
         return self.status not in {ImportStatus.QUEUED, ImportStatus.RUNNING}
+
+    @property
+    def known_kind(self) -> Kind | None:
+        """What the file holds, once the uploader said it or its columns told it."""
+        return Kind(self.kind) if self.kind else None
 
     @property
     def stopped_short(self) -> bool:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -103,12 +104,41 @@ codecs.register_error(_FALLBACK_ERRORS, _decode_fallback)
 # --- Errors --------------------------------------------------------------------------------------
 
 
+class ProblemCode(StrEnum):
+    """What kind of problem a file has, stored with each for the code that acts on it (the
+    import page offers defining unknown attendance codes); the reason is for people."""
+
+    FILE = "file"  # the file as a whole can't be read: refused, empty, unparsable, no year
+    COLUMNS = "columns"  # its header row: a column missing, named twice, or none named
+    VALUE = "value"  # a row's value is not what its column holds
+    NOT_LISTED = "not_listed"  # how many more problems there are than are listed
+    # Found across rows or against the district's data (ingest):
+    UNKNOWN_SCHOOL = "unknown_school"
+    UNKNOWN_ATTENDANCE_CODE = "unknown_attendance_code"
+    OUTSIDE_SCHOOL_YEAR = "outside_school_year"
+    DAY_ALREADY_IMPORTED = "day_already_imported"
+    CONFLICTING_VALUES = "conflicting_values"
+    REPEATED_ROW = "repeated_row"
+    TOO_LONG = "too_long"
+
+
 @dataclass(frozen=True)
 class RowError:
     row: int  # as a spreadsheet shows it: the header is row 1; 0 means the whole file
     column: str  # the header as written in the file, or "" when no one column is at fault
     value: str
     reason: str
+    code: ProblemCode
+
+    def as_json(self) -> dict:
+        """As an import's record stores it (AttendanceImport.errors) and reports show it."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "reason": self.reason,
+            "code": self.code.value,
+        }
 
 
 class ImportValidationError(Exception):
@@ -136,8 +166,10 @@ def _summary(filename: str, errors: Sequence[RowError], *, problems: int, rows: 
     )
 
 
-def _refusal(filename: str, reason: str, *, row: int = 0) -> ImportValidationError:
-    error = RowError(row=row, column="", value="", reason=reason)
+def _refusal(
+    filename: str, reason: str, *, row: int = 0, code: ProblemCode = ProblemCode.FILE
+) -> ImportValidationError:
+    error = RowError(row=row, column="", value="", reason=reason, code=code)
     return ImportValidationError(
         _summary(filename, [error], problems=1, rows=int(row > 0)), [error]
     )
@@ -188,6 +220,7 @@ class ErrorCollector:
                 f"{_plural(self.truncated_count, 'more problem')} not listed here; fix the ones"
                 " above and upload the file again to see the rest."
             ),
+            code=ProblemCode.NOT_LISTED,
         )
         return [*self._listed, more]
 
@@ -196,22 +229,6 @@ class ErrorCollector:
             errors = self.errors
             message = _summary(filename, errors, problems=self.count, rows=self.row_count)
             raise ImportValidationError(message, errors)
-
-
-def errors_csv(errors: Iterable[RowError]) -> str:
-    """The downloadable error report, safe to open in a spreadsheet."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["row", "column", "value", "reason"])
-    for error in errors:
-        cells = (str(error.row), error.column, error.value, error.reason)
-        writer.writerow(_defuse(cell) for cell in cells)
-    return out.getvalue()
-
-
-def _defuse(cell: str) -> str:
-    # A leading = + - @ tab or CR makes a spreadsheet evaluate the cell as a formula.
-    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
 
 
 # --- Inspecting ----------------------------------------------------------------------------------
@@ -310,6 +327,7 @@ def _checked_headers(headers: Sequence[str], filename: str, *, row: int) -> tupl
             filename,
             "The first row is empty. Put the column names (such as student_id) in the first row.",
             row=row,
+            code=ProblemCode.COLUMNS,
         )
     seen: dict[str, int] = {}
     for header in headers:
@@ -324,6 +342,7 @@ def _checked_headers(headers: Sequence[str], filename: str, *, row: int) -> tupl
                 value=header,
                 reason=f"{seen[header]} columns are called “{header}”. Rename them so that each"
                 " column has its own name.",
+                code=ProblemCode.COLUMNS,
             )
             for header in repeated
         ]
@@ -496,6 +515,7 @@ def _layout(shape: FileShape, kind: Kind, mapping: Mapping[str, str]) -> _Layout
                 value="",
                 reason=f"There is no {LABELS[column]} column. Add one, or choose which column"
                 " holds it.",
+                code=ProblemCode.COLUMNS,
             )
             for column in missing
         ]
@@ -531,7 +551,7 @@ def read_rows(
     """
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be at least 1")
-    layout = _layout(shape, Kind(kind), mapping)
+    layout = _layout(shape, kind, mapping)
     if shape.format == "xlsx":
         raw_chunks = _xlsx_chunks(Path(path), shape.filename, layout, chunk_rows, limits)
     else:
@@ -719,7 +739,13 @@ class _Problems:
         )
         shown = found.head(MAX_REPORTED_ERRORS)
         errors = [
-            RowError(row=int(row), column=column, value=str(value), reason=reason)
+            RowError(
+                row=int(row),
+                column=column,
+                value=str(value),
+                reason=reason,
+                code=ProblemCode.VALUE,
+            )
             for row, column, value, reason in zip(
                 shown["row"], shown["column"], shown["value"], shown["reason"], strict=True
             )
@@ -812,6 +838,7 @@ def _grade_numbers(chunk: Chunk, header: str, grade_of: Callable[[str], int]) ->
             column=header,
             value=str(value),
             reason="Not a grade; write K, 1 to 12, or PK.",
+            code=ProblemCode.VALUE,
         )
         for row, value in zip(frame.loc[bad, "row"], labels[bad], strict=True)
     ]

@@ -41,7 +41,6 @@ from django.db.models.functions import NullIf
 from districts.models import District, Grade, School, User
 from districts.tenancy import current_tenant
 
-from . import ingest
 from .bands import CHRONIC_BANDS, RATED_BANDS, SCHOOL_YEAR_DAYS, Band
 from .headers import Kind, Recognition, recognise
 from .models import (
@@ -56,6 +55,7 @@ from .models import (
     Snapshot,
     Standing,
 )
+from .readers import ProblemCode
 
 if TYPE_CHECKING:
     from .charts import Sparkline
@@ -916,7 +916,7 @@ def unknown_attendance_codes(*, attendance_import: AttendanceImport) -> list[str
     order the file first uses them; one spelling of each, as codes match ignoring case."""
     codes: dict[str, str] = {}
     for error in attendance_import.errors:
-        if error["reason"].startswith(ingest.UNKNOWN_ATTENDANCE_CODE):
+        if error["code"] == ProblemCode.UNKNOWN_ATTENDANCE_CODE:
             codes.setdefault(error["value"].casefold(), error["value"])
     return list(codes.values())
 

@@ -417,10 +417,7 @@ def attendance_import_run(*, import_id: int) -> str:
             _import(record, district)
     except readers.ImportValidationError as failure:
         record.status = ImportStatus.FAILED
-        record.errors = [
-            {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
-            for e in failure.errors
-        ]
+        record.errors = [error.as_json() for error in failure.errors]
         record.error_count = len(failure.errors)
         record.message = str(failure)
     except _NeedsMapping as needs:
@@ -510,8 +507,10 @@ def _import(record: AttendanceImport, district: District) -> None:
         target = _target(record, district, kind, staged, collector)
         problems = _check_and_merge(cursor, record, target, staged, collector)
         collector.add(
-            readers.RowError(row=row, column=recognition.mapping.get(col, col), value=v, reason=r)
-            for row, col, v, r in ingest.problems_in_order(problems)
+            readers.RowError(
+                row=row, column=recognition.mapping.get(col, col), value=v, reason=r, code=code
+            )
+            for row, col, v, r, code in ingest.problems_in_order(problems)
         )
         collector.raise_if_any(record.filename)
         ingest.analyze_written(cursor, kind)
@@ -526,7 +525,7 @@ def _recognised(record: AttendanceImport, district: District, shape) -> Recognit
     recognition = selectors.import_recognition(
         profiles=ImportProfile.objects.for_district(district),
         headers=shape.headers,
-        kind=Kind(record.kind) if record.kind else None,
+        kind=record.known_kind,
     )
     if recognition.kind is None:
         raise _NeedsMapping(
@@ -681,7 +680,11 @@ def _school_year_for(record, district, kind, staged: ingest.Staged) -> SchoolYea
 def _file_problem(filename: str, reason: str, *, value: str = "") -> readers.ImportValidationError:
     return readers.ImportValidationError(
         f"{filename}: {reason} Nothing was imported.",
-        [readers.RowError(row=0, column="", value=value, reason=reason)],
+        [
+            readers.RowError(
+                row=0, column="", value=value, reason=reason, code=readers.ProblemCode.FILE
+            )
+        ],
     )
 
 

@@ -48,7 +48,6 @@ from .forms import (
     TieredListForm,
 )
 from .guidance import CARING_CONVERSATIONS, TIERS, tiers_for
-from .headers import Kind
 from .models import (
     AttendanceCode,
     AttendanceDay,
@@ -192,11 +191,10 @@ def import_errors(request: HttpRequest, district_slug: str, import_id: int) -> H
 def import_columns(request: HttpRequest, district_slug: str, import_id: int) -> HttpResponse:
     record = _import_ended(request, import_id, ImportStatus.NEEDS_MAPPING)
     headers = readers.inspect_file(record.stored_path, filename=record.filename).headers
-    kind_form = None if record.kind else ImportKindChoiceForm(request.GET or None)
-    if kind_form is None:
-        kind = Kind(record.kind)
-    else:
-        kind = kind_form.cleaned_data["kind"] if kind_form.is_valid() else None
+    kind = record.known_kind
+    kind_form = None if kind else ImportKindChoiceForm(request.GET or None)
+    if kind_form is not None and kind_form.is_valid():
+        kind = kind_form.cleaned_data["kind"]
     recognition = selectors.import_recognition(
         profiles=ImportProfile.objects.for_user(request.user), headers=headers, kind=kind
     )
@@ -243,7 +241,7 @@ def import_codes(request: HttpRequest, district_slug: str, import_id: int) -> Ht
     if request.method == "POST" and form.is_valid():
         services.attendance_codes_define(district=request.district, codes=form.definitions())
         retry = services.attendance_import_retry(
-            attendance_import=record, kind=Kind(record.kind), uploaded_by=request.user
+            attendance_import=record, kind=record.known_kind, uploaded_by=request.user
         )
         tasks.attendance_import_queue(attendance_import=retry)
         return redirect("tiering:import", district_slug=district_slug, import_id=retry.pk)
@@ -266,7 +264,7 @@ def import_again(request: HttpRequest, district_slug: str, import_id: int) -> Ht
         raise Http404("This import stopped on problems in its file: correct them and upload it.")
     retry = services.attendance_import_retry(
         attendance_import=record,
-        kind=Kind(record.kind) if record.kind else None,
+        kind=record.known_kind,
         uploaded_by=request.user,
     )
     tasks.attendance_import_queue(attendance_import=retry)

@@ -288,6 +288,24 @@ def test_it_changes_a_role_and_schools(admin_client, district, principal, school
     assert school_b.name in home and school_a.name not in home
 
 
+def test_a_school_role_keeps_its_schools_and_a_district_role_drops_them(
+    admin_client, district, principal, school_a
+):
+    membership = _membership(district, principal.email)
+    response = admin_client.post(f"{PEOPLE}{membership.pk}/", {"role": Role.SCHOOL_TEAM})
+    assert response.status_code == 422
+    assert "Tick the schools this school attendance team member serves." in (
+        response.content.decode()
+    )
+    response = admin_client.post(
+        f"{PEOPLE}{membership.pk}/", {"role": Role.CABINET_MEMBER, "schools": [school_a.pk]}
+    )
+    assert response.status_code == 302
+    changed = _membership(district, principal.email)
+    assert changed.role == Role.CABINET_MEMBER
+    assert not changed.schools.exists()
+
+
 def test_district_staff_do_not_become_partner_staff(admin_client, district, principal):
     membership = _membership(district, principal.email)
     response = admin_client.post(f"{PEOPLE}{membership.pk}/", {"role": Role.PARTNER_STAFF})

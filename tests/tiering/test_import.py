@@ -15,7 +15,7 @@ from django.db import connection
 from districts.tenancy import system_context
 from tests.reading import reading
 from tests.sis import LAST_DAY, import_file
-from tiering import ingest, services
+from tiering import ingest, selectors, services
 from tiering.bands import Band, classify
 from tiering.headers import Kind
 from tiering.models import (
@@ -30,6 +30,7 @@ from tiering.models import (
     Standing,
     Student,
 )
+from tiering.readers import ProblemCode
 
 
 def _bands(district, snapshot) -> dict[tuple[str, str | None], str]:
@@ -147,10 +148,10 @@ def test_bad_values_and_a_repeated_student_are_listed_in_one_report(
     record = import_file(district, bad)
 
     assert record.status == ImportStatus.FAILED
-    assert [(e["row"], e["column"]) for e in record.errors] == [
-        (4, "days_absent"),
-        (7, "days_enrolled"),
-        (len(rows), "student_id"),
+    assert [(e["row"], e["column"], e["code"]) for e in record.errors] == [
+        (4, "days_absent", ProblemCode.VALUE),
+        (7, "days_enrolled", ProblemCode.VALUE),
+        (len(rows), "student_id", ProblemCode.REPEATED_ROW),
     ]
     assert "first in row 11" in record.errors[2]["reason"]
     assert record.error_count == 3
@@ -187,6 +188,10 @@ def test_cross_row_problems_are_found_beside_each_other(district, sis_district, 
     reasons = {(e["row"], e["column"]): e["reason"] for e in record.errors}
     assert "Unknown school code" in reasons[(3, "school_code")]
     assert "appears twice" in reasons[(len(rows), "student_id")]
+    assert [e["code"] for e in record.errors] == [
+        ProblemCode.UNKNOWN_SCHOOL,
+        ProblemCode.REPEATED_ROW,
+    ]
     with system_context(district, reason="test"):
         assert not Standing.objects.for_district(district).exists()
 
@@ -341,6 +346,9 @@ def test_unknown_attendance_codes_are_reported_until_the_district_defines_them(
     record = import_file(district, path)
     assert record.status == ImportStatus.FAILED
     assert record.errors[0]["row"] == 7 and record.errors[0]["column"] == "attendance_code"
+    assert record.errors[0]["code"] == ProblemCode.UNKNOWN_ATTENDANCE_CODE
+    assert record.errors[0]["reason"].startswith("Unknown attendance code. Say what it means")
+    assert selectors.unknown_attendance_codes(attendance_import=record) == ["FT"]
 
     with system_context(district, reason="test"):
         AttendanceCode.objects.create(

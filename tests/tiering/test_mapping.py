@@ -10,7 +10,7 @@ from districts.tenancy import system_context
 from tests.factories import AttendanceImportFactory
 from tests.reading import reading
 from tests.sis import LAST_DAY, import_file
-from tiering import ingest, services
+from tiering import services
 from tiering.headers import Kind
 from tiering.models import (
     AttendanceCategory,
@@ -19,6 +19,7 @@ from tiering.models import (
     ImportProfile,
     ImportStatus,
 )
+from tiering.readers import ProblemCode
 
 IMPORTS = "/d/riverside/attendance/imports"
 # How the district's SIS names the four columns a summary needs; the others keep their names.
@@ -92,7 +93,8 @@ def stopped(district):
                 "row": 7,
                 "column": "attendance_code",
                 "value": "FT",
-                "reason": f"{ingest.UNKNOWN_ATTENDANCE_CODE} Say what it means.",
+                "reason": "Unknown attendance code. Say what it means.",
+                "code": ProblemCode.UNKNOWN_ATTENDANCE_CODE,
             }
         ],
     )
@@ -300,7 +302,9 @@ def test_an_import_with_nothing_to_settle_has_no_mapping_pages(
     succeeded = AttendanceImportFactory(district=district, kind=Kind.SUMMARY)
     with system_context(district, reason="test"):
         AttendanceImport.objects.filter(pk=failed.pk).update(
-            errors=[{"row": 4, "column": "date", "value": "x", "reason": "Not a date."}]
+            errors=[
+                {"row": 4, "column": "date", "value": "x", "reason": "Not a date.", "code": "value"}
+            ]
         )
     client.force_login(district_admin)
     assert client.get(f"{IMPORTS}/{succeeded.pk}/columns/").status_code == 404

@@ -31,6 +31,7 @@ from tests.reading import fingerprint, reading
 from tests.sis import import_file
 from tiering import services, tasks
 from tiering.filecheck import MiB
+from tiering.headers import Kind
 from tiering.models import AttendanceImport, ImportStatus
 from tiering.readers import DEFAULT_LIMITS, ImportValidationError, inspect_file, read_rows
 
@@ -402,10 +403,16 @@ def test_it_stops_a_sheet_that_understates_its_size_as_its_rows_stream_past(tmp_
     mapping = {column: column for column in ROWS[0]}
 
     with pytest.raises(ImportValidationError, match="The sheet has more than 10 rows"):
-        list(read_rows(path, shape, kind="daily", mapping=mapping, limits=limits(xlsx_max_rows=10)))
+        list(
+            read_rows(
+                path, shape, kind=Kind.DAILY, mapping=mapping, limits=limits(xlsx_max_rows=10)
+            )
+        )
     with pytest.raises(ImportValidationError, match="The sheet has more than 30 cells"):
         list(
-            read_rows(path, shape, kind="daily", mapping=mapping, limits=limits(xlsx_max_cells=30))
+            read_rows(
+                path, shape, kind=Kind.DAILY, mapping=mapping, limits=limits(xlsx_max_cells=30)
+            )
         )
 
 

@@ -181,10 +181,7 @@ def _refusal_report(filename: str, refused: readers.ImportValidationError) -> di
         "rows_read": 0,
         "rows_imported": 0,
         "error_count": len(refused.errors),
-        "errors": [
-            {"row": e.row, "column": e.column, "value": e.value, "reason": e.reason}
-            for e in refused.errors
-        ],
+        "errors": [error.as_json() for error in refused.errors],
         "snapshots": [],
         "preview": {},
     }
