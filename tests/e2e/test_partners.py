@@ -12,7 +12,7 @@ def test_partner_staff_edit_their_entry_and_reach_nothing_else(
 ):
     page = journey.page
     sign_in(journey, pia)
-    page.get_by_role("navigation", name="District").get_by_role("link", name="Partners").click()
+    journey.go_to("Partners", menu="Partners")
     expect(page.get_by_role("heading", level=1)).to_have_text("Riverside Youth Club")
     expect(page.get_by_role("link", name="Springfield County Food Bank")).to_have_count(0)
     journey.check("partner-registry")

@@ -32,7 +32,7 @@ def test_a_cabinet_member_rates_items_sets_a_priority_and_downloads_the_action_p
 ):
     page = journey.page
     sign_in(journey, cabinet_member)
-    page.get_by_role("link", name="Self-assessment").click()
+    journey.go_to("Self-assessment", menu="Planning")
     expect(page.get_by_text("No self-assessment yet")).to_be_visible()
     journey.check("list-empty")
     expect(page.get_by_label("School year")).to_have_value("2026–27")
