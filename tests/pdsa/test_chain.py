@@ -21,8 +21,10 @@ import csv
 import io
 
 import pytest
+from django.core.management import call_command
 
-from districts.models import AuditAction, AuditEvent
+from districts.models import AuditAction, AuditEvent, District, MembershipSchool, User
+from districts.tenancy import system_context
 from partners.models import AbsenceReason, Intervention
 from pdsa import selectors, services
 from support.models import InterventionStatus
@@ -215,3 +217,34 @@ def test_the_chain_is_staff_only_and_school_roles_keep_to_their_schools(
 
 def test_no_cycle_has_a_result_until_the_study_stores_one(adams_cycle):
     assert selectors.cycle_result_summary(adams_cycle) is None
+
+
+def test_the_demo_principal_follows_the_chain_at_their_school(db, tmp_path, client):
+    """The demo's support records, partners and three cycles meet on the principal's page."""
+    call_command(
+        "seed_demo",
+        "--students",
+        "700",
+        "--as-of",
+        "2026-11-23",
+        "--output",
+        tmp_path,
+        stdout=io.StringIO(),
+    )
+    principal = User.objects.get(email="principal@cedarvalley.example")
+    with system_context(District.objects.get(slug="cedar-valley"), reason="test"):
+        school = MembershipSchool.objects.get(membership__user=principal).school
+    client.force_login(principal)
+
+    response = client.get(f"/d/cedar-valley/pdsa/chain/schools/{school.pk}/")
+
+    links = _links(response.context["chain"])
+    transport = links[TRANSPORT]
+    assert transport.bands.total > 0
+    assert "Grace Community Church: Walking School Bus volunteers" in map(str, transport.partners)
+    assert [c.cycle.title for c in transport.cycles] == ["Walking School Bus"]
+    # The 2x10 cycles name lack of connectedness and the Playbook's mentors, tried for it.
+    assert {c.cycle.title for c in links["lack-connectedness"].cycles} == {"2x10 Strategy"}
+    # Partners are aligned to health and housing, and no cycle has tested anything for them.
+    untested = {link.reason.code for link in response.context["chain"].untested}
+    assert {"anxiety", HOUSING} <= untested
