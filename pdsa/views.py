@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
-from districts.access import role_required
+from districts.access import role_required, school_page_of_school_role
 from districts.audit import audit_record
 from districts.exports import csv_download, xlsx_download
 from districts.models import AuditAction, School
@@ -639,11 +639,8 @@ CHAIN_HEADER = [
 @role_required(READ_PDSA_CHAIN)
 def chain(request: HttpRequest, district_slug: str) -> HttpResponse:
     """Across the district for district roles; a school role goes to its first school's."""
-    if request.membership.is_school_role:
-        first = School.objects.for_user(request.user).order_by("name").first()
-        if first is None:
-            raise Http404("No school is yours yet.")
-        return redirect("pdsa:school_chain", district_slug=district_slug, school_id=first.pk)
+    if own := school_page_of_school_role(request, "pdsa:school_chain"):
+        return own
     return _chain(request, school=None)
 
 

@@ -36,6 +36,13 @@ def _participants(cycle):
         )
 
 
+def _add(client, school, cycle, *sis_ids, query=""):
+    """Posts the school's list form with the students ticked."""
+    return client.post(
+        _add_url(school), {"cycle": cycle.pk, "student": _ids(*sis_ids), "query": query}
+    )
+
+
 def _messages(response):
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -59,12 +66,8 @@ def test_the_list_offers_the_schools_open_cycles_to_those_who_run_them(
 
 def test_it_adds_exactly_the_ticked_students(client, tiered, principal, adams_cycle):
     client.force_login(principal)
-    adams = tiered
 
-    response = client.post(
-        _add_url(adams),
-        {"cycle": adams_cycle.pk, "student": _ids("S3", "S6"), "query": "band=moderate_chronic"},
-    )
+    response = _add(client, tiered, adams_cycle, "S3", "S6", query="band=moderate_chronic")
 
     assert response.status_code == 302
     assert response["Location"] == f"/d/riverside/pdsa/{adams_cycle.pk}/participants/"
@@ -98,16 +101,12 @@ def test_another_schools_student_is_refused_and_nothing_is_added(
     client, tiered, principal, adams_cycle
 ):
     client.force_login(principal)
-    adams = tiered
 
     # Ivy Ives (S9) is Banneker's, ticked beside Adams' Cole in a forged form.
-    response = client.post(
-        _add_url(adams),
-        {"cycle": adams_cycle.pk, "student": _ids("S3", "S9"), "query": "band=chronic"},
-    )
+    response = _add(client, tiered, adams_cycle, "S3", "S9", query="band=chronic")
 
     assert response.status_code == 302
-    assert response["Location"] == f"{_list_url(adams)}?band=chronic"
+    assert response["Location"] == f"{_list_url(tiered)}?band=chronic"
     assert _messages(response) == [
         "1 of the ticked students are not on Adams Elementary School's list."
     ]

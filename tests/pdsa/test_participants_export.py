@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from districts.models import AuditAction, AuditEvent
 from pdsa import services
 from pdsa.models import Participant, ParticipantSession
+from pdsa.views import PARTICIPANTS_HEADER
 from tests.reading import reading
 from tiering.models import Student
 
@@ -47,18 +48,7 @@ def test_a_principal_downloads_the_participants(client, principal, with_particip
         'attachment; filename="pdsa-participants-2x10-Strategy-cycle-1.xlsx"'
     )
     rows = _sheet(response)
-    assert rows[0] == [
-        "Student",
-        "Student ID",
-        "School",
-        "Band at start",
-        "Band now",
-        "Sessions planned",
-        "Sessions held",
-        "All sessions held",
-        "Added on",
-        "Added by",
-    ]
+    assert rows[0] == PARTICIPANTS_HEADER
     moderate = "Moderate Chronic Absence"
     assert [row[:8] for row in rows[1:]] == [
         ["Cole, Cy", "S3", "Adams Elementary School", moderate, moderate, 10, 0, "No"],
