@@ -11,9 +11,11 @@ from collections.abc import Callable
 from functools import cache, wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import resolve, reverse
 
+from .models import School
 from .roles import Role
 
 
@@ -56,3 +58,15 @@ def may_open(membership, url_name: str) -> bool:
     whose address takes only the district): links to a page ask this rather than repeating its
     policy, so a link never leads to a 403."""
     return membership.role in _policy_of(url_name)
+
+
+def school_page_of_school_role(request: HttpRequest, url_name: str) -> HttpResponse | None:
+    """For a page read across the district with a page per school (the support summary, the
+    chain): a school role is sent to the page of its first school (404 with none), as it
+    reads no district-wide figure; None for everyone else."""
+    if not request.membership.is_school_role:
+        return None
+    first = School.objects.for_user(request.user).order_by("name").first()
+    if first is None:
+        raise Http404("No school is yours yet.")
+    return redirect(url_name, district_slug=request.district.slug, school_id=first.pk)

@@ -121,3 +121,6 @@ READ_PDSA_CYCLES = EVERY_ROLE
 RUN_PDSA_CYCLES = _ADMIN | SCHOOL_ROLES
 # Who takes part in a cycle is student data: staff only.
 READ_PDSA_PARTICIPANTS = STAFF_ROLES
+# The chain from reasons for absence to partners, interventions and cycles counts students by
+# reason and band (support records joined to bands): staff only, a school role its schools.
+READ_PDSA_CHAIN = STAFF_ROLES

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from districts.models import School
 from districts.roles import Role
-from districts.tenancy import TenantContext
-from partners.models import AbsenceReason, Intervention, PartnerEntry
+from districts.tenancy import TenantContext, current_tenant
+from partners.models import (
+    FAMILY_TAGLINES,
+    AbsenceReason,
+    Intervention,
+    PartnerEntry,
+    ReasonFamily,
+    Tier,
+)
+from support import selectors as support_selectors
+from support.models import ConversationReason, InterventionStatus, StudentIntervention
 from tiering import selectors as tiering_selectors
+from tiering.bands import Band
 from tiering.models import Snapshot, Standing
+from tiering.selectors import GroupRow
 
-from .models import ChangeIdea, Cycle, CycleSchool, Participant
+from .models import ChangeIdea, Cycle, CycleSchool, CycleStatus, Participant
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,15 @@ def cycles_for(*, user, school: School | None = None) -> QuerySet[Cycle]:
     )
 
 
+def open_cycles(*, user, school: School) -> list[Cycle]:
+    """The school's cycles the user may add students to: in Plan or Do, and theirs to run."""
+    ctx = current_tenant()
+    cycles = cycles_for(user=user, school=school).filter(
+        status__in=(CycleStatus.PLAN, CycleStatus.DO)
+    )
+    return [c for c in cycles if may_run(ctx=ctx, school_ids={s.pk for s in c.schools.all()})]
+
+
 def cycle_details(*, user) -> QuerySet[Cycle]:
     return (
         Cycle.objects.for_user(user)
@@ -143,3 +165,274 @@ def current_bands(*, student_ids: list[int]) -> dict[int, str]:
         for student, school, current, band in rows
         if school == current or current is None
     }
+
+
+# --- The chain: reason for absence → partners → interventions → cycles → result ---------------
+
+
+def cycle_result_summary(cycle: Cycle) -> str | None:
+    """The Study result's one-line summary once computed (the stored aggregate of the cycle's
+    measured change); None while no result is stored. The chain page shows it beside each
+    cycle, and says so when there is none rather than guessing one."""
+    return None
+
+
+@dataclass(frozen=True)
+class TriedIntervention:
+    """An intervention tried for a reason: with how many of its students (support records that
+    are active, completed or stopped) and in how many of the cycles listed with it."""
+
+    intervention: Intervention
+    tier: str  # the tier's label, "" where neither the record nor the taxonomy gives one
+    students: int
+    cycles: int
+
+
+@dataclass(frozen=True)
+class ChainCycle:
+    cycle: Cycle
+    result: str | None
+
+
+@dataclass
+class ChainLink:
+    """One reason for absence and what stands behind it here."""
+
+    reason: AbsenceReason
+    bands: GroupRow
+    partners: list[PartnerEntry]
+    tried: list[TriedIntervention]
+    cycles: list[ChainCycle]
+
+    @property
+    def untested(self) -> bool:
+        """Partners are aligned to the reason, but no cycle has tested an intervention for it."""
+        return bool(self.partners) and not self.cycles
+
+
+@dataclass
+class ChainFamily:
+    family: str
+    tagline: str
+    links: list[ChainLink]
+
+    @property
+    def rows(self) -> list[GroupRow]:
+        """The links whose reason is recorded for a student, for the students-per-band bars."""
+        return [link.bands for link in self.links if link.bands.total]
+
+
+@dataclass
+class Chain:
+    school: School | None
+    snapshot: Snapshot
+    mix: GroupRow  # every student of the school (or district) per band
+    families: list[ChainFamily]
+    quiet: list[AbsenceReason]  # reasons nothing here names yet
+    students: int  # students with a recorded reason, each once
+
+    @property
+    def mix_rows(self) -> list[GroupRow]:
+        return [self.mix]
+
+    @property
+    def links(self) -> list[ChainLink]:
+        return [link for family in self.families for link in family.links]
+
+    @property
+    def untested(self) -> list[ChainLink]:
+        return [link for link in self.links if link.untested]
+
+
+# A student's support record counts as an intervention tried once it has started.
+TRIED_STATUSES = (
+    InterventionStatus.ACTIVE,
+    InterventionStatus.COMPLETED,
+    InterventionStatus.STOPPED,
+)
+
+
+def _reason_bands(user, scoped: QuerySet[Standing]) -> tuple[dict[int, dict[str, int]], int]:
+    """Students with each recorded reason per band, and how many students have any reason."""
+    reasons = ConversationReason.objects.for_user(user).filter(
+        student_id__in=scoped.values("student_id")
+    )
+    band = Subquery(scoped.filter(student_id=OuterRef("student_id")).values("band")[:1])
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for reason_id, band_value, n in (
+        reasons.annotate(band=band)
+        .values("reason_id", "band")
+        .annotate(n=Count("student_id", distinct=True))
+        .values_list("reason_id", "band", "n")
+    ):
+        counts[reason_id][band_value] = n
+    students = reasons.aggregate(n=Count("student_id", distinct=True))["n"]
+    return counts, students
+
+
+def _tried(user, scoped: QuerySet[Standing]) -> dict[int, list[tuple[int, str, int]]]:
+    """(intervention id, tier, students) tried for each reason by the scope's students: the
+    reason a record names, or, for a record naming none, every reason recorded for its
+    student. One query: the two scoped reads joined in SQL."""
+    students = scoped.values("student_id")
+    records = (
+        StudentIntervention.objects.for_user(user)
+        .filter(student_id__in=students, status__in=TRIED_STATUSES)
+        .values_list("student_id", "intervention_id", "tier", "reason_id")
+    )
+    reasons = (
+        ConversationReason.objects.for_user(user)
+        .filter(student_id__in=students)
+        .values_list("student_id", "reason_id")
+    )
+    records_sql, records_params = records.query.sql_with_params()
+    reasons_sql, reasons_params = reasons.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Both inner queries and their parameters are Django's, read under the request's
+        # tenant context (row-level security applies to them as to any read).
+        cursor.execute(
+            f"""SELECT reason, intervention_id, tier, count(DISTINCT student_id)
+                FROM (
+                    SELECT si.student_id, si.intervention_id, si.tier,
+                           COALESCE(si.reason_id, cr.reason_id) AS reason
+                    FROM ({records_sql}) AS si (student_id, intervention_id, tier, reason_id)
+                    LEFT JOIN ({reasons_sql}) AS cr (student_id, reason_id)
+                      ON si.reason_id IS NULL AND cr.student_id = si.student_id
+                ) AS tried
+                WHERE reason IS NOT NULL
+                GROUP BY reason, intervention_id, tier""",  # noqa: S608
+            [*records_params, *reasons_params],
+        )
+        rows = cursor.fetchall()
+    out: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for reason_id, intervention_id, tier, n in rows:
+        out[reason_id].append((intervention_id, tier, n))
+    return out
+
+
+def _partners(user, school: School | None) -> dict[int, list[PartnerEntry]]:
+    """The registry's entries naming each reason: serving the school (an entry naming no
+    school serves all), or for the district every entry."""
+    entries = PartnerEntry.objects.for_user(user)
+    if school is not None:
+        entries = entries.filter(Q(schools=school) | Q(schools__isnull=True))
+    entries = entries.distinct().select_related("organization").prefetch_related("reasons")
+    out: dict[int, list[PartnerEntry]] = defaultdict(list)
+    for entry in entries.order_by("organization__name", "provided"):
+        for reason in entry.reasons.all():
+            out[reason.pk].append(entry)
+    return out
+
+
+def _chain_cycles(user, school: School | None) -> list[Cycle]:
+    cycles = Cycle.objects.for_user(user)
+    if school is not None:
+        cycles = cycles.filter(pk__in=CycleSchool.objects.filter(school=school).values("cycle_id"))
+    return list(
+        cycles.select_related("change_idea")
+        .prefetch_related("reasons", "interventions")
+        .order_by("change_idea__title", "number")
+    )
+
+
+def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
+    """For each reason for absence (by root cause): its students per band, the partners
+    aligned to it here, the interventions tried for it and the cycles that tested them (those
+    naming the reason, or an intervention aligned to it or tried for it), with their results.
+    At a school, or (school None) across the district for district-wide readers."""
+    scoped = support_selectors.scope_standings(
+        standings=Standing.objects.for_user(user), snapshot=snapshot, school=school
+    )
+    bands, students = _reason_bands(user, scoped)
+    tried = _tried(user, scoped)
+    partners = _partners(user, school)
+    cycles = _chain_cycles(user, school)
+    interventions = {
+        i.pk: i
+        for i in Intervention.objects.filter(
+            pk__in={row[0] for rows in tried.values() for row in rows}
+            | {i.pk for c in cycles for i in c.interventions.all()}
+        )
+    }
+    aligned: dict[int, set[int]] = defaultdict(set)
+    for intervention_id, reason_id in Intervention.objects.filter(reason__isnull=False).values_list(
+        "pk", "reason_id"
+    ):
+        aligned[reason_id].add(intervention_id)
+    mix = tiering_selectors.band_counts(
+        standings=Standing.objects.for_user(user), snapshot=snapshot, school=school
+    )
+    where = school.name if school else "the district"
+    families, quiet = [], []
+    reasons = list(AbsenceReason.objects.order_by("position"))
+    for family in ReasonFamily:
+        links = []
+        for reason in (r for r in reasons if r.family == family):
+            tried_here = tried.get(reason.pk, [])
+            tried_ids = {row[0] for row in tried_here}
+            testing = [
+                c
+                for c in cycles
+                if reason in c.reasons.all()
+                or {i.pk for i in c.interventions.all()} & (aligned[reason.pk] | tried_ids)
+            ]
+            row = GroupRow(
+                school=None,
+                label=reason.name,
+                counts={Band(b): n for b, n in bands.get(reason.pk, {}).items()},
+            )
+            if not (row.total or partners.get(reason.pk) or tried_here or testing):
+                quiet.append(reason)
+                continue
+            links.append(
+                ChainLink(
+                    reason=reason,
+                    bands=row,
+                    partners=partners.get(reason.pk, []),
+                    tried=_tried_list(tried_here, testing, interventions),
+                    cycles=[ChainCycle(c, cycle_result_summary(c)) for c in testing],
+                )
+            )
+        if links:
+            families.append(ChainFamily(family.label, FAMILY_TAGLINES[family], links))
+    return Chain(
+        school=school,
+        snapshot=snapshot,
+        mix=GroupRow(school=None, counts=mix.counts, label=f"Every student of {where}"),
+        families=families,
+        quiet=quiet,
+        students=students,
+    )
+
+
+def _tried_list(
+    tried: list[tuple[int, str, int]], cycles: list[Cycle], interventions: dict[int, Intervention]
+) -> list[TriedIntervention]:
+    """The support records' interventions (most students first), then those only the cycles
+    name."""
+    in_cycles: dict[int, int] = defaultdict(int)
+    for cycle in cycles:
+        for intervention in cycle.interventions.all():
+            in_cycles[intervention.pk] += 1
+    out = [
+        TriedIntervention(
+            intervention=interventions[intervention_id],
+            tier=Tier(tier).label if tier else "",
+            students=n,
+            cycles=in_cycles.get(intervention_id, 0),
+        )
+        for intervention_id, tier, n in sorted(tried, key=lambda row: (-row[2], row[0], row[1]))
+    ]
+    recorded = {row[0] for row in tried}
+    for intervention_id, n in in_cycles.items():
+        if intervention_id not in recorded:
+            intervention = interventions[intervention_id]
+            out.append(
+                TriedIntervention(
+                    intervention=intervention,
+                    tier=intervention.get_tier_display() if intervention.tier else "",
+                    students=0,
+                    cycles=n,
+                )
+            )
+    return out

@@ -25,4 +25,7 @@ urlpatterns = [
     ),
     path("<int:cycle_id>/participants/grid/", views.grid_save, name="grid"),
     path("ideas/<int:idea_id>/", views.ramp, name="ramp"),
+    path("from-list/schools/<int:school_id>/", views.list_add, name="list_add"),
+    path("chain/", views.chain, name="chain"),
+    path("chain/schools/<int:school_id>/", views.school_chain, name="school_chain"),
 ]

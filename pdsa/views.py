@@ -13,17 +13,27 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_POST
 
-from districts.access import role_required
+from districts.access import role_required, school_page_of_school_role
 from districts.audit import audit_record
+from districts.exports import csv_download, xlsx_download
 from districts.models import AuditAction, School
-from districts.roles import READ_PDSA_CYCLES, READ_PDSA_PARTICIPANTS, RUN_PDSA_CYCLES, Role
+from districts.roles import (
+    READ_PDSA_CHAIN,
+    READ_PDSA_CYCLES,
+    READ_PDSA_PARTICIPANTS,
+    RUN_PDSA_CYCLES,
+    Role,
+)
 from districts.tenancy import current_tenant
 from partners.models import PartnerEntry
+from tiering import list_selection
 from tiering import selectors as tiering_selectors
+from tiering.bands import BAND_KEY, RATED_BANDS, Band
 from tiering.models import Snapshot, Standing, Student
 
 from . import selectors, services
@@ -37,6 +47,7 @@ from .forms import (
     WorksheetForm,
 )
 from .models import (
+    ActDecision,
     ChangeIdea,
     Cycle,
     CycleStatus,
@@ -348,10 +359,12 @@ def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
     rows = list(
         Participant.objects.for_user(request.user)
         .filter(cycle=cycle)
-        .select_related("student")
+        .select_related("student", "student__school", "added_by")
         .prefetch_related("sessions")
         .order_by("student__last_name", "student__first_name")
     )
+    if request.GET.get("format") == "xlsx":
+        return _participants_export(request, cycle, rows)
     schools = _candidate_schools(request, cycle)
     filters = CandidateFilterForm(
         request.GET
@@ -390,6 +403,111 @@ def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
             "candidates": candidates,
             "can_tick": cycle.status != CycleStatus.PLAN and days,
         },
+    )
+
+
+def list_action_targets(request: HttpRequest, school: School) -> list[tuple[int, str]]:
+    """The cycles a school's tiered list offers to add its chosen students to."""
+    return [
+        (cycle.pk, f"{cycle} ({cycle.get_status_display()})")
+        for cycle in selectors.open_cycles(user=request.user, school=school)
+    ]
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def list_add(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
+    """ "Add to a PDSA cycle" from a school's tiered list: the ticked students, or every student
+    matching the list's filters, join a cycle of that school in Plan or Do."""
+    school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
+    back = redirect("tiering:school", district_slug=district_slug, school_id=school.pk)
+    if query := request.POST.get("query", ""):
+        back["Location"] += f"?{QueryDict(query).urlencode()}"
+    cycle_id = request.POST.get("cycle", "")
+    if not cycle_id.isdigit():
+        messages.error(request, "Choose the cycle to add the students to.")
+        return back
+    cycle = next(
+        (
+            c
+            for c in selectors.open_cycles(user=request.user, school=school)
+            if c.pk == int(cycle_id)
+        ),
+        None,
+    )
+    if cycle is None:
+        raise Http404("No such cycle in Plan or Do at this school.")
+    try:
+        students = list_selection.chosen_students(request, school=school)
+        if not students:
+            messages.error(request, "Tick the students to add, or add all those the filters show.")
+            return back
+        added = services.participants_add(cycle=cycle, students=students, added_by=request.user)
+    except ValidationError as error:
+        _refused(request, error)
+        return back
+    audit_record(
+        request,
+        action=AuditAction.CHANGE,
+        model=Student,
+        ids=[p.student_id for p in added],
+        purpose=f"Added to the PDSA cycle {cycle} from the tiered list of {school.name}",
+    )
+    already = len(students) - len(added)
+    messages.success(
+        request,
+        f"{len(added)} student{pluralize(len(added))} added to the cycle"
+        + (f"; {already} {'was' if already == 1 else 'were'} in it already." if already else "."),
+    )
+    return _to_participants(cycle)
+
+
+PARTICIPANTS_HEADER = [
+    "Student",
+    "Student ID",
+    "School",
+    "Band at start",
+    "Band now",
+    "Sessions planned",
+    "Sessions held",
+    "All sessions held",
+    "Added on",
+    "Added by",
+]
+
+
+def _participants_export(
+    request: HttpRequest, cycle: Cycle, rows: list[Participant]
+) -> HttpResponse:
+    """The participants and their sessions as a spreadsheet (formulas neutralised)."""
+    now = selectors.current_bands(student_ids=[p.student_id for p in rows])
+    audit_record(
+        request,
+        action=AuditAction.EXPORT,
+        model=Student,
+        ids=[p.student_id for p in rows],
+        purpose=f"Participants of the PDSA cycle {cycle} (XLSX)",
+    )
+    values = []
+    for p in rows:
+        held = len(p.sessions.all())
+        values.append(
+            [
+                f"{p.student.last_name}, {p.student.first_name}",
+                p.student.sis_id,
+                p.student.school.name if p.student.school else "",
+                p.get_band_at_start_display(),
+                Band(now[p.student_id]).label if p.student_id in now else "",
+                p.planned_sessions,
+                held,
+                held >= p.planned_sessions,
+                p.added_at.date(),
+                p.added_by.full_name or p.added_by.email,
+            ]
+        )
+    stem = "-".join(f"pdsa-participants-{cycle.title}-cycle-{cycle.number}".split())
+    return xlsx_download(
+        filename=f"{stem}.xlsx", sheet="Participants", header=PARTICIPANTS_HEADER, rows=values
     )
 
 
@@ -500,3 +618,95 @@ def _is_day(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+# --- The chain: reasons for absence → partners → interventions → cycles → results -----------
+
+DOWNLOADS = ("csv", "xlsx")
+BAND_COLUMNS = [band.label for band in (*RATED_BANDS, Band.NOT_YET_RATED)]
+CHAIN_HEADER = [
+    "Root cause",
+    "Reason for absence",
+    *BAND_COLUMNS,
+    "Students with the reason",
+    "Partners aligned here",
+    "Interventions tried (students)",
+    "PDSA cycles that tested them",
+    "Partners but no tested intervention",
+]
+
+
+@role_required(READ_PDSA_CHAIN)
+def chain(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """Across the district for district roles; a school role goes to its first school's."""
+    if own := school_page_of_school_role(request, "pdsa:school_chain"):
+        return own
+    return _chain(request, school=None)
+
+
+@role_required(READ_PDSA_CHAIN)
+def school_chain(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
+    school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
+    return _chain(request, school=school)
+
+
+def _chain(request: HttpRequest, *, school: School | None) -> HttpResponse:
+    snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
+    context = {
+        "school": school,
+        "schools": School.objects.for_user(request.user).order_by("name"),
+        "snapshot": snapshot,
+        "band_key": BAND_KEY,
+    }
+    if snapshot is None:
+        return render(request, "pdsa/chain.html", context)
+    found = selectors.chain(user=request.user, snapshot=snapshot, school=school)
+    where = school.name if school else request.district.name
+    export = request.GET.get("format")
+    # Counts of students by reason and band, never a row: the record names how many.
+    audit_record(
+        request,
+        action=AuditAction.EXPORT if export in DOWNLOADS else AuditAction.VIEW,
+        model=Student,
+        count=found.students,
+        purpose=f"PDSA chain of {where}: students by reason for absence and band (counts)"
+        + (f" ({export.upper()})" if export in DOWNLOADS else ""),
+    )
+    if export in DOWNLOADS:
+        return _chain_export(request, export, found)
+    return render(request, "pdsa/chain.html", context | {"chain": found})
+
+
+def _chain_export(request: HttpRequest, export: str, found: selectors.Chain) -> HttpResponse:
+    rows = [
+        [
+            family.family,
+            link.reason.name,
+            *(n for _, n in link.bands.cells()),
+            link.bands.total,
+            "; ".join(str(entry) for entry in link.partners),
+            "; ".join(
+                f"{t.intervention.name}{f' ({t.tier})' if t.tier else ''}: {t.students}"
+                for t in link.tried
+            ),
+            "; ".join(_cycle_text(c) for c in link.cycles),
+            "Yes" if link.untested else "No",
+        ]
+        for family in found.families
+        for link in family.links
+    ]
+    stem = f"pdsa-chain-{found.school.name if found.school else 'district'}"
+    stem = "-".join(stem.split()) + f"-{request.district.today():%Y-%m-%d}"
+    if export == "xlsx":
+        return xlsx_download(filename=f"{stem}.xlsx", sheet="Chain", header=CHAIN_HEADER, rows=rows)
+    return csv_download(filename=f"{stem}.csv", header=CHAIN_HEADER, rows=rows)
+
+
+def _cycle_text(item: selectors.ChainCycle) -> str:
+    """ "2x10 Strategy, cycle 1 (Act: Adapt; result: …)"."""
+    cycle = item.cycle
+    notes = [cycle.get_status_display()]
+    if cycle.act_decision:
+        notes.append(f"decision {ActDecision(cycle.act_decision).name.title()}")
+    notes.append(f"result: {item.result}" if item.result else "no Study result yet")
+    return f"{cycle} ({'; '.join(notes)})"

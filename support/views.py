@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from districts.access import role_required
+from districts.access import role_required, school_page_of_school_role
 from districts.audit import audit_record
 from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
@@ -390,11 +390,8 @@ NO_CONTACT_HEADER = ["Student", "Student ID", "School", "Band", "Last contact"]
 @role_required(READ_STUDENT_SUPPORT)
 def summary(request: HttpRequest, district_slug: str) -> HttpResponse:
     """Across the district's schools for district roles; a school role goes to its school's."""
-    if request.membership.is_school_role:
-        first = School.objects.for_user(request.user).order_by("name").first()
-        if first is None:
-            raise Http404("No school is yours yet.")
-        return redirect("support:school_summary", district_slug=district_slug, school_id=first.pk)
+    if own := school_page_of_school_role(request, "support:school_summary"):
+        return own
     return _summary(request, school=None)
 
 

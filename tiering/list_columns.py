@@ -1,7 +1,8 @@
-"""What the apps built on tiering add to the tiered list: columns beside each student and
-filters narrowing the list. `tiering` imports no app above it (design.md §1), so each app
-registers its columns and filters here when it loads (as districts/home_panels.py); the list,
-its downloads and its printed copy show every registered column, in the order registered."""
+"""What the apps built on tiering add to the tiered list: columns beside each student, filters
+narrowing the list and actions on the students chosen from it. `tiering` imports no app above
+it (design.md §1), so each app registers its columns, filters and actions here when it loads
+(as districts/home_panels.py); the list, its downloads and its printed copy show every
+registered column, in the order registered."""
 
 from __future__ import annotations
 
@@ -56,8 +57,40 @@ class ListFilter:
     narrow: Callable[[HttpRequest, QuerySet, object], QuerySet]
 
 
+@dataclass(frozen=True)
+class ListAction:
+    """Something done with students chosen on a school's tiered list ("Add to a PDSA cycle").
+    For a member whose role is in `policy`, the list gets a checkbox per student and, above
+    it, the action's choice of target and two buttons: one posts the ticked students
+    (`student`, repeated), the other every student matching the list's filters (`all`). Both
+    post to `url_name` (taking `district_slug` and `school_id`) with the list's filters as a
+    query string in `query` and the chosen target as `key`; the receiving view reads the
+    students through tiering/list_selection.py `chosen_students`."""
+
+    key: str  # the posted name of the target, e.g. "cycle"
+    label: str  # what it does, e.g. "Add to a PDSA cycle"
+    verb: str  # the buttons' first word: "Add" the ticked students, "Add" all matching
+    url_name: str
+    policy: frozenset  # roles that may use it: a policy of districts/roles.py
+    target_label: str  # e.g. "PDSA cycle"
+    # (value, label) of the targets open to the request's member at the school.
+    targets: Callable[[HttpRequest, object], Sequence[tuple[object, str]]]
+    no_target: str  # what the list says when there is none
+    # A link to where one is made, when there is such a page: its words, and its URL name
+    # (taking `district_slug`).
+    no_target_link: str = ""
+    no_target_url_name: str = ""
+
+
+@dataclass(frozen=True)
+class OpenAction:
+    action: ListAction
+    targets: Sequence[tuple[object, str]]
+
+
 _column_sets: list[ColumnSet] = []
 _filters: list[ListFilter] = []
+_actions: list[ListAction] = []
 
 
 def register_columns(column_set: ColumnSet) -> ColumnSet:
@@ -70,6 +103,24 @@ def register_filter(list_filter: ListFilter) -> ListFilter:
     if list_filter.name not in {f.name for f in _filters}:
         _filters.append(list_filter)
     return list_filter
+
+
+def register_action(action: ListAction) -> ListAction:
+    if action.key not in {a.key for a in _actions}:
+        _actions.append(action)
+    return action
+
+
+def actions_for(request: HttpRequest, school: object) -> list[OpenAction]:
+    """The actions the member's role may use on the school's list, with their targets."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return []
+    return [
+        OpenAction(action, list(action.targets(request, school)))
+        for action in _actions
+        if membership.role in action.policy
+    ]
 
 
 def columns() -> list[Column]:

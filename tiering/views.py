@@ -26,6 +26,7 @@ from . import (
     charts,
     list_columns,
     list_pdf,
+    list_selection,
     progress,
     readers,
     recompute,
@@ -329,11 +330,6 @@ def attendance_home_panel(request: HttpRequest) -> str | None:
     return render_to_string("tiering/_home_panel.html", context, request=request)
 
 
-def _rule_set_id(request: HttpRequest) -> int | None:
-    value = request.GET.get("rule_set", "")
-    return int(value) if value.isdigit() else None
-
-
 @role_required(READ_STUDENT_ATTENDANCE)
 def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
     visible = School.objects.for_user(request.user).order_by("name")
@@ -362,25 +358,15 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
-    snapshot = selectors.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    snapshot = selectors.current_snapshot(
+        snapshots=snapshots, rule_set_id=list_selection.rule_set_id(request.GET)
+    )
     if snapshot is None:
         return render(request, "tiering/no_snapshot.html", {"school": school}, status=200)
-    previous = selectors.previous_snapshot(snapshots=snapshots, snapshot=snapshot)
-    form = TieredListForm(
-        request.GET,
-        options=selectors.filter_options(standings=standings, snapshot=snapshot, school=school),
-        bands=[
-            (selectors.CHRONIC_FILTER, "Chronically absent (moderate, severe, extreme)"),
-            *((band.value, band.label) for band in (*RATED_BANDS, Band.NOT_YET_RATED)),
-        ],
-        changes=list(selectors.ListChange.LABELS.items()) if previous else [],
-        enrollments=list(selectors.Enrollment.LABELS.items()),
+    listed = list_selection.tiered_list(
+        request, school=school, snapshot=snapshot, params=request.GET
     )
-    filters = selectors.ListFilters(**form.filters())
-    rows = selectors.tiered_students(
-        standings=standings, snapshot=snapshot, previous=previous, school=school, filters=filters
-    )
-    rows = list_columns.narrow(request, rows, form.extension_filters())
+    form, previous, rows = listed.form, listed.previous, listed.rows
     export = request.GET.get("format")
     if export in EXPORT_FORMATS:
         return _tiered_list_export(request, export, school, snapshot, previous, form, rows)
@@ -395,6 +381,8 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         ids=[row["student"].pk for row in listed],
         purpose=f"Tiered list of {school.name}",
     )
+    # What the apps above tiering do with students chosen here (list_columns.ListAction).
+    actions = list_columns.actions_for(request, school)
     context = {
         "school": school,
         "snapshot": snapshot,
@@ -426,6 +414,8 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
         "page": page,
         "rows": listed,
         "extra_columns": list_columns.columns(),
+        "actions": actions,
+        "choosing": any(open_action.targets for open_action in actions),
         "query": query.urlencode(),
         "band_key": BAND_KEY,
         "tiers": TIERS,
@@ -664,7 +654,9 @@ def _history_row(standing: Standing) -> dict:
 def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
-    snapshot = selectors.current_snapshot(snapshots=snapshots, rule_set_id=_rule_set_id(request))
+    snapshot = selectors.current_snapshot(
+        snapshots=snapshots, rule_set_id=list_selection.rule_set_id(request.GET)
+    )
     today = request.district.today()
     freshness = selectors.data_freshness(
         schools=School.objects.for_user(request.user),

@@ -295,7 +295,13 @@ DISTRICT_ROWS = [
     district_row("pdsa:create", ok=PDSA_RUNNERS),
     district_row("pdsa:cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
     district_row("pdsa:ramp", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=_ids("idea")),
-    district_row("pdsa:participants", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
+    district_row(
+        "pdsa:participants",
+        ok=DISTRICT_WIDE | SCHOOL,
+        hidden=ADAMS_HIDDEN,
+        kwargs=CYCLE,
+        variants=("?format=xlsx",),
+    ),
     district_row("pdsa:edit", ok=ADAMS_RUNNERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
     *(
         district_row(route, ok=ADAMS_RUNNERS, hidden=ADAMS_HIDDEN, kwargs=kwargs, method="POST")
@@ -310,7 +316,19 @@ DISTRICT_ROWS = [
             ("pdsa:participants_add", CYCLE),
             ("pdsa:participant_remove", _ids("cycle", "participant")),
             ("pdsa:grid", CYCLE),
+            # "Add to a PDSA cycle" from Adams' tiered list.
+            ("pdsa:list_add", _ids("school")),
         )
+    ),
+    # The chain from reasons to results counts students by reason and band: staff only (a
+    # school role is sent on to its school's), a school role its own schools.
+    district_row("pdsa:chain", ok=STAFF, variants=("?format=csv", "?format=xlsx")),
+    district_row(
+        "pdsa:school_chain",
+        ok=DISTRICT_WIDE | SCHOOL,
+        hidden=ADAMS_HIDDEN,
+        kwargs=_ids("school"),
+        variants=("?format=csv", "?format=xlsx"),
     ),
     # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
     district_row("selfassessment:list", ok=STAFF),
