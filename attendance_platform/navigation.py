@@ -48,6 +48,7 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
         (
             NavItem("Self-assessment", "selfassessment:list"),
             NavItem("PDSA cycles", "pdsa:list"),
+            NavItem("Workshops", "district_workshops:list"),
         ),
     ),
     NavMenu(

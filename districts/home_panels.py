@@ -23,3 +23,18 @@ def register(panel: HomePanel) -> HomePanel:
 
 def render_for(request: HttpRequest) -> list[str]:
     return [html for panel in _panels if (html := panel(request))]
+
+
+# The page signing in lands on ("/"), outside any district: panels for the person themself
+# (a workshop facilitator's workshops). Each takes the request and returns HTML or None.
+_account_panels: list[HomePanel] = []
+
+
+def register_account_panel(panel: HomePanel) -> HomePanel:
+    if panel not in _account_panels:
+        _account_panels.append(panel)
+    return panel
+
+
+def render_account_panels(request: HttpRequest) -> list[str]:
+    return [html for panel in _account_panels if (html := panel(request))]

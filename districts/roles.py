@@ -121,3 +121,10 @@ READ_PDSA_CYCLES = EVERY_ROLE
 RUN_PDSA_CYCLES = _ADMIN | SCHOOL_ROLES
 # Who takes part in a cycle is student data: staff only.
 READ_PDSA_PARTICIPANTS = STAFF_ROLES
+
+# --- Strategy workshops -----------------------------------------------------------------------
+
+# Accepting a workshop's invitation is consent to share the district's figures outside it, item
+# by item: the administrators' decision, as every disclosure is; they also name the team.
+# (The facilitator is no district role: facilitators' pages are guarded by workshops/access.py.)
+RESPOND_TO_WORKSHOPS = _ADMIN
