@@ -228,9 +228,10 @@ def invitation_respond(
 ) -> HttpResponse:
     invitation = _invitation_for(request, invitation_id)
     form = ConsentForm(request.POST)
-    accept = request.POST.get("decision") == "accept"
-    if not form.is_valid():
+    decision = request.POST.get("decision")
+    if not form.is_valid() or decision not in ("accept", "decline"):
         return _invitation_page(request, invitation, status=422)
+    accept = decision == "accept"
     change = services.invitation_respond(
         invitation=invitation, accept=accept, items=form.cleaned_data["items"], by=request.user
     )

@@ -1,5 +1,5 @@
 """A workshop of Fran's to which Riverside (the `tiered` district, ten students) and Lakeview
-are invited, and another facilitator with a workshop of his own."""
+are invited, and Felix's workshop of his own."""
 
 from datetime import date
 
@@ -10,19 +10,12 @@ from workshops import services, tasks
 from workshops.context import facilitating
 from workshops.models import Invitation
 
-from ..factories import UserFactory
-
 FIELDS = services.WorkshopFields(
     title="Thriving Schools Strategy Workshop",
     first_day=date(2027, 2, 3),
     last_day=date(2027, 2, 4),
     place="Sacramento",
 )
-
-
-@pytest.fixture
-def felix(db):
-    return UserFactory(email="felix@workshops.org", full_name="Felix Other", is_facilitator=True)
 
 
 @pytest.fixture
