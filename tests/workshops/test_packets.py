@@ -1,6 +1,8 @@
 """Packets and the cohort: consent item by item gates what the facilitator sees, withdrawal
 takes it away at once, and every figure is suppressed with the workshop's minimum n."""
 
+from datetime import date
+
 from districts.tenancy import system_context
 from workshops import selectors, services
 from workshops.context import facilitating
@@ -114,3 +116,29 @@ def test_a_new_minimum_is_applied_to_the_stored_packet(
     materialise(district)
     (group,) = _cohort(facilitator, workshop)
     assert group.districts[0].overview.figures["rows"][0]["students"]["text"] == "< 11"
+
+
+def test_the_packet_follows_the_districts_new_bands(
+    workshop, facilitator, riverside_invitation, district, district_admin, settings, tmp_path
+):
+    """tiering.bands_changed's hook rewrites the packet of every accepted invitation."""
+    from attendance_platform.celery import app
+    from tiering import bands_changed
+
+    from ..sis import import_file
+    from ..tiered import CURRENT, write
+
+    accept(riverside_invitation, district, district_admin, [ConsentItem.BANDS])
+    with facilitating(facilitator):
+        assert PacketTable.across_districts.get().as_of == date(2026, 11, 20)
+    later = CURRENT.replace("S10,102,5,40,0", "S10,102,5,45,0")
+    record = import_file(district, write(tmp_path, "later.csv", later), as_of=date(2026, 12, 4))
+    assert record.status == "succeeded", record.errors
+    # The hook queues the district's task; here it runs at once rather than in a worker.
+    app.conf.task_always_eager = True
+    try:
+        bands_changed.notify(district_id=district.pk)
+    finally:
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+    with facilitating(facilitator):
+        assert PacketTable.across_districts.get().as_of == date(2026, 12, 4)
