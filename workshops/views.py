@@ -207,6 +207,14 @@ def _invitation_page(request, invitation, *, team_form=None, status=200) -> Http
     return render(request, "workshops/invitation.html", context, status=status)
 
 
+def _to_invitation(invitation: Invitation) -> HttpResponse:
+    return redirect(
+        "district_workshops:invitation",
+        district_slug=invitation.district.slug,
+        invitation_id=invitation.pk,
+    )
+
+
 def _record(request, invitation, change: services.ConsentChange) -> None:
     """Consent and its withdrawal, in the district's access record."""
     for verb, items in (("given", change.given), ("withdrawn", change.withdrawn)):
@@ -242,11 +250,7 @@ def invitation_respond(
         if accept
         else "Invitation declined: the workshop sees nothing of your district.",
     )
-    return redirect(
-        "district_workshops:invitation",
-        district_slug=district_slug,
-        invitation_id=invitation.pk,
-    )
+    return _to_invitation(invitation)
 
 
 @require_POST
@@ -266,11 +270,7 @@ def invitation_consent(
         messages.success(request, "Saved. What you withdrew has left the workshop’s pages.")
     else:
         messages.success(request, "Saved.")
-    return redirect(
-        "district_workshops:invitation",
-        district_slug=district_slug,
-        invitation_id=invitation.pk,
-    )
+    return _to_invitation(invitation)
 
 
 @require_POST
@@ -290,11 +290,7 @@ def team_add(request: HttpRequest, district_slug: str, invitation_id: int) -> Ht
             form.add_error(None, error)
         else:
             messages.success(request, "Added to the team.")
-            return redirect(
-                "district_workshops:invitation",
-                district_slug=district_slug,
-                invitation_id=invitation.pk,
-            )
+            return _to_invitation(invitation)
     return _invitation_page(request, invitation, team_form=form, status=422)
 
 
@@ -309,9 +305,7 @@ def team_remove(
     )
     services.team_member_remove(member=member)
     messages.success(request, f"{member.display_name} is no longer on the team.")
-    return redirect(
-        "district_workshops:invitation", district_slug=district_slug, invitation_id=invitation.pk
-    )
+    return _to_invitation(invitation)
 
 
 def invitation_home_panel(request: HttpRequest) -> str | None:
