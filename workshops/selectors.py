@@ -73,6 +73,8 @@ def invited_districts(*, workshop: Workshop) -> list[InvitedDistrict]:
 class CohortDistrict:
     label: str
     named: bool
+    # A page-unique name for the district's headings and tables ("d1", "d2", …).
+    anchor: str
     tables: list[PacketTable] = field(default_factory=list)
 
     @property
@@ -131,6 +133,7 @@ def cohort(*, workshop: Workshop) -> list[SizeGroup]:
             CohortDistrict(
                 label=invitation.district.name if named else invitation.alias,
                 named=named,
+                anchor=f"d{len(districts) + 1}",
                 tables=own,
             )
         )

@@ -140,3 +140,19 @@ def test_a_facilitator_of_another_workshop_finds_nothing(client, felix, workshop
     for path in ("", "edit/", "cohort/"):
         assert client.get(f"/workshops/{workshop.pk}/{path}").status_code == 404
     assert "Thriving" not in client.get("/workshops/").content.decode()
+
+
+def test_the_cohort_pages_headings_and_tables_have_unique_ids(
+    client, district_admin, facilitator, workshop, riverside_invitation, district
+):
+    import re
+
+    client.force_login(district_admin)
+    url = f"/d/riverside/workshops/{riverside_invitation.pk}/respond/"
+    client.post(url, {"decision": "accept", "items": ["bands", "breakdowns"]})
+    materialise(district)
+    client.force_login(facilitator)
+    page = client.get(f"/workshops/{workshop.pk}/cohort/").content.decode()
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert "d1" in ids and "packet-d1-schools" in ids
+    assert len(ids) == len(set(ids))
