@@ -49,6 +49,7 @@ DISTRICT_NAV: tuple[NavItem | NavMenu, ...] = (
             NavItem("Self-assessment", "selfassessment:list"),
             NavItem("PDSA cycles", "pdsa:list"),
             NavItem("Reasons to results", "pdsa:chain"),
+            NavItem("Workshops", "district_workshops:list"),
         ),
     ),
     NavMenu(

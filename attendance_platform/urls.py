@@ -71,5 +71,7 @@ urlpatterns = [
     path("d/<slug:district_slug>/self-assessment/", include("selfassessment.urls")),
     path("d/<slug:district_slug>/support/", include("support.urls")),
     path("d/<slug:district_slug>/pdsa/", include("pdsa.urls")),
+    path("d/<slug:district_slug>/workshops/", include("workshops.district_urls")),
+    path("workshops/", include("workshops.urls")),
     path("operators/", admin.site.urls),
 ]

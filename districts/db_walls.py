@@ -392,6 +392,8 @@ class DbState:
     district_id: int | None = None
     school_ids: frozenset[int] | None = None
     user_id: int | None = None
+    # The workshops a facilitator facilitates (workshops/context.py), across districts.
+    workshop_ids: frozenset[int] | None = None
 
 
 _state: ContextVar[DbState | None] = ContextVar("db_walls_state", default=None)
@@ -401,15 +403,18 @@ def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
     """Switch the open transaction to `state`; None returns to the bare login role."""
     state = state or DbState(role=None)
     schools = ",".join(str(s) for s in sorted(state.school_ids or ()))
+    workshops = ",".join(str(w) for w in sorted(state.workshop_ids or ()))
     with connections[using].cursor() as cursor:
         cursor.execute(f"SET LOCAL ROLE {state.role or 'NONE'}")
         cursor.execute(
             "SELECT set_config('app.district_id', %s, true),"
-            " set_config('app.school_ids', %s, true), set_config('app.user_id', %s, true)",
+            " set_config('app.school_ids', %s, true), set_config('app.user_id', %s, true),"
+            " set_config('app.workshop_ids', %s, true)",
             [
                 "" if state.district_id is None else str(state.district_id),
                 schools,
                 "" if state.user_id is None else str(state.user_id),
+                workshops,
             ],
         )
 

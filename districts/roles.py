@@ -124,3 +124,10 @@ READ_PDSA_PARTICIPANTS = STAFF_ROLES
 # The chain from reasons for absence to partners, interventions and cycles counts students by
 # reason and band (support records joined to bands): staff only, a school role its schools.
 READ_PDSA_CHAIN = STAFF_ROLES
+
+# --- Strategy workshops -----------------------------------------------------------------------
+
+# Accepting a workshop's invitation is consent to share the district's figures outside it, item
+# by item: the administrators' decision, as every disclosure is; they also name the team.
+# (The facilitator is no district role: facilitators' pages are guarded by workshops/access.py.)
+RESPOND_TO_WORKSHOPS = _ADMIN

@@ -52,7 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_of(request.user))
     if len(memberships) == 1 and not request.user.is_facilitator:
         return redirect("districts:home", district_slug=memberships[0].district.slug)
-    return render(request, "districts/choose_district.html", {"memberships": memberships})
+    context = {"memberships": memberships, "panels": home_panels.render_account_panels(request)}
+    return render(request, "districts/choose_district.html", context)
 
 
 # What each role's home page is for, in its own words.

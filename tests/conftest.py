@@ -186,6 +186,12 @@ def facilitator(db):
 
 
 @pytest.fixture
+def felix(db):
+    """A facilitator of another workshop: Fran's workshops are no business of his."""
+    return UserFactory(email="felix@workshops.org", full_name="Felix Other", is_facilitator=True)
+
+
+@pytest.fixture
 def outsider(other_district, other_school):
     return _member(
         other_district, Role.DISTRICT_ADMIN, email="oscar@lakeview.org", name="Oscar Outsider"

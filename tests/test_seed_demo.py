@@ -16,6 +16,7 @@ from districts.tenancy import context_for_membership, system_context, tenant_con
 from pdsa.models import ChangeIdea, Cycle, Participant, ParticipantSession
 from pdsa.selectors import Participation
 from tiering.models import AttendanceDay, AttendanceImport, Snapshot, Standing, Student
+from workshops.models import Consent, Invitation, PacketTable, TeamMember, Workshop
 
 AS_OF = date(2026, 11, 23)
 
@@ -60,6 +61,11 @@ def _tables() -> dict:
             Cycle,
             Participant,
             ParticipantSession,
+            Workshop,
+            Invitation,
+            Consent,
+            TeamMember,
+            PacketTable,
         )
     }
 
@@ -145,3 +151,18 @@ def test_the_demo_principal_sees_the_three_pdsa_cycles(db, tmp_path):
     assert first.get_act_decision_display() == "Adapt (tweak the process and try again)"
     assert (second.previous_id, second.status, second.reached) == (first.pk, "plan", 0)
     assert walking_partners == ["Grace Community Church: Walking School Bus volunteers"]
+
+
+def test_the_demo_facilitator_lands_on_a_workshop_the_demo_district_shares_with(
+    db, tmp_path, client
+):
+    _seed(tmp_path)
+    facilitator = User.objects.get(email="facilitator@cedarvalley.example")
+    client.login(request=HttpRequest(), username=facilitator.email, password=DEMO_PASSWORD)
+    landing = client.get("/").content.decode()
+    assert "Thriving Schools Strategy Workshop" in landing
+    with system_context(District.objects.get(slug=DEMO_SLUG), reason="test"):
+        workshop = Workshop.objects.get()
+        assert TeamMember.objects.count() == 4
+    cohort = client.get(f"/workshops/{workshop.pk}/cohort/").content.decode()
+    assert "District A" in cohort and "By school" in cohort and "Cedar Valley" not in cohort

@@ -54,16 +54,22 @@ def count(value: int, *, minimum_n: int = DEFAULT_MINIMUM_N) -> Shown:
 
 def percent(numerator: int, group: int, *, minimum_n: int = DEFAULT_MINIMUM_N) -> str:
     """A share of a group, in whole percent, coded by the group's size."""
+    return percent_shown(numerator, group, minimum_n=minimum_n).text
+
+
+def percent_shown(numerator: int, group: int, *, minimum_n: int = DEFAULT_MINIMUM_N) -> Shown:
+    """`percent` with the value a chart draws: the whole percent, or the code's bound (a bar
+    of "≤ 5%" is drawn to 5, and labelled "≤ 5%"); None for a group under the minimum."""
     if group < minimum_n:
-        return f"group under {minimum_n}"
+        return Shown(None, f"group under {minimum_n}", "small")
     share = 100 * numerator / group
     for smallest, bottom, top in PERCENT_CODING:
         if group >= smallest:
             if share <= bottom:
-                return f"≤ {bottom}%"
+                return Shown(bottom, f"≤ {bottom}%")
             if share >= top:
-                return f"≥ {top}%"
-            return f"{_round_half_up(share)}%"
+                return Shown(top, f"≥ {top}%")
+            return Shown(_round_half_up(share), f"{_round_half_up(share)}%")
     raise AssertionError("PERCENT_CODING ends with a band for every group")
 
 
@@ -82,11 +88,18 @@ class SuppressedTable:
 
 
 def table(
-    counts: Sequence[Sequence[int]], *, minimum_n: int = DEFAULT_MINIMUM_N
+    counts: Sequence[Sequence[int]],
+    *,
+    minimum_n: int = DEFAULT_MINIMUM_N,
+    row_groups: Sequence[Sequence[int]] = (),
 ) -> SuppressedTable:
     """Suppress a table of counts shown with all its totals: small counts first, then, line by
     line, the next smallest value wherever a line (a row with its total, a column with its
-    total, the totals with the grand total) holds exactly one hidden value."""
+    total, the totals with the grand total) holds exactly one hidden value.
+
+    `row_groups` names groups of columns whose sum each row also gives away (a chronic absence
+    rate beside the band counts gives away the sum of the chronic bands): each row's cells of
+    each group are one more line."""
     rows, columns = len(counts), len(counts[0]) if counts else 0
     if any(len(row) != columns for row in counts):
         raise ValueError("Every row of the table needs the same number of columns.")
@@ -103,6 +116,7 @@ def table(
     }
     lines = [[(i, j) for j in range(columns + 1)] for i in range(rows + 1)]
     lines += [[(i, j) for i in range(rows + 1)] for j in range(columns + 1)]
+    lines += [[(i, j) for j in group] for i in range(rows + 1) for group in row_groups]
     changed = True
     while changed:
         changed = False

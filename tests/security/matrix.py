@@ -20,11 +20,12 @@ PAT = "pat"  # principal of Adams (school_a)
 TESS = "tess"  # school attendance team, Adams
 BOB = "bob"  # principal of Banneker (school_b): Adams' students are not his
 PIA = "pia"  # partner staff, Riverside Youth Club
-FRAN = "fran"  # workshop facilitator: no district membership
-OSCAR = "oscar"  # district administrator of Lakeview
+FRAN = "fran"  # workshop facilitator: no district membership; Riverside and Lakeview invited
+FELIX = "felix"  # facilitator of another workshop
+OSCAR = "oscar"  # district administrator of Lakeview, which has not answered Fran's invitation
 OLIVE = "olive"  # operator (superuser) of the service: no district membership
-PERSONAS = (ANON, ALICE, CAROL, PAT, TESS, BOB, PIA, FRAN, OSCAR, OLIVE)
-NON_MEMBERS = (FRAN, OSCAR, OLIVE)
+PERSONAS = (ANON, ALICE, CAROL, PAT, TESS, BOB, PIA, FRAN, FELIX, OSCAR, OLIVE)
+NON_MEMBERS = (FRAN, FELIX, OSCAR, OLIVE)
 
 STAFF = frozenset({ALICE, CAROL, PAT, TESS, BOB})
 MEMBERS = STAFF | {PIA}
@@ -361,6 +362,45 @@ DISTRICT_ROWS = [
     ),
 ]
 
+# Workshops. A district's invitation pages are its administrators' (accepting is consent);
+# the facilitators' pages belong to no district: a facilitator's own workshops, 404 for another
+# facilitator's, 403 for everyone who facilitates nothing.
+WORKSHOP_INVITATION = _ids(invitation_id="workshop_invitation")
+ADMIN_ONLY = frozenset({ALICE})
+
+
+def facilitator_row(route: str, *, kwargs: Kwargs | None = None, method: str = "GET") -> Row:
+    expect = signed_in(**{FRAN: OK, FELIX: NOT_FOUND if kwargs else OK})
+    expect.update({p: FORBIDDEN for p in PERSONAS if p not in (ANON, FRAN, FELIX)})
+    return Row(route, expect, kwargs=kwargs, method=method)
+
+
+WORKSHOP = _ids("workshop")
+WORKSHOP_ROWS = [
+    district_row("district_workshops:list", ok=ADMIN_ONLY),
+    district_row("district_workshops:invitation", ok=ADMIN_ONLY, kwargs=WORKSHOP_INVITATION),
+    *(
+        district_row(route, ok=ADMIN_ONLY, kwargs=WORKSHOP_INVITATION, method="POST")
+        for route in (
+            "district_workshops:respond",
+            "district_workshops:consent",
+            "district_workshops:team_add",
+        )
+    ),
+    district_row(
+        "district_workshops:team_remove",
+        ok=ADMIN_ONLY,
+        kwargs=_ids(invitation_id="workshop_invitation", member_id="team_member"),
+        method="POST",
+    ),
+    facilitator_row("workshops:list"),
+    facilitator_row("workshops:create"),
+    facilitator_row("workshops:detail", kwargs=WORKSHOP),
+    facilitator_row("workshops:edit", kwargs=WORKSHOP),
+    facilitator_row("workshops:cohort", kwargs=WORKSHOP),
+    facilitator_row("workshops:invite", kwargs=WORKSHOP, method="POST"),
+]
+
 ACCOUNT_ROWS = [
     Row("home", signed_in()),
     Row("login", everyone()),
@@ -487,5 +527,6 @@ def admin_model_rows() -> list[Row]:
 
 
 ROWS: dict[str, Row] = {
-    row.route: row for row in (*DISTRICT_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS, *admin_model_rows())
+    row.route: row
+    for row in (*DISTRICT_ROWS, *WORKSHOP_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS, *admin_model_rows())
 }

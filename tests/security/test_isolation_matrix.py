@@ -21,6 +21,7 @@ from .matrix import (
     ANON,
     BOB,
     CAROL,
+    FELIX,
     FORBIDDEN,
     FRAN,
     LOGIN,
@@ -42,7 +43,15 @@ _ADMIN_REDIRECT = re.compile(r"^operators/(\w+)/(\w+)/<path:object_id>/$")
 # What a Riverside page must never show: names and addresses only Lakeview's objects carry.
 LAKEVIEW_MARKERS = (b"Lakeview", b"lakeview")
 # The apps whose routes live under /d/<district>/.
-DISTRICT_APPS = ("districts", "tiering", "partners", "selfassessment", "support", "pdsa")
+DISTRICT_APPS = (
+    "districts",
+    "tiering",
+    "partners",
+    "selfassessment",
+    "support",
+    "pdsa",
+    "district_workshops",
+)
 
 
 def _walk(patterns, prefix="", namespace=None):
@@ -144,6 +153,7 @@ def requests(
     other_school_principal,
     pia,
     facilitator,
+    felix,
     outsider,
 ):
     with operator_context(reason="test fixture"):  # accounts are the operators' to create
@@ -159,6 +169,7 @@ def requests(
             BOB: other_school_principal,
             PIA: pia,
             FRAN: facilitator,
+            FELIX: felix,
             OSCAR: outsider,
             OLIVE: operator,
         }
@@ -206,6 +217,7 @@ GROUPS = {
     "selfassessment": lambda r: r.startswith("selfassessment:"),
     "support": lambda r: r.startswith("support:"),
     "pdsa": lambda r: r.startswith("pdsa:"),
+    "workshops": lambda r: r.startswith(("workshops:", "district_workshops:")),
     "accounts": lambda r: ":" not in r,
     "admin": lambda r: r.startswith("admin:"),
 }

@@ -171,6 +171,7 @@ def world(
     youth_club,
     food_entry,
     facilitator,
+    felix,
     outsider,
     tmp_path,
 ) -> World:
@@ -212,10 +213,56 @@ def world(
         tmp_path=tmp_path,
     )
     lakeview.update(_support_ids(other_district, lakeview, team_member=outsider))
+    _workshop_ids(facilitator, felix, district_admin, outsider, riverside, lakeview)
     with operator_context(reason="test fixture"):  # groups are the operators' to create
         operators = Group.objects.create(name="Operators")
     riverside.update(_admin_ids(district, operators))
     return World(ids={"riverside": riverside, "lakeview": lakeview})
+
+
+def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview) -> None:
+    """Fran's workshop, to which Riverside (accepted, sharing its band mix, with a team) and
+    Lakeview (no answer yet) are invited; Felix runs a workshop of his own."""
+    from districts.models import District
+    from workshops import services as workshop_services
+    from workshops.context import facilitating
+    from workshops.models import ConsentItem, Department
+
+    fields = workshop_services.WorkshopFields(
+        title="Strategy workshop",
+        first_day=date(2027, 2, 3),
+        last_day=date(2027, 2, 4),
+        place="Sacramento",
+    )
+    with facilitating(felix):
+        workshop_services.workshop_create(created_by=felix, fields=fields)
+    with facilitating(facilitator):
+        workshop = workshop_services.workshop_create(created_by=facilitator, fields=fields)
+    # A new context, as the next request opens: it names the new workshop among Fran's.
+    with facilitating(facilitator):
+        invitations = {
+            slug: workshop_services.invitation_create(
+                workshop=workshop, district=District.objects.get(slug=slug), invited_by=facilitator
+            )
+            for slug in ("riverside", "lakeview")
+        }
+    for slug, ids, person in (("riverside", riverside, admin), ("lakeview", lakeview, outsider)):
+        invitation = invitations[slug]
+        with system_context(invitation.district, reason="test fixture"):
+            if slug == "riverside":
+                workshop_services.invitation_respond(
+                    invitation=invitation, accept=True, items=[ConsentItem.BANDS], by=person
+                )
+            member = workshop_services.team_member_add(
+                invitation=invitation, department=Department.HEALTH, name="Nurse Nadia"
+            )
+        ids.update(
+            {
+                "workshop": workshop.pk,
+                "workshop_invitation": invitation.pk,
+                "team_member": member.pk,
+            }
+        )
 
 
 def _support_ids(district, ids: dict[str, int], *, team_member) -> dict[str, int]:

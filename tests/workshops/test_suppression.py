@@ -134,3 +134,24 @@ def test_percentages_are_coded_by_group_size(numerator, group, shown):
 def test_rows_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="same number of columns"):
         suppression.table([[1, 2], [3]])
+
+
+def test_a_group_of_columns_whose_sum_is_given_away_is_one_more_line():
+    # Bands Satisfactory, At-risk | Moderate, Severe, Extreme: a chronic rate beside the row
+    # gives away the sum of the last three, so a lone hidden chronic cell needs a partner there.
+    counts = [[50, 10, 30, 4, 12], [60, 25, 35, 15, 11]]
+    plain = suppression.table(counts)
+    # The row's partner is At-risk's 10: the 4 alone among the chronic bands, recoverable.
+    assert [c.text for c in plain.cells[0]] == ["50", "hidden", "30", "< 10", "12"]
+    grouped = suppression.table(counts, row_groups=[(2, 3, 4)])
+    hidden = [j for j, c in enumerate(grouped.cells[0]) if c.hidden]
+    assert hidden == [1, 3, 4]  # 12, the next smallest of the chronic bands, joins the 4
+    for i in range(2):
+        chronic = [grouped.cells[i][j] for j in (2, 3, 4)]
+        assert sum(c.hidden for c in chronic) != 1
+
+
+def test_a_percent_for_a_chart_is_drawn_to_its_code():
+    assert suppression.percent_shown(1, 50) == suppression.Shown(5, "≤ 5%")
+    assert suppression.percent_shown(12, 50) == suppression.Shown(24, "24%")
+    assert suppression.percent_shown(3, 9).hidden

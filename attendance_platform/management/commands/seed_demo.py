@@ -35,6 +35,7 @@ from support.demo import seed_demo_support
 from tiering import snapshots, synthetic, tasks
 from tiering.headers import Kind
 from tiering.models import AttendanceImport, ImportSource, ImportStatus, Snapshot
+from workshops.demo import seed_demo_workshop
 
 DEMO_SLUG = "cedar-valley"
 DEMO_NAME = "Cedar Valley Unified School District"
@@ -53,6 +54,9 @@ DEMO_PEOPLE: tuple[tuple[str, str, Role | None], ...] = (
     ("partner@cedarvalley.example", "Amara Okafor", Role.PARTNER_STAFF),
     ("facilitator@cedarvalley.example", "Jordan Blake", None),
 )
+
+ADMIN_LOGIN = DEMO_PEOPLE[0][0]
+FACILITATOR_LOGIN = DEMO_PEOPLE[-1][0]
 
 
 def demo_school_year_start(as_of: date) -> date:
@@ -137,9 +141,19 @@ class Command(BaseCommand):
             supported = seed_demo_support(district=district, school=schools[0], as_of=as_of)
             # A cycle's participants are chosen by their band now, too.
             seed_demo_cycles(district=district, as_of=generated.through)
+        workshop = seed_demo_workshop(
+            district=district,
+            facilitator=User.objects.get(email=FACILITATOR_LOGIN),
+            admin=User.objects.get(email=ADMIN_LOGIN),
+            as_of=generated.through,
+        )
         self._report(district, year, schools, generated, files, people, imports)
         if supported:
             self.stdout.write(f"  Support records for {supported} students at {schools[0].name}")
+        self.stdout.write(
+            f"  Workshop: {workshop.title} (/workshops/{workshop.pk}/), run by "
+            f"{FACILITATOR_LOGIN}; {district.name} accepted, shown to others as District A"
+        )
 
     def _review_points(self, district: District, calendar, *, through: date) -> None:
         """A snapshot every two weeks of school, as a team reviewing its data every two weeks

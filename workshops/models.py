@@ -1,0 +1,272 @@
+"""Strategy workshops (the Thriving Schools flyer): a facilitator's workshop across districts,
+its sessions, the districts invited to it, what each district consented to share, its
+cross-departmental team, and the figures materialised for it.
+
+A workshop, its facilitators and sessions belong to no district (a workshop spans districts);
+the invitation, consent, team and packet rows each belong to the invited district and carry
+the workshop's id too, which is what the facilitator's row-level policy reads
+(migrations/0002_workshop_walls.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.timezone import now
+
+from districts.models import TenantModel
+from districts.querysets import TenantManager
+
+from .querysets import AcrossDistricts, TenantWorkshopQuerySet, WorkshopQuerySet
+from .suppression import DEFAULT_MINIMUM_N
+
+# The flyer's "Objectives": "In the workshops, district teams will:" — the default agenda, one
+# session each.
+OBJECTIVES = (
+    "Create a shared model/vision for student health and attendance and learn from each other "
+    "about best practices for improving health and attendance.",
+    "Identify strategic actions across health and attendance initiatives.",
+    "Develop a plan to operationalize alignment between health and attendance teams, goals, "
+    "and initiatives.",
+)
+DEFAULT_SESSION_TITLES = ("Shared vision", "Strategic actions", "Alignment plan")
+# States' minimum cell sizes range from 5 to 30 (NCES SLDS Technical Brief 3).
+MINIMUM_N_RANGE = (5, 30)
+
+
+class Workshop(models.Model):
+    """A "2-day in-person event … facilitated by experts" bringing together teams from several
+    districts."""
+
+    title = models.CharField(max_length=200)
+    first_day = models.DateField("First day")
+    last_day = models.DateField("Last day")
+    place = models.CharField("Place", max_length=300)
+    minimum_n = models.PositiveSmallIntegerField(
+        "Smallest group shown",
+        default=DEFAULT_MINIMUM_N,
+        validators=[MinValueValidator(MINIMUM_N_RANGE[0]), MaxValueValidator(MINIMUM_N_RANGE[1])],
+        help_text="Counts below this are shown as “< n” in every packet and cohort view "
+        "(10 is the most common state rule).",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+    facilitators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="WorkshopFacilitator", related_name="+"
+    )
+
+    objects = WorkshopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-first_day", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_day__gte=F("first_day")),
+                name="workshop_ends_after_it_starts",
+                violation_error_message="The last day cannot be before the first day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class WorkshopFacilitator(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "user"],
+                name="one_facilitator_row_per_person",
+                violation_error_message="This person already facilitates the workshop.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.workshop}"
+
+
+class WorkshopSession(models.Model):
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="sessions")
+    day = models.DateField("Day")
+    title = models.CharField("Session", max_length=200)
+    agenda = models.TextField("Agenda", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["day", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for an answer"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class ConsentItem(models.TextChoices):
+    """What a district may share with a workshop, item by item (each revocable)."""
+
+    BANDS = "bands", "Band mix and chronic absence rate, with the trend against last year"
+    BREAKDOWNS = "breakdowns", "The same by grade, school and student group"
+    SELF_ASSESSMENT = "self_assessment", "Our self-assessment profile"
+    ACTION_PLAN = "action_plan", "Our action plan"
+    PARTNER_COVERAGE = "partner_coverage", "Partner coverage by reason for absence"
+    NAME = "name", "Our district's name (without it, the other districts see “District A”)"
+
+
+class Invitation(TenantModel):
+    """A district invited to a workshop; accepting it is consent, given item by item."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="invitations")
+    status = models.CharField(
+        max_length=16, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    # How the district is shown to the others unless it consents to its name: "District A", …
+    alias = models.CharField(max_length=40)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited_at = models.DateTimeField(default=now)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(TenantWorkshopQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["workshop", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "workshop"],
+                name="one_invitation_per_district_and_workshop",
+                violation_error_message="This district is already invited to the workshop.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} — invitation"
+
+
+class Consent(TenantModel):
+    """One item a district shares with one workshop, while the row exists: withdrawing it
+    deletes the row (the access record keeps the history)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="consents")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    item = models.CharField(max_length=32, choices=ConsentItem.choices)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    given_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(TenantWorkshopQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation", "item"],
+                name="one_consent_per_item",
+                violation_error_message="This item is already shared.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_item_display()
+
+
+class Department(models.TextChoices):
+    """The flyer's cross-departmental team: health and attendance side by side."""
+
+    ATTENDANCE = "attendance", "Attendance"
+    HEALTH = "health", "Health and nursing"
+    FAMILY_ENGAGEMENT = "family_engagement", "Family engagement"
+    STUDENT_SERVICES = "student_services", "Student services"
+    CABINET = "cabinet", "Cabinet"
+
+
+class TeamMember(TenantModel):
+    """Someone on the district's workshop team: a user of the district, or a name with a
+    department for someone without a login."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="team")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    name = models.CharField("Name", max_length=200, blank=True)
+    department = models.CharField("Department", max_length=32, choices=Department.choices)
+
+    objects = TenantManager.from_queryset(TenantWorkshopQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["department", "name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(name=""),
+                name="team_member_is_a_user_or_a_name",
+                violation_error_message="Choose a person or write a name.",
+            ),
+            models.UniqueConstraint(
+                fields=["district", "invitation", "user"],
+                name="one_team_row_per_user",
+                violation_error_message="This person is already on the team.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.user.full_name or self.user.email if self.user_id else self.name
+
+
+class PacketTable(TenantModel):
+    """One table of a district's data packet for one workshop, as published: every figure
+    already passed suppression.py with the workshop's minimum n, so no row here holds a count
+    smaller than it. Written by the system persona for consented items only."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="packet")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    item = models.CharField(max_length=32, choices=ConsentItem.choices)
+    key = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    as_of = models.DateField(null=True, blank=True)
+    last_year_as_of = models.DateField(null=True, blank=True)
+    # {"columns": [...], "rows": [{"label", "cells": [{"text", "value", "hidden"}]}]}
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(TenantWorkshopQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation", "key"],
+                name="one_packet_table_per_key",
+                violation_error_message="This packet already has this table.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,202 @@
+"""Reads the workshop pages share: a facilitator's workshops and cohort, a district's
+invitations. The cohort is read from the materialised packets only (never a student table), for
+consented items only, under the names the districts chose."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from districts.models import Membership, User
+from districts.roles import STAFF_ROLES
+
+from .models import (
+    Consent,
+    ConsentItem,
+    Invitation,
+    InvitationStatus,
+    PacketTable,
+    TeamMember,
+    Workshop,
+)
+from .packets import DISTRICT_KEY, SCHOOLS_KEY
+
+# Like-sized districts side by side (the flyer's "networking opportunity with another
+# like-sized school district"), by the students of their band mix now.
+SIZE_CLASSES = (
+    (25_000, "25,000 students or more"),
+    (5_000, "5,000 to 24,999 students"),
+    (1_000, "1,000 to 4,999 students"),
+    (0, "Fewer than 1,000 students"),
+)
+SIZE_NOT_SHARED = "Enrolment not shared"
+
+
+def facilitated_workshops(*, user: User) -> QuerySet[Workshop]:
+    return Workshop.objects.facilitated_by(user).annotate(
+        invited=Count("invitations", distinct=True),
+        accepted=Count(
+            "invitations", filter=Q(invitations__status=InvitationStatus.ACCEPTED), distinct=True
+        ),
+    )
+
+
+@dataclass
+class InvitedDistrict:
+    invitation: Invitation
+    items: list[ConsentItem]
+    team: list[TeamMember]
+
+
+def invited_districts(*, workshop: Workshop) -> list[InvitedDistrict]:
+    """Each district invited to the workshop, with what it shares and its team (facilitator)."""
+    items: dict[int, list[ConsentItem]] = defaultdict(list)
+    for consent in Consent.across_districts.filter(workshop=workshop):
+        items[consent.invitation_id].append(ConsentItem(consent.item))
+    team: dict[int, list[TeamMember]] = defaultdict(list)
+    for member in TeamMember.across_districts.filter(workshop=workshop).select_related("user"):
+        team[member.invitation_id].append(member)
+    order = list(ConsentItem)
+    return [
+        InvitedDistrict(
+            invitation=i,
+            items=sorted(items[i.pk], key=order.index),
+            team=team[i.pk],
+        )
+        for i in Invitation.across_districts.filter(workshop=workshop).select_related("district")
+    ]
+
+
+@dataclass
+class CohortDistrict:
+    label: str
+    named: bool
+    # A page-unique name for the district's headings and tables ("d1", "d2", …).
+    anchor: str
+    tables: list[PacketTable] = field(default_factory=list)
+
+    @property
+    def overview(self) -> PacketTable | None:
+        return next((t for t in self.tables if t.key == DISTRICT_KEY), None)
+
+    @property
+    def breakdowns(self) -> list[PacketTable]:
+        return [t for t in self.tables if t.key != DISTRICT_KEY]
+
+    @property
+    def students(self) -> int | None:
+        if self.overview is None:
+            return None
+        return self.overview.figures["rows"][0]["students"]["value"]
+
+    @property
+    def size_class(self) -> str:
+        if self.students is None:
+            return SIZE_NOT_SHARED
+        return next(label for smallest, label in SIZE_CLASSES if self.students >= smallest)
+
+
+@dataclass
+class SizeGroup:
+    label: str
+    districts: list[CohortDistrict]
+
+
+def cohort(*, workshop: Workshop) -> list[SizeGroup]:
+    """The accepted districts side by side, grouped by size, each under its name or its alias
+    ("District A"), with the packet tables of the items it shares now. An anonymised district's
+    schools are numbered rather than named, or they would name it."""
+    shared: dict[int, set[str]] = defaultdict(set)
+    for invitation_id, item in Consent.across_districts.filter(workshop=workshop).values_list(
+        "invitation_id", "item"
+    ):
+        shared[invitation_id].add(item)
+    tables: dict[int, list[PacketTable]] = defaultdict(list)
+    for table in PacketTable.across_districts.filter(workshop=workshop):
+        if table.item in shared[table.invitation_id]:
+            tables[table.invitation_id].append(table)
+    districts = []
+    accepted = Invitation.across_districts.filter(
+        workshop=workshop, status=InvitationStatus.ACCEPTED
+    ).select_related("district")
+    for invitation in sorted(accepted, key=lambda i: (len(i.alias), i.alias)):
+        named = ConsentItem.NAME in shared[invitation.pk]
+        own = tables[invitation.pk]
+        if not named:
+            for table in own:
+                if table.key == SCHOOLS_KEY:
+                    for n, row in enumerate(table.figures["rows"], start=1):
+                        row["label"] = f"School {n}"
+        districts.append(
+            CohortDistrict(
+                label=invitation.district.name if named else invitation.alias,
+                named=named,
+                anchor=f"d{len(districts) + 1}",
+                tables=own,
+            )
+        )
+    groups = []
+    for _, label in (*SIZE_CLASSES, (None, SIZE_NOT_SHARED)):
+        members = [d for d in districts if d.size_class == label]
+        if members:
+            groups.append(SizeGroup(label=label, districts=members))
+    return groups
+
+
+@dataclass(frozen=True)
+class RateBar:
+    label: str
+    now: dict
+    last_year: dict
+    now_width: float
+    last_year_width: float
+
+
+def rate_bars(groups: list[SizeGroup]) -> list[RateBar]:
+    """The cohort chart: each sharing district's chronic absence rate now and at the same
+    point of last year, as published (a coded rate is drawn to its bound; a hidden one not)."""
+    rows = [
+        (d.label, d.overview.figures["rows"][0])
+        for g in groups
+        for d in g.districts
+        if d.overview is not None
+    ]
+    values = [
+        cell["value"]
+        for _, row in rows
+        for cell in (row["rate"], row["rate_last_year"])
+        if cell["value"] is not None
+    ]
+    top = max(10, *(values or [0]))
+    top = (int(top) // 10 + 1) * 10
+
+    def width(cell: dict) -> float:
+        return round(100 * (cell["value"] or 0) / top, 2)
+
+    return [
+        RateBar(
+            label=label,
+            now=row["rate"],
+            last_year=row["rate_last_year"],
+            now_width=width(row["rate"]),
+            last_year_width=width(row["rate_last_year"]),
+        )
+        for label, row in rows
+    ]
+
+
+# --- The district's side ----------------------------------------------------------------------
+
+
+def district_invitations(*, user: User) -> QuerySet[Invitation]:
+    return Invitation.objects.for_user(user).select_related("workshop").order_by("-invited_at")
+
+
+def team_candidates(*, user: User) -> QuerySet[User]:
+    """The district's staff, for naming the team by account."""
+    return User.objects.filter(
+        pk__in=Membership.objects.for_user(user).filter(role__in=STAFF_ROLES).values("user_id"),
+        is_active=True,
+    ).order_by("full_name", "email")
