@@ -123,6 +123,12 @@ class ConsentItem(models.TextChoices):
     NAME = "name", "Our district's name (without it, the other districts see “District A”)"
 
 
+# The items a district can consent to today: those the packets carry. The self-assessment
+# profile, the action plan and partner coverage join when their packet pages are built; until
+# then nobody is asked to share what nothing would show.
+OFFERED_CONSENT_ITEMS = (ConsentItem.BANDS, ConsentItem.BREAKDOWNS, ConsentItem.NAME)
+
+
 class Invitation(TenantModel):
     """A district invited to a workshop; accepting it is consent, given item by item."""
 
