@@ -12,9 +12,11 @@ from districts.roles import Role
 from districts.tenancy import TenantContext
 from partners.models import AbsenceReason, Intervention, PartnerEntry
 from tiering import selectors as tiering_selectors
+from tiering.bands import RATED_BANDS, Band
 from tiering.models import Snapshot, Standing
 
-from .models import ChangeIdea, Cycle, CycleSchool, Participant
+from .charts import RunChart, Week, run_chart
+from .models import ChangeIdea, Cycle, CycleSchool, Participant, StudyResult, StudySource
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,102 @@ def current_bands(*, student_ids: list[int]) -> dict[int, str]:
         for student, school, current, band in rows
         if school == current or current is None
     }
+
+
+# --- The stored Study, as the worksheet page shows it ---------------------------------------
+
+BAND_ORDER = (*RATED_BANDS, Band.NOT_YET_RATED)
+
+
+@dataclass(frozen=True)
+class StudyView:
+    result: StudyResult
+    # Each window's dict (dates as dates) with its groups' figures: "groups" [(label, figures)].
+    windows: list[dict]
+    # Each comparison's dict with "rows" [(label, figures)], participants first.
+    comparisons: list[dict]
+    chart: RunChart | None
+    # (band label, participants at the start, now, comparison at the start, now)
+    bands: list[tuple[str, int, int, int, int]]
+    # Each school: its name, the start and now figures, and (band label, start, now) rows.
+    schools: list[dict]
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.result.source == StudySource.SNAPSHOTS
+
+
+def study_view(*, user, cycle: Cycle) -> StudyView | None:
+    """The cycle's stored Study if the user may read it (aggregates only: partner staff read
+    those of the cycles naming their organisation)."""
+    result = StudyResult.objects.for_user(user).filter(cycle=cycle).first()
+    if result is None:
+        return None
+    groups = result.groups or {}
+    windows = [
+        {
+            **window,
+            "first": _day(window["first"]),
+            "last": _day(window["last"]),
+            "groups": [
+                (label, figures)
+                for label, name in (("Participants", "participants"), ("Comparison", "comparison"))
+                if (figures := _at(groups.get(name, []), i))
+            ],
+        }
+        for i, window in enumerate(result.windows)
+    ]
+    comparisons = [
+        {
+            **c,
+            "rows": [("Participants", c["participants"]), ("Comparison group", c["comparison"])],
+        }
+        for c in result.comparisons
+    ]
+    weeks = [
+        Week(date.fromisoformat(w["starts"]), w["rate"], w["days"], w["during_test"])
+        for w in result.weeks
+    ]
+    mix = result.bands or {}
+
+    def count(group: str, when: str, band: Band) -> int:
+        return mix.get(group, {}).get(when, {}).get(band.value, 0)
+
+    bands = [
+        (
+            band.label,
+            count("participants", "start", band),
+            count("participants", "now", band),
+            count("comparison", "start", band),
+            count("comparison", "now", band),
+        )
+        for band in BAND_ORDER
+    ]
+    schools = [
+        {
+            **school,
+            **{
+                when: {**school[when], "as_of": _day(school[when]["as_of"])}
+                for when in ("start", "now")
+                if school[when]
+            },
+            "rows": [
+                (
+                    band.label,
+                    (school["start"] or {}).get("bands", {}).get(band.value, 0),
+                    (school["now"] or {}).get("bands", {}).get(band.value, 0),
+                )
+                for band in BAND_ORDER
+            ],
+        }
+        for school in (result.progress or {}).get("schools", [])
+    ]
+    return StudyView(result, windows, comparisons, run_chart(weeks), bands, schools)
+
+
+def _at(figures: list, index: int) -> dict | None:
+    return figures[index] if index < len(figures) else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

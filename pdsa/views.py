@@ -140,6 +140,7 @@ def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
             "question_form": QuestionForm(),
             "step_form": StepForm(),
             "sees_participants": request.membership.role in READ_PDSA_PARTICIPANTS,
+            "study": selectors.study_view(user=request.user, cycle=cycle),
             "is_latest": not Cycle.objects.for_user(request.user)
             .filter(change_idea_id=cycle.change_idea_id, number__gt=cycle.number)
             .exists(),
@@ -300,6 +301,17 @@ def cycle_next(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpR
         return _to_cycle(cycle, "act")
     messages.success(request, f"Cycle {following.number} starts from cycle {cycle.number}'s plan.")
     return _to_cycle(following)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def study_refresh(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    """ "Recompute the Study now": from the attendance on record, without waiting for the
+    next import."""
+    cycle = _runnable_cycle(request, cycle_id)
+    services.cycle_study_refresh(cycle=cycle)
+    messages.success(request, "The Study is recomputed from the attendance on record.")
+    return _to_cycle(cycle, "study-results")
 
 
 @role_required(READ_PDSA_CYCLES)

@@ -73,7 +73,7 @@ def test_partner_staff_read_the_worksheet_naming_them_and_no_student(
     assert page.status_code == 200
     text = page.content.decode()
     assert "Riverside Youth Club: After-school STEM club" in text
-    assert "Students reached</dt><dd>2</dd>" in text  # the stored count, nobody's name
+    assert "<dd>2 students reached; 0 of 20 planned sessions held.</dd>" in text  # stored counts
     assert "Cole" not in text and "Ford" not in text and "S3" not in text
     assert "Participants and the 2x10 grid" not in text
     assert client.get(_url(with_participants, "participants")).status_code == 403

@@ -310,6 +310,7 @@ DISTRICT_ROWS = [
             ("pdsa:participants_add", CYCLE),
             ("pdsa:participant_remove", _ids("cycle", "participant")),
             ("pdsa:grid", CYCLE),
+            ("pdsa:study_refresh", CYCLE),
         )
     ),
     # Self-assessment: the district's plan, read by its staff, made by its cabinet team.
