@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Prefetch, QuerySet
 
 from districts.models import School
-from districts.roles import Role
+from districts.roles import DISTRICT_WIDE_ROLES
 from districts.tenancy import TenantContext
 from partners.models import AbsenceReason, Intervention, PartnerEntry
 from tiering import selectors as tiering_selectors
@@ -108,9 +108,9 @@ def ramp(*, user, change_idea: ChangeIdea) -> QuerySet[Cycle]:
 
 
 def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
-    """District administrators run any cycle; a school role runs a cycle whose schools are all
-    its own (a cycle naming no school is district-wide); everyone else reads."""
-    if ctx.role == Role.DISTRICT_ADMIN:
+    """District administrators and the cabinet run any cycle; a school role runs a cycle whose
+    schools are all its own (a cycle naming no school is district-wide); everyone else reads."""
+    if ctx.role in DISTRICT_WIDE_ROLES:
         return True
     if ctx.school_ids is not None and ctx.role is not None:
         return bool(school_ids) and school_ids <= ctx.school_ids

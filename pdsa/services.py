@@ -90,7 +90,7 @@ def _require_runner(cycle: Cycle) -> None:
 
 def _require_schools_allowed(schools: Iterable[School]) -> None:
     """School roles name at least one school, all their own; a cycle naming none is a
-    district-wide one, run by district administrators."""
+    district-wide one, run by district administrators and the cabinet."""
     ctx = current_tenant()
     ids = {s.pk for s in schools}
     if not selectors.may_run(ctx=ctx, school_ids=ids):

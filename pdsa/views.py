@@ -2,9 +2,9 @@
 idea, and the participants with the 2x10 grid.
 
 Who may do what: every staff role and partner staff read the cycles their scoping shows
-(querysets.py); district administrators and school roles run them (selectors.may_run), a
-school role only those whose schools are all its own. Participants are student data: staff
-only, and every page showing them is in the access record.
+(querysets.py); district administrators, the cabinet and school roles run them
+(selectors.may_run), a school role only those whose schools are all its own. Participants are
+student data: staff only, and every page showing them is in the access record.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from django.views.decorators.http import require_POST
 from districts.access import role_required
 from districts.audit import audit_record
 from districts.models import AuditAction, School
-from districts.roles import READ_PDSA_CYCLES, READ_PDSA_PARTICIPANTS, RUN_PDSA_CYCLES, Role
+from districts.roles import (
+    DISTRICT_WIDE_ROLES,
+    READ_PDSA_CYCLES,
+    READ_PDSA_PARTICIPANTS,
+    RUN_PDSA_CYCLES,
+    Role,
+)
 from districts.tenancy import current_tenant
 from partners.models import PartnerEntry
 from tiering import selectors as tiering_selectors
@@ -102,7 +108,7 @@ def cycle_create(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = CycleCreateForm(
         request.POST or None,
         schools=School.objects.for_user(request.user),
-        district_wide=request.membership.role == Role.DISTRICT_ADMIN,
+        district_wide=request.membership.role in DISTRICT_WIDE_ROLES,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -133,8 +133,8 @@ SUPPORT_WRITERS = frozenset({ALICE, PAT, TESS})
 ENTRY = _ids("entry")
 FOOD_ENTRY = _ids(entry_id="food_entry")
 CYCLE = _ids("cycle")  # the Adams 2x10 cycle, naming the youth club's entry
-PDSA_RUNNERS = frozenset({ALICE, PAT, TESS, BOB})
-ADAMS_RUNNERS = frozenset({ALICE, PAT, TESS})
+PDSA_RUNNERS = frozenset({ALICE, CAROL, PAT, TESS, BOB})
+ADAMS_RUNNERS = frozenset({ALICE, CAROL, PAT, TESS})
 PDSA_READERS = DISTRICT_WIDE | SCHOOL | {PIA}
 # A principal invited to the district who has not chosen a password yet.
 INVITATION = _ids(membership_id="invitation")
@@ -290,7 +290,8 @@ DISTRICT_ROWS = [
         "support:referrals", ok=frozenset({PIA}), variants=("?format=csv", "?format=xlsx")
     ),
     # PDSA cycles: read by staff and by partner staff whose organisation a cycle names; run by
-    # district administrators and the school's own team; participants are student data.
+    # district administrators, the cabinet and the school's own team; participants are
+    # student data.
     district_row("pdsa:list", ok=MEMBERS),
     district_row("pdsa:create", ok=PDSA_RUNNERS),
     district_row("pdsa:cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
