@@ -6,6 +6,7 @@ worked out beside it."""
 from datetime import date
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 
 from districts.tenancy import system_context
 from pdsa import services
@@ -283,3 +284,22 @@ def test_a_school_with_only_summaries_falls_back_to_snapshot_changes(
     assert since["participants"]["rate_before"] == pytest.approx(93.3)
     assert since["participants"]["rate_after"] == 70.0
     assert (result.participants_n, result.comparison_n, result.weeks) == (1, 0, [])
+
+
+def test_the_walls_show_a_study_only_with_its_cycle(
+    to_nov_13, pia, other_school_principal, district
+):
+    """Read with unscoped querysets and raw SQL as each persona: the database's walls alone."""
+    _refresh(to_nov_13)
+    with as_member(pia):
+        assert list(StudyResult.unscoped.values_list("cycle_id", flat=True)) == [to_nov_13.pk]
+        # Partner staff read the aggregate and change nothing of it.
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            StudyResult.unscoped.update(note="Changed")
+    with as_member(other_school_principal):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pdsa_studyresult")
+            assert cursor.fetchone() == (0,)
+        # Nor can Bob write a Study for a cycle he cannot read.
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            StudyResult.unscoped.create(district=district, cycle_id=to_nov_13.pk, source="daily")
