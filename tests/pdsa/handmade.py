@@ -4,7 +4,12 @@ expect is worked out in their comments (test_outcomes.py, test_study_results.py)
 
 from datetime import date, timedelta
 
+from pdsa import services
 from tiering.models import Student
+
+from ..sis import import_file
+from ..tiered import ROSTER, write
+from .conftest import as_member
 
 HOLIDAY = date(2026, 10, 28)
 DAYS = [
@@ -53,3 +58,34 @@ def daily(through: date) -> str:
 
 def ids(district, *sis_ids):
     return [Student.unscoped.get(district=district, sis_id=s).pk for s in sis_ids]
+
+
+def import_days(district, tmp_path, *throughs: date) -> None:
+    """The roster (as of Oct 1), then the days up to each date given, as year-to-date files."""
+    files = [("roster.csv", ROSTER, date(2026, 10, 1))] + [
+        (f"to-{through}.csv", daily(through), through) for through in throughs
+    ]
+    for name, text, as_of in files:
+        record = import_file(district, write(tmp_path, name, text), as_of=as_of)
+        assert record.status == "succeeded", record.errors
+
+
+def two_by_ten(district, school, principal, *, partner_entries=()):
+    """The Adams team's test over Oct 19-30 with S3 and S4."""
+    with as_member(principal):
+        cycle = services.cycle_create(
+            district=district, created_by=principal, schools=[school], title="2x10 Strategy"
+        )
+        services.cycle_links_set(cycle=cycle, schools=[school], partner_entries=partner_entries)
+        services.cycle_update(
+            cycle=cycle,
+            worksheet=services.WorksheetFields(
+                title=cycle.title, first_day=TEST_FIRST, last_day=TEST_LAST
+            ),
+        )
+        services.participants_add(
+            cycle=cycle,
+            students=Student.objects.filter(sis_id__in=["S3", "S4"]),
+            added_by=principal,
+        )
+    return cycle

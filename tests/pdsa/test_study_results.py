@@ -16,49 +16,29 @@ from tiering.models import Student
 from ..sis import import_file
 from ..tiered import CURRENT, PREVIOUS, ROSTER, write
 from .conftest import as_member
-from .handmade import TEST_FIRST, TEST_LAST, daily
+from .handmade import TEST_FIRST, TEST_LAST, daily, import_days, two_by_ten
 
+NOV_13 = date(2026, 11, 13)
 NAMES = ("Cole", "Dunn", "Ames", "Cy ", "Di ", "Ada ")
-
-
-def _import(district, tmp_path, name, text, as_of):
-    record = import_file(district, write(tmp_path, name, text), as_of=as_of)
-    assert record.status == "succeeded", record.errors
 
 
 @pytest.fixture
 def to_oct_16(district, school_year, school_a, school_b, tmp_path):
     """The roster and the days up to the Friday before the test."""
-    _import(district, tmp_path, "roster.csv", ROSTER, date(2026, 10, 1))
-    _import(district, tmp_path, "to-oct-16.csv", daily(date(2026, 10, 16)), date(2026, 10, 16))
+    import_days(district, tmp_path, date(2026, 10, 16))
     return school_a
 
 
 @pytest.fixture
 def cycle(to_oct_16, district, principal, club_entry):
     """The Adams team's test with S3 and S4, naming the youth club (so Pia reads it)."""
-    with as_member(principal):
-        cycle = services.cycle_create(
-            district=district, created_by=principal, schools=[to_oct_16], title="2x10 Strategy"
-        )
-        services.cycle_links_set(cycle=cycle, schools=[to_oct_16], partner_entries=[club_entry])
-        services.cycle_update(
-            cycle=cycle,
-            worksheet=services.WorksheetFields(
-                title=cycle.title, first_day=TEST_FIRST, last_day=TEST_LAST
-            ),
-        )
-        services.participants_add(
-            cycle=cycle,
-            students=Student.objects.filter(sis_id__in=["S3", "S4"]),
-            added_by=principal,
-        )
-    return cycle
+    return two_by_ten(district, to_oct_16, principal, partner_entries=[club_entry])
 
 
 @pytest.fixture
 def to_nov_13(cycle, district, tmp_path):
-    _import(district, tmp_path, "to-nov-13.csv", daily(date(2026, 11, 13)), date(2026, 11, 13))
+    record = import_file(district, write(tmp_path, "to-nov-13.csv", daily(NOV_13)), as_of=NOV_13)
+    assert record.status == "succeeded", record.errors
     return cycle
 
 
@@ -183,7 +163,7 @@ def test_an_import_recomputes_the_study(
         "Not measured yet: no school day after the test is on record."
     )
     with django_capture_on_commit_callbacks(execute=True):
-        _import(district, tmp_path, "to-nov-13.csv", daily(date(2026, 11, 13)), date(2026, 11, 13))
+        import_file(district, write(tmp_path, "to-nov-13.csv", daily(NOV_13)), as_of=NOV_13)
     with system_context(district, reason="test"):
         again = StudyResult.objects.get(cycle=cycle)
     assert again.pk == first.pk and again.computed_at > first.computed_at
@@ -258,9 +238,12 @@ def test_a_school_with_only_summaries_falls_back_to_snapshot_changes(
     """Two summaries (tests/tiered.py): S3 missed 2 of 30 days by Oct 16 (93.3%, At-risk),
     then 3 of the 10 days to Nov 13 (70%); no other Adams third-grader was At-risk on Oct 16,
     so there is no comparison student."""
-    _import(district, tmp_path, "roster.csv", ROSTER, date(2026, 10, 1))
-    _import(district, tmp_path, "previous.csv", PREVIOUS, date(2026, 10, 16))
-    _import(district, tmp_path, "current.csv", CURRENT, date(2026, 11, 13))
+    for name, text, as_of in (
+        ("roster.csv", ROSTER, date(2026, 10, 1)),
+        ("previous.csv", PREVIOUS, date(2026, 10, 16)),
+        ("current.csv", CURRENT, NOV_13),
+    ):
+        assert import_file(district, write(tmp_path, name, text), as_of=as_of).status == "succeeded"
     with as_member(principal):
         cycle = services.cycle_create(
             district=district, created_by=principal, schools=[school_a], title="Summaries"
