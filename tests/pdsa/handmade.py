@@ -70,8 +70,8 @@ def import_days(district, tmp_path, *throughs: date) -> None:
         assert record.status == "succeeded", record.errors
 
 
-def two_by_ten(district, school, principal, *, partner_entries=()):
-    """The Adams team's test over Oct 19-30 with S3 and S4."""
+def two_by_ten(district, school, principal, *, students=("S3", "S4"), partner_entries=()):
+    """The Adams team's test over Oct 19-30 with S3 and S4 (or the students given)."""
     with as_member(principal):
         cycle = services.cycle_create(
             district=district, created_by=principal, schools=[school], title="2x10 Strategy"
@@ -85,7 +85,7 @@ def two_by_ten(district, school, principal, *, partner_entries=()):
         )
         services.participants_add(
             cycle=cycle,
-            students=Student.objects.filter(sis_id__in=["S3", "S4"]),
+            students=Student.objects.filter(sis_id__in=students),
             added_by=principal,
         )
     return cycle

@@ -11,12 +11,11 @@ from django.db import DatabaseError, connection, transaction
 from districts.tenancy import system_context
 from pdsa import services
 from pdsa.models import Cycle, StudyResult, StudySource
-from tiering.models import Student
 
 from ..sis import import_file
 from ..tiered import CURRENT, PREVIOUS, ROSTER, write
 from .conftest import as_member
-from .handmade import TEST_FIRST, TEST_LAST, daily, import_days, two_by_ten
+from .handmade import daily, import_days, two_by_ten
 
 NOV_13 = date(2026, 11, 13)
 NAMES = ("Cole", "Dunn", "Ames", "Cy ", "Di ", "Ada ")
@@ -173,20 +172,8 @@ def test_an_import_recomputes_the_study(
 def test_adding_a_participant_queues_the_study(
     to_oct_16, district, principal, django_capture_on_commit_callbacks
 ):
-    with as_member(principal):
-        cycle = services.cycle_create(
-            district=district, created_by=principal, schools=[to_oct_16], title="Check-ins"
-        )
-        services.cycle_update(
-            cycle=cycle,
-            worksheet=services.WorksheetFields(
-                title=cycle.title, first_day=TEST_FIRST, last_day=TEST_LAST
-            ),
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            services.participants_add(
-                cycle=cycle, students=Student.objects.filter(sis_id="S3"), added_by=principal
-            )
+    with django_capture_on_commit_callbacks(execute=True):
+        cycle = two_by_ten(district, to_oct_16, principal, students=["S3"])
     with system_context(district, reason="test"):
         assert StudyResult.objects.get(cycle=cycle).participants_n == 1
 
@@ -244,20 +231,7 @@ def test_a_school_with_only_summaries_falls_back_to_snapshot_changes(
         ("current.csv", CURRENT, NOV_13),
     ):
         assert import_file(district, write(tmp_path, name, text), as_of=as_of).status == "succeeded"
-    with as_member(principal):
-        cycle = services.cycle_create(
-            district=district, created_by=principal, schools=[school_a], title="Summaries"
-        )
-        services.cycle_update(
-            cycle=cycle,
-            worksheet=services.WorksheetFields(
-                title=cycle.title, first_day=TEST_FIRST, last_day=TEST_LAST
-            ),
-        )
-        services.participants_add(
-            cycle=cycle, students=Student.objects.filter(sis_id="S3"), added_by=principal
-        )
-    result = _refresh(cycle)
+    result = _refresh(two_by_ten(district, school_a, principal, students=["S3"]))
     assert result.source == StudySource.SNAPSHOTS
     assert [w["name"] for w in result.windows] == [
         "year to date at the start",
