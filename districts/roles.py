@@ -117,8 +117,9 @@ READ_REFERRALS_TO_US = frozenset({Role.PARTNER_STAFF})
 # staff read the cycles naming their organisation, never a participant.
 READ_PDSA_CYCLES = EVERY_ROLE
 # Plan and run cycles: the school teams and principals for their schools, district
-# administrators for any school and district-wide.
-RUN_PDSA_CYCLES = _ADMIN | SCHOOL_ROLES
+# administrators and the cabinet for any school and district-wide (issue 19: "District
+# administrators and cabinet run district-wide cycles and read every cycle").
+RUN_PDSA_CYCLES = STAFF_ROLES
 # Who takes part in a cycle is student data: staff only.
 READ_PDSA_PARTICIPANTS = STAFF_ROLES
 # The chain from reasons for absence to partners, interventions and cycles counts students by

@@ -8,8 +8,9 @@ class PdsaConfig(AppConfig):
 
     def ready(self) -> None:
         from districts.roles import RUN_PDSA_CYCLES
-        from tiering import list_columns
+        from tiering import bands_changed, list_columns
 
+        from .tasks import bands_changed as refresh_after_bands_change
         from .views import list_action_targets
 
         # "Add to a PDSA cycle" on a school's tiered list (issue 19: participants are chosen
@@ -28,3 +29,5 @@ class PdsaConfig(AppConfig):
                 no_target_url_name="pdsa:create",
             )
         )
+        # Study results are recomputed after every import and recompute of the district.
+        bands_changed.register(refresh_after_bands_change)

@@ -6,17 +6,20 @@ the 2x10 cycle's Do, results and Act are the source's example, word for word."""
 
 from __future__ import annotations
 
+import csv
 from datetime import date, timedelta
+from pathlib import Path
 
 from districts.models import District, MembershipSchool, School, SchoolYear, User
 from districts.roles import Role
 from partners.models import AbsenceReason, Intervention, PartnerEntry
 from tiering import selectors as tiering_selectors
 from tiering.bands import Band
-from tiering.models import Snapshot, Standing, Student
+from tiering.models import AttendanceDay, Snapshot, Standing, Student
+from tiering.synthetic import DAILY_COLUMNS
 
 from . import selectors, services
-from .models import ActDecision, ChangeIdea, CycleStatus, CycleTemplate
+from .models import ActDecision, ChangeIdea, Cycle, CycleStatus, CycleTemplate, Participant
 
 DEMO_TEAM_LOGIN = "team@cedarvalley.example"
 DEMO_PRINCIPAL_LOGIN = "principal@cedarvalley.example"
@@ -24,6 +27,14 @@ TWO_BY_TEN = "2x10-relationship-strategy"
 PARTICIPANTS = 8
 # Of the 8 students, 6 showed up all ten days; the other two, some of them.
 PARTIAL_SESSIONS = (7, 4)
+# The ten school days before the test: the 2x10 students miss one each, the first two two,
+# as Moderate chronic students do (10 of 80 days, 87.5%) ...
+BEFORE_DAYS = 10
+UNEXCUSED_BEFORE = ((2, 7), (4, 8), (5,), (1,), (8,), (3,), (6,), (0,))
+# ... and from the test's first day on only these, counted in their school days from it (the
+# source: "One student had two excused absences for illness. A second student had one excused
+# absence").
+EXCUSED_FROM_TEST = ((13, 14), (17,))
 
 DO_TEXT = (
     "Prioritizing which of the chronically absent students to contact proved to be a challenge. "
@@ -200,3 +211,46 @@ def _walking_school_bus(district, school, principal, first_day, as_of) -> None:
         cycle=cycle, students=_students(school, Band.AT_RISK, 5), added_by=principal
     )
     _tick(cycle, walkers, [10, 9, 8, 8, 6], principal, as_of)
+
+
+def write_two_by_ten_days(*, district: District, path: Path) -> Path | None:
+    """The 2x10 participants' days from the ten school days before the test on, as a
+    year-to-date daily file (replacing those days when imported): a day or two missed before
+    the test, then present every school day they are enrolled but for the source's three
+    excused absences, so that their attendance improves after the test while the comparison
+    group's, left as generated, does not. The same days each run, so the file is
+    byte-identical and imported once. None before the cycle exists."""
+    cycle = (
+        Cycle.objects.for_district(district)
+        .filter(change_idea__title="2x10 Strategy", number=1, first_day__isnull=False)
+        .first()
+    )
+    if cycle is None:
+        return None
+    students = list(
+        Participant.objects.filter(cycle=cycle)
+        .order_by("student__sis_id")
+        .values_list("student_id", "student__sis_id")
+    )
+    rows = []
+    for k, (student, sis_id) in enumerate(students):
+        days = AttendanceDay.objects.filter(student_id=student).values_list(
+            "date", "school__sis_code"
+        )
+        before = list(days.filter(date__lt=cycle.first_day).order_by("-date")[:BEFORE_DAYS])[::-1]
+        missed = UNEXCUSED_BEFORE[k % len(UNEXCUSED_BEFORE)]
+        rows += [
+            (sis_id, school, day.isoformat(), "U" if i in missed else "P")
+            for i, (day, school) in enumerate(before)
+        ]
+        excused = EXCUSED_FROM_TEST[k] if k < len(EXCUSED_FROM_TEST) else ()
+        after = days.filter(date__gte=cycle.first_day).order_by("date")
+        rows += [
+            (sis_id, school, day.isoformat(), "E" if i in excused else "P")
+            for i, (day, school) in enumerate(after)
+        ]
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(DAILY_COLUMNS)
+        writer.writerows(rows)
+    return path

@@ -358,3 +358,52 @@ class ParticipantSession(TenantModel):
                 violation_error_message="A session is already ticked for this day.",
             )
         ]
+
+
+class StudySource(models.TextChoices):
+    DAILY = "daily", "Daily attendance"
+    SNAPSHOTS = (
+        "snapshots",
+        "Snapshot-to-snapshot changes (this school sends only year-to-date summaries)",
+    )
+
+
+class StudyResult(TenantModel):
+    """A cycle's Study, computed from the attendance on record (services.cycle_study_refresh)
+    and stored as aggregates only: counts, sums, means and the weekly rates of groups, never a
+    student's row, so that partner staff read it for the cycles naming their organisation.
+
+    The nested parts are JSON, each written in one place (services) and read by the page:
+    `windows` [{name, first, last, days, expected, progress}], `groups` {"participants": […],
+    "comparison": […]} with one figure set per window, `bands` {"participants"/"comparison":
+    {"start"/"now": {band: n}}}, `comparisons` [{window, participants, comparison,
+    difference_in_differences, tests, descriptive_only, summary, …}], `weeks` (the run chart's
+    points) and `progress`, the four progress questions' answers as they stood when computed
+    (the school as a whole from the start snapshot to now among them)."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="study")
+    computed_at = models.DateTimeField(default=now)
+    source = models.CharField(max_length=10, choices=StudySource.choices)
+    # Why nothing could be measured yet, in words; empty when the figures below are there.
+    note = models.TextField(blank=True)
+    start_as_of = models.DateField("band at the start as of", null=True, blank=True)
+    participants_n = models.PositiveIntegerField(default=0)
+    comparison_n = models.PositiveIntegerField(default=0)
+    baseline_g = models.FloatField("baseline Hedges' g", null=True, blank=True)
+    baseline_reading = models.CharField(max_length=100, blank=True)
+    baseline_cox = models.FloatField("baseline Cox index", null=True, blank=True)
+    regression_to_the_mean = models.BooleanField(default=False)
+    windows = models.JSONField(default=list, blank=True)
+    groups = models.JSONField(default=dict, blank=True)
+    bands = models.JSONField(default=dict, blank=True)
+    comparisons = models.JSONField(default=list, blank=True)
+    weeks = models.JSONField(default=list, blank=True)
+    progress = models.JSONField(default=dict, blank=True)
+
+    objects = TenantManager.from_queryset(CyclePartQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+
+    def __str__(self) -> str:
+        return f"Study of {self.cycle_id} computed {self.computed_at:%Y-%m-%d %H:%M}"

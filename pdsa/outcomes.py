@@ -14,7 +14,7 @@ from django.db.models import Q
 from districts.models import District
 from tiering.bands import Band
 from tiering.ingest import day_absence_sql
-from tiering.models import RuleSet, Snapshot, Standing
+from tiering.models import AttendanceCategory, RuleSet, Snapshot, Standing
 
 from .charts import Week
 from .study import Attendance
@@ -79,6 +79,57 @@ def window_attendance(
             for k, (i, _) in enumerate(spans):
                 result[student][i] = Attendance(float(figures[2 * k]), float(figures[2 * k + 1]))
     return result
+
+
+# The kinds of absence a group's days are told apart by; a partial day's share is its own kind.
+ABSENCE_KINDS = ("excused", "unexcused", "suspension", "partial")
+
+
+def window_absence_kinds(
+    *,
+    district: District,
+    rule_set: RuleSet,
+    student_ids: Collection[int],
+    windows: Sequence[Window],
+) -> list[dict[str, float]]:
+    """A group's days absent in each window (in the windows' order) by kind: excused,
+    unexcused, suspension (in-school only where the rule set counts it) and the missed share
+    of partial days; together they make the days absent the standings' rule counts."""
+    c = AttendanceCategory
+    suspension = [c.SUSPENSION_OUT]
+    if rule_set.count_in_school_suspension:
+        suspension.append(c.SUSPENSION_IN)
+    totals = [dict.fromkeys(ABSENCE_KINDS, 0.0) for _ in windows]
+    spans = [(i, w) for i, w in enumerate(windows) if w.days]
+    if not spans or not student_ids:
+        return totals
+    params: dict[str, object] = {
+        "district": district.pk,
+        "students": list(student_ids),
+        "partial": rule_set.partial_day_fraction,
+        "excused": c.EXCUSED,
+        "unexcused": c.UNEXCUSED,
+        "suspension": suspension,
+        "partial_day": c.PARTIAL,
+    }
+    for i, window in spans:
+        params[f"first{i}"], params[f"last{i}"] = window.first, window.last
+    # Windows overlap (two weeks after lies inside one month after): one pass per window.
+    with connection.cursor() as cursor:
+        for i, _ in spans:
+            cursor.execute(
+                "SELECT count(*) FILTER (WHERE category = %(excused)s),"  # noqa: S608 — constants
+                " count(*) FILTER (WHERE category = %(unexcused)s),"
+                " count(*) FILTER (WHERE category = ANY(%(suspension)s)),"
+                " coalesce(sum(coalesce(absent_fraction, %(partial)s))"
+                " FILTER (WHERE category = %(partial_day)s), 0)"
+                " FROM tiering_attendanceday WHERE district_id = %(district)s"
+                " AND student_id = ANY(%(students)s)"
+                f" AND date BETWEEN %(first{i})s AND %(last{i})s",
+                params,
+            )
+            totals[i] = dict(zip(ABSENCE_KINDS, map(float, cursor.fetchone()), strict=True))
+    return totals
 
 
 def weekly_rates(
@@ -149,3 +200,14 @@ def comparison_students(
         .order_by("student_id")
         .values_list("student_id", flat=True)
     )
+
+
+def snapshot_attendance(
+    *, snapshot: Snapshot, student_ids: Collection[int], school_ids: Collection[int]
+) -> dict[int, Attendance]:
+    """Each student's year-to-date days enrolled and absent at the schools in one snapshot:
+    the Study's fallback where a school sends only summaries (no daily facts to window)."""
+    rows = Standing.objects.filter(
+        snapshot=snapshot, student_id__in=student_ids, school_id__in=school_ids
+    ).values_list("student_id", "days_enrolled", "days_absent")
+    return {student: Attendance(float(days), float(absent)) for student, days, absent in rows}

@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from districts.models import School
-from districts.roles import Role
+from districts.roles import DISTRICT_WIDE_ROLES
 from districts.tenancy import TenantContext, current_tenant
 from partners.models import (
     FAMILY_TAGLINES,
@@ -23,11 +23,21 @@ from partners.models import (
 from support import selectors as support_selectors
 from support.models import ConversationReason, InterventionStatus, StudentIntervention
 from tiering import selectors as tiering_selectors
-from tiering.bands import Band
+from tiering.bands import RATED_BANDS, Band
 from tiering.models import Snapshot, Standing
 from tiering.selectors import GroupRow
 
-from .models import ChangeIdea, Cycle, CycleSchool, CycleStatus, Participant
+from .charts import RunChart, Week, run_chart
+from .models import (
+    ChangeIdea,
+    Cycle,
+    CycleSchool,
+    CycleStatus,
+    Participant,
+    StudyResult,
+    StudySource,
+)
+from .study import difference_in_words
 
 
 @dataclass(frozen=True)
@@ -128,9 +138,9 @@ def ramp(*, user, change_idea: ChangeIdea) -> QuerySet[Cycle]:
 
 
 def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
-    """District administrators run any cycle; a school role runs a cycle whose schools are all
-    its own (a cycle naming no school is district-wide); everyone else reads."""
-    if ctx.role == Role.DISTRICT_ADMIN:
+    """District administrators and the cabinet run any cycle; a school role runs a cycle whose
+    schools are all its own (a cycle naming no school is district-wide); everyone else reads."""
+    if ctx.role in DISTRICT_WIDE_ROLES:
         return True
     if ctx.school_ids is not None and ctx.role is not None:
         return bool(school_ids) and school_ids <= ctx.school_ids
@@ -170,11 +180,12 @@ def current_bands(*, student_ids: list[int]) -> dict[int, str]:
 # --- The chain: reason for absence → partners → interventions → cycles → result ---------------
 
 
-def cycle_result_summary(cycle: Cycle) -> str | None:
-    """The Study result's one-line summary once computed (the stored aggregate of the cycle's
-    measured change); None while no result is stored. The chain page shows it beside each
-    cycle, and says so when there is none rather than guessing one."""
-    return None
+def cycle_result_summary(result: StudyResult | None) -> str | None:
+    """The cycle's Study in one line, as its worksheet's "What difference did we make?" says
+    it; None while no Study is stored. The chain page shows it beside each cycle."""
+    if result is None:
+        return None
+    return difference_in_words(result.comparisons) if result.comparisons else result.note or None
 
 
 @dataclass(frozen=True)
@@ -347,6 +358,7 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
     tried = _tried(user, scoped)
     partners = _partners(user, school)
     cycles = _chain_cycles(user, school)
+    results = {r.cycle_id: r for r in StudyResult.objects.for_user(user).filter(cycle__in=cycles)}
     interventions = {
         i.pk: i
         for i in Intervention.objects.filter(
@@ -390,7 +402,9 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
                     bands=row,
                     partners=partners.get(reason.pk, []),
                     tried=_tried_list(tried_here, testing, interventions),
-                    cycles=[ChainCycle(c, cycle_result_summary(c)) for c in testing],
+                    cycles=[
+                        ChainCycle(c, cycle_result_summary(results.get(c.pk))) for c in testing
+                    ],
                 )
             )
         if links:
@@ -436,3 +450,102 @@ def _tried_list(
                 )
             )
     return out
+
+
+# --- The stored Study, as the worksheet page shows it ---------------------------------------
+
+BAND_ORDER = (*RATED_BANDS, Band.NOT_YET_RATED)
+
+
+@dataclass(frozen=True)
+class StudyView:
+    result: StudyResult
+    # Each window's dict (dates as dates) with its groups' figures: "groups" [(label, figures)].
+    windows: list[dict]
+    # Each comparison's dict with "rows" [(label, figures)], participants first.
+    comparisons: list[dict]
+    chart: RunChart | None
+    # (band label, participants at the start, now, comparison at the start, now)
+    bands: list[tuple[str, int, int, int, int]]
+    # Each school: its name, the start and now figures, and (band label, start, now) rows.
+    schools: list[dict]
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.result.source == StudySource.SNAPSHOTS
+
+
+def study_view(*, user, cycle: Cycle) -> StudyView | None:
+    """The cycle's stored Study if the user may read it (aggregates only: partner staff read
+    those of the cycles naming their organisation)."""
+    result = StudyResult.objects.for_user(user).filter(cycle=cycle).first()
+    if result is None:
+        return None
+    groups = result.groups or {}
+    windows = [
+        {
+            **window,
+            "first": _day(window["first"]),
+            "last": _day(window["last"]),
+            "groups": [
+                (label, figures)
+                for label, name in (("Participants", "participants"), ("Comparison", "comparison"))
+                if (figures := _at(groups.get(name, []), i))
+            ],
+        }
+        for i, window in enumerate(result.windows)
+    ]
+    comparisons = [
+        {
+            **c,
+            "rows": [("Participants", c["participants"]), ("Comparison group", c["comparison"])],
+        }
+        for c in result.comparisons
+    ]
+    weeks = [
+        Week(date.fromisoformat(w["starts"]), w["rate"], w["days"], w["during_test"])
+        for w in result.weeks
+    ]
+    mix = result.bands or {}
+
+    def count(group: str, when: str, band: Band) -> int:
+        return mix.get(group, {}).get(when, {}).get(band.value, 0)
+
+    bands = [
+        (
+            band.label,
+            count("participants", "start", band),
+            count("participants", "now", band),
+            count("comparison", "start", band),
+            count("comparison", "now", band),
+        )
+        for band in BAND_ORDER
+    ]
+    schools = [
+        {
+            **school,
+            **{
+                when: {**school[when], "as_of": _day(school[when]["as_of"])}
+                for when in ("start", "now")
+                if school[when]
+            },
+            "rows": [
+                (
+                    band.label,
+                    (school["start"] or {}).get("bands", {}).get(band.value, 0),
+                    (school["now"] or {}).get("bands", {}).get(band.value, 0),
+                )
+                for band in BAND_ORDER
+            ],
+        }
+        for school in (result.progress or {}).get("schools", [])
+    ]
+    return StudyView(result, windows, comparisons, run_chart(weeks), bands, schools)
+
+
+def _at(figures: list, index: int) -> dict | None:
+    return figures[index] if index < len(figures) else None
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None

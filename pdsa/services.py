@@ -22,7 +22,7 @@ from districts.tenancy import current_tenant
 from partners.models import AbsenceReason, Intervention, PartnerEntry
 from tiering.models import Student
 
-from . import selectors
+from . import results, selectors
 from .models import (
     DEFAULT_PLANNED_DAYS,
     STATUS_ORDER,
@@ -39,6 +39,8 @@ from .models import (
     Participant,
     ParticipantSession,
     PlanStep,
+    StudyResult,
+    StudySource,
 )
 
 PREDICTIONS_REQUIRED = (
@@ -88,7 +90,7 @@ def _require_runner(cycle: Cycle) -> None:
 
 def _require_schools_allowed(schools: Iterable[School]) -> None:
     """School roles name at least one school, all their own; a cycle naming none is a
-    district-wide one, run by district administrators."""
+    district-wide one, run by district administrators and the cabinet."""
     ctx = current_tenant()
     ids = {s.pk for s in schools}
     if not selectors.may_run(ctx=ctx, school_ids=ids):
@@ -342,6 +344,8 @@ def cycle_advance(*, cycle: Cycle, to: CycleStatus) -> Cycle:
     cycle.status = to
     cycle.updated_at = now()
     cycle.save(update_fields=["status", "updated_at"])
+    if to == CycleStatus.STUDY:
+        _study_queue(cycle)
     return cycle
 
 
@@ -458,6 +462,8 @@ def participants_add(
         added.append(participant)
     Participant.objects.bulk_create(added)
     _recount(cycle)
+    if added:
+        _study_queue(cycle)
     return added
 
 
@@ -467,6 +473,7 @@ def participant_remove(*, participant: Participant) -> None:
     _require_runner(cycle)
     participant.delete()
     _recount(cycle)
+    _study_queue(cycle)
 
 
 @transaction.atomic
@@ -523,3 +530,32 @@ def _recount(cycle: Cycle) -> None:
             "updated_at",
         ]
     )
+
+
+# --- Study: computed from the attendance on record ----------------------------------------
+
+
+@transaction.atomic
+def cycle_study_refresh(*, cycle: Cycle) -> StudyResult:
+    """Computes the cycle's Study from the attendance on record and stores it, replacing the
+    last one: aggregates only (results.py), with when it was computed. Run by the worker in
+    the district's system context after imports and recomputes, and by a runner's button."""
+    _require_runner(cycle)
+    values = results.compute(cycle=cycle, today=cycle.district.today())
+    values.setdefault("source", StudySource.DAILY)
+    stored = StudyResult.objects.filter(cycle=cycle).values_list("pk", flat=True).first()
+    # A fresh row over the old one's id: no figure of the last computation survives this one.
+    result = StudyResult(
+        pk=stored, district=cycle.district, cycle=cycle, computed_at=now(), **values
+    )
+    result.full_clean(validate_unique=False)
+    result.save(force_update=stored is not None)
+    return result
+
+
+def _study_queue(cycle: Cycle) -> None:
+    """Recomputes the Study once the change commits, in a worker (tasks run the service)."""
+    from .tasks import refresh_study  # tasks import this module: not at the top
+
+    district_id, cycle_id = cycle.district_id, cycle.pk
+    transaction.on_commit(lambda: refresh_study.delay(district_id=district_id, cycle_id=cycle_id))

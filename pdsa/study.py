@@ -498,3 +498,11 @@ def compare(
         descriptive_only=descriptive,
         regression_to_the_mean=chosen_for_absence,
     )
+
+
+def difference_in_words(comparisons: list[dict]) -> str:
+    """ "What difference did we make?": the latest window compared, in words."""
+    if not comparisons:
+        return "Not measured yet: no school day after the test is on record."
+    latest = comparisons[-1]
+    return f"{latest['window'].capitalize()}: {latest['summary']}"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:cycle_id>/status/", views.cycle_advance, name="advance"),
     path("<int:cycle_id>/act/", views.cycle_decide, name="decide"),
     path("<int:cycle_id>/next/", views.cycle_next, name="next"),
+    path("<int:cycle_id>/study/", views.study_refresh, name="study_refresh"),
     path("<int:cycle_id>/participants/", views.participants, name="participants"),
     path("<int:cycle_id>/participants/add/", views.participants_add, name="participants_add"),
     path(

@@ -2,9 +2,9 @@
 idea, and the participants with the 2x10 grid.
 
 Who may do what: every staff role and partner staff read the cycles their scoping shows
-(querysets.py); district administrators and school roles run them (selectors.may_run), a
-school role only those whose schools are all its own. Participants are student data: staff
-only, and every page showing them is in the access record.
+(querysets.py); district administrators, the cabinet and school roles run them
+(selectors.may_run), a school role only those whose schools are all its own. Participants are
+student data: staff only, and every page showing them is in the access record.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from districts.audit import audit_record
 from districts.exports import csv_download, xlsx_download
 from districts.models import AuditAction, School
 from districts.roles import (
+    DISTRICT_WIDE_ROLES,
     READ_PDSA_CHAIN,
     READ_PDSA_CYCLES,
     READ_PDSA_PARTICIPANTS,
@@ -113,7 +114,7 @@ def cycle_create(request: HttpRequest, district_slug: str) -> HttpResponse:
     form = CycleCreateForm(
         request.POST or None,
         schools=School.objects.for_user(request.user),
-        district_wide=request.membership.role == Role.DISTRICT_ADMIN,
+        district_wide=request.membership.role in DISTRICT_WIDE_ROLES,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -151,6 +152,7 @@ def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
             "question_form": QuestionForm(),
             "step_form": StepForm(),
             "sees_participants": request.membership.role in READ_PDSA_PARTICIPANTS,
+            "study": selectors.study_view(user=request.user, cycle=cycle),
             "is_latest": not Cycle.objects.for_user(request.user)
             .filter(change_idea_id=cycle.change_idea_id, number__gt=cycle.number)
             .exists(),
@@ -311,6 +313,17 @@ def cycle_next(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpR
         return _to_cycle(cycle, "act")
     messages.success(request, f"Cycle {following.number} starts from cycle {cycle.number}'s plan.")
     return _to_cycle(following)
+
+
+@require_POST
+@role_required(RUN_PDSA_CYCLES)
+def study_refresh(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    """ "Recompute the Study now": from the attendance on record, without waiting for the
+    next import."""
+    cycle = _runnable_cycle(request, cycle_id)
+    services.cycle_study_refresh(cycle=cycle)
+    messages.success(request, "The Study is recomputed from the attendance on record.")
+    return _to_cycle(cycle, "study-results")
 
 
 @role_required(READ_PDSA_CYCLES)

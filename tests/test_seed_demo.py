@@ -13,7 +13,7 @@ from attendance_platform.management.commands.seed_demo import (
 from districts.models import District, Membership, MembershipSchool, School, SchoolYear, User
 from districts.roles import Role
 from districts.tenancy import context_for_membership, system_context, tenant_context
-from pdsa.models import ChangeIdea, Cycle, Participant, ParticipantSession
+from pdsa.models import ChangeIdea, Cycle, Participant, ParticipantSession, StudyResult
 from pdsa.selectors import Participation
 from tiering.models import AttendanceDay, AttendanceImport, Snapshot, Standing, Student
 from workshops.models import Consent, Invitation, PacketTable, TeamMember, Workshop
@@ -166,3 +166,26 @@ def test_the_demo_facilitator_lands_on_a_workshop_the_demo_district_shares_with(
         assert TeamMember.objects.count() == 4
     cohort = client.get(f"/workshops/{workshop.pk}/cohort/").content.decode()
     assert "District A" in cohort and "By school" in cohort and "Cedar Valley" not in cohort
+
+
+def test_the_demo_principal_sees_the_2x10_studys_improvement(db, tmp_path, client):
+    """The eight 2x10 students are present every day from the test on but for three excused
+    days; the comparison group keeps its generated attendance. The principal's page shows it."""
+    _seed(tmp_path)
+    principal = User.objects.get(email="principal@cedarvalley.example")
+    district = District.objects.get(slug=DEMO_SLUG)
+    with system_context(district, reason="test"):
+        first = Cycle.objects.get(change_idea__title="2x10 Strategy", number=1)
+        study = StudyResult.objects.get(cycle=first)
+        walking = StudyResult.objects.get(cycle__title="Walking School Bus")
+    assert study.participants_n == 8 and study.comparison_n >= 10
+    two_weeks, one_month = study.comparisons
+    assert one_month["participants"]["change"] > 5
+    assert abs(one_month["comparison"]["change"]) < 3
+    assert one_month["difference_in_differences"] > 5
+    assert two_weeks["descriptive_only"]  # eight participants: too few to test
+    assert walking.participants_n == 5
+    client.force_login(principal)
+    page = client.get(f"/d/{DEMO_SLUG}/pdsa/{first.pk}/").content.decode()
+    assert "too few students to tell an effect from chance" in page
+    assert 'class="run-chart-test"' in page

@@ -26,7 +26,8 @@ from django.core.management import call_command
 from districts.models import AuditAction, AuditEvent, District, MembershipSchool, User
 from districts.tenancy import system_context
 from partners.models import AbsenceReason, Intervention
-from pdsa import selectors, services
+from pdsa import services
+from pdsa.models import StudyResult, StudySource
 from support.models import InterventionStatus
 from tests.partners.fixtures import make_entry
 from tests.reading import reading
@@ -215,8 +216,26 @@ def test_the_chain_is_staff_only_and_school_roles_keep_to_their_schools(
     assert client.get(_school_url(school_b)).status_code == 403
 
 
-def test_no_cycle_has_a_result_until_the_study_stores_one(adams_cycle):
-    assert selectors.cycle_result_summary(adams_cycle) is None
+def test_a_cycle_shows_its_study_once_one_is_stored(client, principal, recorded, adams_cycle):
+    client.force_login(principal)
+    [cycle] = _links(client.get(_school_url(recorded)).context["chain"])[DISENGAGED].cycles
+    assert cycle.result is None
+    # A stored Study (services.cycle_study_refresh writes these; its figures are tested in
+    # test_study_results.py): the chain shows the latest window's summary.
+    with reading(recorded.district):
+        StudyResult.objects.create(
+            district=recorded.district,
+            cycle=adams_cycle,
+            source=StudySource.DAILY,
+            comparisons=[
+                {"window": "two weeks after", "summary": "Better by 3.0 points."},
+                {"window": "one month after", "summary": "Better by 4.5 points."},
+            ],
+        )
+    page = client.get(_school_url(recorded))
+    [cycle] = _links(page.context["chain"])[DISENGAGED].cycles
+    assert cycle.result == "One month after: Better by 4.5 points."
+    assert "One month after: Better by 4.5 points." in page.content.decode()
 
 
 def test_the_demo_principal_follows_the_chain_at_their_school(db, tmp_path, client):

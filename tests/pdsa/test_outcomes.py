@@ -2,7 +2,7 @@
 of October and November 2026 with a holiday on Wednesday Oct 28, a test over Oct 19-30. Every
 figure is worked out in the comments."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
@@ -11,55 +11,12 @@ from districts.tenancy import context_for_membership, system_context, tenant_con
 from pdsa import outcomes, study
 from pdsa.windows import study_windows
 from tiering.bands import Band
-from tiering.models import RuleSet, Student
+from tiering.models import RuleSet
 
 from ..reading import reading
 from ..sis import import_file
 from ..tiered import ROSTER, write
-
-HOLIDAY = date(2026, 10, 28)
-DAYS = [
-    date(2026, 10, 5) + timedelta(days=k)
-    for k in range(40)
-    if (date(2026, 10, 5) + timedelta(days=k)).weekday() < 5
-    and date(2026, 10, 5) + timedelta(days=k) != HOLIDAY
-]
-# Absences and other marks; every other school day is P.
-MARKS = {
-    # Comparison: Severe at the start (2 of 10), and absent twice again after the test.
-    "S1": {"2026-10-05": "U", "2026-10-06": "U", "2026-11-02": "U", "2026-11-03": "U"},
-    "S2": {"2026-10-09": "U", "2026-11-10": "U"},  # Moderate at the start: not comparable
-    # Participants: 4 of 10 absent before, an excused day during, half a day after.
-    "S3": {
-        "2026-10-05": "U",
-        "2026-10-06": "U",
-        "2026-10-07": "U",
-        "2026-10-08": "U",
-        "2026-10-19": "E",
-        "2026-11-03": "H",
-    },
-    # 3 of 10 before (a suspension counts); in-school suspension and a tardy after do not.
-    "S4": {
-        "2026-10-12": "S",
-        "2026-10-13": "U",
-        "2026-10-14": "E",
-        "2026-11-04": "ISS",
-        "2026-11-05": "T",
-    },
-    "S5": {"2026-10-05": "U", "2026-10-06": "U"},  # Severe, but in grade 4
-    "S6": {},
-}
-TEST_FIRST, TEST_LAST = date(2026, 10, 19), date(2026, 10, 30)
-
-
-def daily(through: date) -> str:
-    rows = [
-        f"{student},101,{day},{marks.get(str(day), 'P')}\n"
-        for student, marks in MARKS.items()
-        for day in DAYS
-        if day <= through
-    ]
-    return "student_id,school_code,date,attendance_code\n" + "".join(rows)
+from .handmade import HOLIDAY, TEST_FIRST, TEST_LAST, daily, ids
 
 
 @pytest.fixture
@@ -72,10 +29,6 @@ def school(district, school_year, school_a, school_b, tmp_path):
         record = import_file(district, write(tmp_path, name, text), as_of=as_of)
         assert record.status == "succeeded", record.errors
     return school_a
-
-
-def ids(district, *sis_ids):
-    return [Student.unscoped.get(district=district, sis_id=s).pk for s in sis_ids]
 
 
 def test_the_study_of_a_test_read_from_the_daily_facts(district, school):

@@ -172,7 +172,7 @@ def test_an_abandoned_idea_has_no_next_cycle(adams_cycle, principal):
 
 
 def test_a_school_role_runs_only_its_own_schools_cycles(
-    adams_cycle, banneker_cycle, other_school_principal, cabinet_member, district, tiered
+    adams_cycle, banneker_cycle, other_school_principal, partner_staff, district, tiered
 ):
     with as_member(other_school_principal):
         with pytest.raises(PermissionDenied):
@@ -185,14 +185,19 @@ def test_a_school_role_runs_only_its_own_schools_cycles(
             services.cycle_create(
                 district=district, created_by=other_school_principal, schools=[], title="X"
             )
-    with as_member(cabinet_member), pytest.raises(PermissionDenied):
-        services.question_add(cycle=banneker_cycle, text="Cabinet reads, and does not run")
+    with as_member(partner_staff), pytest.raises(PermissionDenied):
+        services.question_add(cycle=banneker_cycle, text="Partner staff read, and do not run")
 
 
-def test_a_district_administrator_runs_a_district_wide_cycle(district_admin, district, db):
-    with as_member(district_admin):
+@pytest.mark.parametrize("runner", ["district_admin", "cabinet_member"])
+def test_district_administrators_and_the_cabinet_run_district_wide_cycles(
+    runner, request, district, banneker_cycle
+):
+    user = request.getfixturevalue(runner)
+    with as_member(user):
         cycle = services.cycle_create(
-            district=district, created_by=district_admin, schools=[], title="Attendance nudges"
+            district=district, created_by=user, schools=[], title="Attendance nudges"
         )
         step = services.step_add(cycle=cycle, text="Mail the letters", owner="District office")
+        services.question_add(cycle=banneker_cycle, text="What do families say?")
     assert (step.position, step.owner) == (1, "District office")

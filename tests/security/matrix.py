@@ -134,8 +134,8 @@ SUPPORT_WRITERS = frozenset({ALICE, PAT, TESS})
 ENTRY = _ids("entry")
 FOOD_ENTRY = _ids(entry_id="food_entry")
 CYCLE = _ids("cycle")  # the Adams 2x10 cycle, naming the youth club's entry
-PDSA_RUNNERS = frozenset({ALICE, PAT, TESS, BOB})
-ADAMS_RUNNERS = frozenset({ALICE, PAT, TESS})
+PDSA_RUNNERS = frozenset({ALICE, CAROL, PAT, TESS, BOB})
+ADAMS_RUNNERS = frozenset({ALICE, CAROL, PAT, TESS})
 PDSA_READERS = DISTRICT_WIDE | SCHOOL | {PIA}
 # A principal invited to the district who has not chosen a password yet.
 INVITATION = _ids(membership_id="invitation")
@@ -291,7 +291,8 @@ DISTRICT_ROWS = [
         "support:referrals", ok=frozenset({PIA}), variants=("?format=csv", "?format=xlsx")
     ),
     # PDSA cycles: read by staff and by partner staff whose organisation a cycle names; run by
-    # district administrators and the school's own team; participants are student data.
+    # district administrators, the cabinet and the school's own team; participants are
+    # student data.
     district_row("pdsa:list", ok=MEMBERS),
     district_row("pdsa:create", ok=PDSA_RUNNERS),
     district_row("pdsa:cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
@@ -319,6 +320,7 @@ DISTRICT_ROWS = [
             ("pdsa:grid", CYCLE),
             # "Add to a PDSA cycle" from Adams' tiered list.
             ("pdsa:list_add", _ids("school")),
+            ("pdsa:study_refresh", CYCLE),
         )
     ),
     # The chain from reasons to results counts students by reason and band: staff only (a

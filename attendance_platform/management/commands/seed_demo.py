@@ -29,7 +29,8 @@ from districts.services import (
 )
 from districts.tenancy import system_context
 from partners.demo import seed_demo_partners
-from pdsa.demo import seed_demo_cycles
+from pdsa.demo import seed_demo_cycles, write_two_by_ten_days
+from pdsa.tasks import refresh_studies
 from selfassessment.demo import seed_demo_assessments
 from support.demo import seed_demo_support
 from tiering import snapshots, synthetic, tasks
@@ -141,6 +142,14 @@ class Command(BaseCommand):
             supported = seed_demo_support(district=district, school=schools[0], as_of=as_of)
             # A cycle's participants are chosen by their band now, too.
             seed_demo_cycles(district=district, as_of=generated.through)
+            # The 2x10 students' days from the test on: better than before it.
+            study_days = write_two_by_ten_days(
+                district=district, path=output / "demo-2x10-attendance.csv"
+            )
+        if study_days is not None:
+            imports.append(self._import(district, study_days, Kind.DAILY))
+        # Each cycle's Study, as the worker computes it after an import.
+        refresh_studies(district_id=district.pk)
         workshop = seed_demo_workshop(
             district=district,
             facilitator=User.objects.get(email=FACILITATOR_LOGIN),

@@ -1,0 +1,206 @@
+"""A PDSA cycle's Study in a large district: the computation the worker runs after an import
+(pdsa.services.cycle_study_refresh) for a cycle of 200 participants at the district's largest
+school, with its comparison group (every other student of that school in the same bands at
+the start and the same grades). Prints a table, then one JSON line (design.md §7).
+
+    ./run bench pdsa [--students 500000] [--participants 200] [--repeats 5]
+
+The district gets a roster and a daily file of its first 70 school days, imported through the
+real import path, and a review point (snapshot) the day before the test: a 10-day test starting
+on school day 31, so that before, during, two weeks after and one month after are all on record.
+It works in a database of its own (attendance_bench_pdsa, dropped at the end) on the server
+that DATABASE_URL names, or on the embedded one. A daily file of 500,000 students holds 35
+million rows: on a small machine, run it with fewer students and say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg2
+from ingest import _admin, _server_url, _with_database, set_up_district
+
+from tiering import synthetic
+
+# This file is bench/pdsa.py and `./run bench` puts bench/ first on the path: left there, the
+# name `pdsa` would find this script rather than the app Django loads.
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path.pop(0)
+
+BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench_pdsa")
+SLUG = "bench-pdsa"
+FIRST_DAY = date(2025, 8, 18)
+SCHOOL_DAYS = 70
+TEST_START_DAY = 30  # index of the test's first school day
+TEST_DAYS = 10
+
+
+def _vacuum_analyze(url: str) -> None:
+    """What autovacuum does within a minute of the imports' commits."""
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+
+
+def _load(students: int, folder: Path):
+    from districts.models import District
+    from districts.tenancy import system_context
+    from tiering import snapshots, tasks
+    from tiering.models import ImportStatus
+
+    days = synthetic.school_calendar(first_day=FIRST_DAY).instructional_days
+    generated = synthetic.generate_district(
+        seed=11, students=students, first_day=FIRST_DAY, through=days[SCHOOL_DAYS - 1]
+    )
+    set_up_district(SLUG, generated)
+    district = District.objects.get(slug=SLUG)
+    for path in (
+        synthetic.write_roster_csv(generated, folder / "roster.csv"),
+        synthetic.write_daily_csv(generated, folder / "daily.csv"),
+    ):
+        start = time.perf_counter()
+        record = tasks.attendance_import_now(
+            district=district, path=path, reason="bench", as_of=generated.through
+        )
+        if record.status != ImportStatus.SUCCEEDED:
+            raise SystemExit(f"{path.name} did not import: {record.message}")
+        print(
+            f"imported {path.name}: {record.rows_imported:,} rows in "
+            f"{time.perf_counter() - start:.1f} s",
+            file=sys.stderr,
+        )
+    with system_context(district, reason="bench"):
+        # The review point before the test: the participants' band "at the start".
+        snapshots.snapshots_take(district=district, as_of=days[TEST_START_DAY - 1])
+    largest = generated.roster["school_code"].value_counts()
+    return district, days, len(generated.roster), str(largest.index[0])
+
+
+def _cycle(district, days, school_code: str, participants: int):
+    """A 10-day cycle at the school with the most students of one band at the start."""
+    from django.db.models import Count
+
+    from districts.models import School
+    from districts.services import user_create
+    from districts.tenancy import system_context
+    from pdsa import outcomes, services
+    from tiering.models import RuleSet, Standing, Student
+
+    with system_context(district, reason="bench"):
+        team = user_create(email="team@bench.example", password=None)
+        school = School.objects.for_district(district).get(sis_code=school_code)
+        rule_set = RuleSet.objects.get(is_primary=True)
+        start = outcomes.start_snapshot(rule_set=rule_set, before=days[TEST_START_DAY])
+        standings = Standing.objects.filter(snapshot=start, school=school)
+        band = (
+            standings.exclude(band="not_yet_rated")
+            .values("band")
+            .annotate(n=Count("pk"))
+            .order_by("-n")
+            .first()["band"]
+        )
+        chosen = list(
+            standings.filter(band=band, student__school=school)  # not those who left since
+            .order_by("student_id")
+            .values_list("student_id", flat=True)[:participants]
+        )
+        cycle = services.cycle_create(
+            district=district, created_by=team, schools=[school], title="2x10 Strategy"
+        )
+        services.cycle_update(
+            cycle=cycle,
+            worksheet=services.WorksheetFields(
+                title=cycle.title,
+                first_day=days[TEST_START_DAY],
+                last_day=days[TEST_START_DAY + TEST_DAYS - 1],
+            ),
+        )
+        services.participants_add(
+            cycle=cycle, students=Student.objects.filter(pk__in=chosen), added_by=team
+        )
+    return cycle, band
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=500_000)
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    server = _server_url()
+    url = _with_database(server, BENCH_DB)
+    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    _admin(server, f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from attendance_platform.celery import app as celery_app
+
+    # The Study queued by adding participants runs here, not on a broker no worker reads.
+    celery_app.conf.task_always_eager = True
+    call_command("migrate", verbosity=0)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            district, days, students, school_code = _load(args.students, Path(folder))
+        _vacuum_analyze(url)
+        cycle, band = _cycle(district, days, school_code, args.participants)
+        from districts.tenancy import system_context
+        from pdsa import services
+        from pdsa.models import StudyResult
+
+        seconds = []
+        for _ in range(args.repeats):
+            with system_context(district, reason="bench"):
+                start = time.perf_counter()
+                services.cycle_study_refresh(cycle=cycle)
+                seconds.append(time.perf_counter() - start)
+        with system_context(district, reason="bench"):
+            result = StudyResult.objects.get(cycle=cycle)
+            figures_n = (result.participants_n, result.comparison_n)
+            windows = [w["progress"] for w in result.windows]
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+    figures = {
+        "bench": "pdsa",
+        "students": students,
+        "participants": figures_n[0],
+        "comparison": figures_n[1],
+        "band": band,
+        "repeats": args.repeats,
+        "study_s": round(statistics.median(seconds), 3),
+        "study_first_s": round(seconds[0], 3),
+        "study_max_s": round(max(seconds), 3),
+    }
+    print(f"{'step':<30}{'median s':>10}{'first s':>10}{'max s':>10}")
+    print(
+        f"{'Study (cycle_study_refresh)':<30}{figures['study_s']:>10}"
+        f"{figures['study_first_s']:>10}{figures['study_max_s']:>10}"
+    )
+    print(
+        f"{students:,} students; {figures_n[0]} participants ({band} at the start) and "
+        f"{figures_n[1]:,} comparison students; windows: {', '.join(windows)}"
+    )
+    print("target: study_s ≤ 1 s")
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
