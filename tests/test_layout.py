@@ -32,7 +32,7 @@ def test_the_administrators_pages_are_grouped_into_menus_by_job(client, district
                 "Band recompute",
             ],
         ),
-        ("Planning", ["Self-assessment", "PDSA cycles", "Reasons to results"]),
+        ("Planning", ["Self-assessment", "PDSA cycles", "Reasons to results", "Workshops"]),
         ("Partners", ["Partners", "Partner coverage"]),
         ("Administration", ["People", "Access record", "Sign-in security"]),
         ("Notifications", []),

@@ -7,8 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from pdsa import services
-from pdsa.models import CycleTemplate
-from tests.pdsa.conftest import TEMPLATE_CODE, as_member
+from tests.pdsa.conftest import as_member, two_by_ten_template
 
 from ..support import factories as support
 from .test_layouts import PHONE, _sideways_overflow
@@ -23,7 +22,7 @@ def test_a_principal_adds_students_from_the_list_and_reads_the_chain_on_a_phone(
             district=tiered.district,
             created_by=principal,
             schools=[tiered],
-            template=CycleTemplate.objects.get(code=TEMPLATE_CODE),
+            template=two_by_ten_template(),
         )
     dunn = support.student(tiered.district, "S4")
     support.conversation(
