@@ -30,7 +30,9 @@ OVERDUE = "overdue"
 # "Due this week": today and the six days after it.
 WEEK = timedelta(days=6)
 
-SUPPORT = Column(key="support", heading="Support", empty=Cell("none yet"), pdf_width=16)
+# Printed widths: the longest text each shows, "Tier I, Tier II, Tier III", "no contact yet",
+# "Dec 11, 2026 (overdue)".
+SUPPORT = Column(key="support", heading="Support", empty=Cell("none yet"), pdf_width=24)
 LAST_CONTACT = Column(
     key="last_contact", heading="Last contact", empty=Cell(NO_CONTACT, value=""), pdf_width=14
 )
@@ -38,7 +40,7 @@ NEXT_CHECK_IN = Column(
     key="next_check_in",
     heading="Next check-in",
     empty=Cell("none set", value=""),
-    pdf_width=20,
+    pdf_width=22,
     flag_heading="Check-in overdue",
 )
 
