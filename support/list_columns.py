@@ -1,6 +1,12 @@
 """What the tiered list shows of each student's support (tiering/list_columns.py): the tier of
 their active interventions, their last Caring Conversation and their next check-in, and the
-filters "no contact yet", "check-in overdue", "has an active intervention" and "reason: …"."""
+filters "no contact yet", "check-in overdue", "has an active intervention" and "reason: …".
+
+A school role reads the records only of students now at its schools: they follow a student who
+transfers (querysets.py). Its list still shows the students who left, so for them each column
+says the records moved, never "none yet" or "no contact yet", and the filters that select
+students by the records they lack ("no contact yet", "no active intervention") leave them out.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
 from partners.models import AbsenceReason, ReasonFamily, Tier
@@ -27,20 +33,28 @@ from .models import (
 
 NO_CONTACT = "no contact yet"
 OVERDUE = "overdue"
+MOVED = Cell("records moved with the student")
 # "Due this week": today and the six days after it.
 WEEK = timedelta(days=6)
 
-SUPPORT = Column(key="support", heading="Support", empty=Cell("none yet"), pdf_width=16)
+# Printed widths: the longest text a column shows, "records moved with the student" (a cut
+# one would no longer say it); "Tier I, Tier II, Tier III" and "Dec 11, 2026 (overdue)" fit.
+PDF_WIDTH = len(MOVED.text)
+SUPPORT = Column(key="support", heading="Support", empty=Cell("none yet"), pdf_width=PDF_WIDTH)
 LAST_CONTACT = Column(
-    key="last_contact", heading="Last contact", empty=Cell(NO_CONTACT, value=""), pdf_width=14
+    key="last_contact",
+    heading="Last contact",
+    empty=Cell(NO_CONTACT, value=""),
+    pdf_width=PDF_WIDTH,
 )
 NEXT_CHECK_IN = Column(
     key="next_check_in",
     heading="Next check-in",
     empty=Cell("none set", value=""),
-    pdf_width=20,
+    pdf_width=PDF_WIDTH,
     flag_heading="Check-in overdue",
 )
+COLUMNS = (SUPPORT, LAST_CONTACT, NEXT_CHECK_IN)
 
 
 def day_text(day: date) -> str:
@@ -59,13 +73,15 @@ def check_in_cell(day: date | None, today: date) -> Cell:
 
 
 def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[str, Cell]]:
-    """The three columns of the page's students in one query."""
+    """The three columns of the page's students in one query. Every listed student is read
+    (the walls let a school role read those its standings name, tiering migration 0009), and
+    whether the reader may read their records beside them."""
     user = request.user
     mine = {"student": OuterRef("pk")}
     rows = (
-        Student.objects.for_user(user)
-        .filter(pk__in=list(student_ids))
+        Student.objects.filter(pk__in=list(student_ids))
         .annotate(
+            readable=Exists(Student.objects.for_user(user).filter(pk=OuterRef("pk"))),
             last_contact=Subquery(
                 CaringConversation.objects.for_user(user)
                 .filter(**mine)
@@ -83,11 +99,17 @@ def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[s
                 .distinct()
             ),
         )
-        .values_list("pk", "last_contact", "next_check_in", "tiers")
+        .values_list("pk", "school_id", "readable", "last_contact", "next_check_in", "tiers")
     )
     today = request.district.today()
     cells = {}
-    for student_id, last_contact, next_check_in, tiers in rows:
+    for student_id, school_id, readable, last_contact, next_check_in, tiers in rows:
+        if not readable:
+            # At a school the reader does not have (one with none recorded has not been seen
+            # to leave, and has nothing to show here either).
+            if school_id is not None:
+                cells[student_id] = {column.key: MOVED for column in COLUMNS}
+            continue
         theirs = {NEXT_CHECK_IN.key: check_in_cell(next_check_in, today)}
         if tiers:
             theirs[SUPPORT.key] = Cell(tiers_text(tiers))
@@ -101,11 +123,20 @@ def _students(queryset: QuerySet) -> QuerySet:
     return queryset.values("student_id")
 
 
+def _lacking(request: HttpRequest, rows: QuerySet, having: QuerySet) -> QuerySet:
+    """The rows of students with none of `having`'s records, less those whose records moved
+    with them (the cells say so: nobody here can tell what they lack)."""
+    moved = Q(student__school__isnull=False) & ~Q(
+        student_id__in=Student.objects.for_user(request.user).values("pk")
+    )
+    return rows.exclude(student_id__in=_students(having)).exclude(moved)
+
+
 def _contact(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
-    contacted = _students(CaringConversation.objects.for_user(request.user))
+    conversations = CaringConversation.objects.for_user(request.user)
     if value == "none":
-        return rows.exclude(student_id__in=contacted)
-    return rows.filter(student_id__in=contacted)
+        return _lacking(request, rows, conversations)
+    return rows.filter(student_id__in=_students(conversations))
 
 
 def _check_in(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
@@ -119,12 +150,12 @@ def _check_in(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
 
 
 def _intervention(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
-    active = _students(
-        StudentIntervention.objects.for_user(request.user).filter(status=InterventionStatus.ACTIVE)
+    active = StudentIntervention.objects.for_user(request.user).filter(
+        status=InterventionStatus.ACTIVE
     )
     if value == "none":
-        return rows.exclude(student_id__in=active)
-    return rows.filter(student_id__in=active)
+        return _lacking(request, rows, active)
+    return rows.filter(student_id__in=_students(active))
 
 
 def _reason(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
@@ -154,9 +185,7 @@ def _choice(label: str, *choices: tuple[str, str]) -> forms.Field:
 
 
 def register() -> None:
-    list_columns.register_columns(
-        ColumnSet(columns=(SUPPORT, LAST_CONTACT, NEXT_CHECK_IN), cells=_cells)
-    )
+    list_columns.register_columns(ColumnSet(columns=COLUMNS, cells=_cells))
     for list_filter in (
         ListFilter(
             name="contact",

@@ -24,7 +24,7 @@ class Cell:
 
     @property
     def printed(self) -> str:
-        return f"{self.text} {self.flag}" if self.flag else self.text
+        return f"{self.text} ({self.flag})" if self.flag else self.text
 
 
 @dataclass(frozen=True)

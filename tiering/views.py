@@ -538,9 +538,7 @@ def _tiered_list_export(request, export, school, snapshot, previous, form, rows)
                 "previous": previous,
                 "rows": listed,
                 "filters": _filter_summary(form),
-                "heading": list_pdf.heading(),
-                "font_size": list_pdf.font_size(),
-                "pages": list_pdf.pages(listed),
+                **list_pdf.context(listed),
             },
             request=request,
         )

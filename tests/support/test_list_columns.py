@@ -25,8 +25,10 @@ from partners.models import AbsenceReason
 from support.models import InterventionStatus
 
 from . import factories as support
+from .conftest import transfer_to_banneker
 
 ADAMS = ["S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"]
+MOVED = "records moved with the student"
 
 
 @pytest.fixture
@@ -87,7 +89,7 @@ def test_the_list_shows_each_students_support(client, principal, tiered, support
     assert _cells(response, "S4") == {
         "Support": "Tier II",  # the planned Tier III is not under way yet
         "Last contact": _day(today - timedelta(days=10)),
-        "Next check-in": f"{_day(today - timedelta(days=1))} overdue",
+        "Next check-in": f"{_day(today - timedelta(days=1))} (overdue)",
     }
     assert _cells(response, "S5") == {
         "Support": "Tier I, Tier III",
@@ -180,10 +182,13 @@ def test_the_downloads_carry_the_support_columns(client, principal, tiered, supp
     pdf = PdfReader(io.BytesIO(client.get(url + "pdf").content))
     text = pdf.pages[0].extract_text()
     assert "Next check-in: Check-in overdue" in " ".join(text.split())
-    line = next(line for line in text.splitlines() if " S4 " in line)
-    assert re.search(
-        rf"Tier II +{_day(today - timedelta(days=10))} +{_day(overdue)} overdue$", line.strip()
-    ), line
+    # On the line under the student's (tests/tiering/test_list_pdf.py).
+    lines = text.splitlines()
+    below = lines[next(n for n, line in enumerate(lines) if " S4 " in line) + 1]
+    assert " ".join(below.split()) == (
+        f"Support: Tier II · Last contact: {_day(today - timedelta(days=10))} · "
+        f"Next check-in: {_day(overdue)} (overdue)"
+    )
 
 
 def test_a_student_with_no_support_downloads_empty_cells(client, principal, tiered, supported):
@@ -224,3 +229,46 @@ def test_a_school_role_sees_no_support_of_another_schools_student(
     assert _list(client, tiered).status_code == 404
     banneker = client.get(f"/d/riverside/attendance/schools/{school_b.pk}/?contact=some")
     assert _listed(banneker) == []
+
+
+def test_the_list_of_a_school_a_student_left_says_their_records_moved(
+    client, district, principal, district_admin, tiered, supported, tmp_path
+):
+    """Di Dunn moves to Banneker and her records go with her: Adams' list still counts her,
+    but no longer sees her support, so it says so rather than "none yet" or "no contact yet",
+    and does not offer her as someone nobody has talked to. The district sees what was done."""
+    today = supported
+    transfer_to_banneker(district, tmp_path)
+    client.force_login(principal)
+
+    response = _list(client, tiered)
+
+    dunn = next(row for row in response.context["rows"] if row["student"].sis_id == "S4")
+    assert dunn["transfer"].startswith("Transferred out")
+    assert _cells(response, "S4") == dict.fromkeys(
+        ("Support", "Last contact", "Next check-in"), MOVED
+    )
+    assert _cells(response, "S3")["Last contact"] == "no contact yet"
+    for query in ("&contact=none", "&intervention=none"):
+        assert _listed(_list(client, tiered, query)) == ["S1", "S2", "S3", "S6", "S7", "S8"]
+    for query in ("&contact=some", "&intervention=active", "&check_in=overdue"):
+        assert "S4" not in _listed(_list(client, tiered, query)), query
+
+    url = f"/d/riverside/attendance/schools/{tiered.pk}/?q=Dunn&format="
+    rows = list(csv.reader(io.StringIO(client.get(url + "csv").content.decode())))
+    assert rows[1][1] == "S4" and rows[1][-4:] == [MOVED, MOVED, MOVED, ""]
+    lines = PdfReader(io.BytesIO(client.get(url + "pdf").content)).pages[0].extract_text()
+    lines = lines.splitlines()
+    below = lines[next(n for n, line in enumerate(lines) if " S4 " in line) + 1]
+    assert " ".join(below.split()) == (
+        f"Support: {MOVED} · Last contact: {MOVED} · Next check-in: {MOVED}"
+    )
+
+    client.force_login(district_admin)
+    response = _list(client, tiered)
+    assert _cells(response, "S4") == {
+        "Support": "Tier II",
+        "Last contact": _day(today - timedelta(days=10)),
+        "Next check-in": f"{_day(today - timedelta(days=1))} (overdue)",
+    }
+    assert "S4" in _listed(_list(client, tiered, "&contact=some"))
