@@ -64,6 +64,10 @@ class _StudentSerializer(serializers.ModelSerializer):
         ref_name = "StudentSummary"
 
 
+# A standing's days, all absences and those of each category (tardies are not absences).
+FIGURES = ["days_enrolled", "days_absent", "excused", "unexcused", "suspension", "tardy"]
+
+
 class _StandingSerializer(serializers.ModelSerializer):
     """A student's attendance and band in one snapshot, at one school (school empty: across
     the district, for a student who attended more than one)."""
@@ -84,12 +88,7 @@ class _StandingSerializer(serializers.ModelSerializer):
             "student",
             "school",
             "grade",
-            "days_enrolled",
-            "days_absent",
-            "excused",
-            "unexcused",
-            "suspension",
-            "tardy",
+            *FIGURES,
             "percent_missed",
             "band",
             "previous_band",
@@ -192,12 +191,7 @@ class _HistorySerializer(serializers.ModelSerializer):
             "snapshot",
             "school",
             "grade",
-            "days_enrolled",
-            "days_absent",
-            "excused",
-            "unexcused",
-            "suspension",
-            "tardy",
+            *FIGURES,
             "band",
         ]
         ref_name = "BandHistoryEntry"

@@ -12,26 +12,22 @@ from districts.tenancy import context_for_membership, membership_for, tenant_con
 
 
 def personal_token(user, district, *, name: str = "Test token", days: int = 90) -> str:
+    return _token(user, district, name=name, days=days, personal=True)
+
+
+def integration_token(admin, district, *, name: str = "SIS nightly") -> str:
+    return _token(admin, district, name=name, days=30, personal=False)
+
+
+def _token(user, district, *, name: str, days: int, personal: bool) -> str:
     membership = membership_for(user, district.slug)
     with tenant_context(context_for_membership(membership)):
-        _token, secret = api_token_create(
+        _made, secret = api_token_create(
             district=district,
             created_by=user,
             name=name,
             expires_at=timezone.now() + timedelta(days=days),
-            membership=membership,
-        )
-    return secret
-
-
-def integration_token(admin, district, *, name: str = "SIS nightly") -> str:
-    membership = membership_for(admin, district.slug)
-    with tenant_context(context_for_membership(membership)):
-        _token, secret = api_token_create(
-            district=district,
-            created_by=admin,
-            name=name,
-            expires_at=timezone.now() + timedelta(days=30),
+            membership=membership if personal else None,
         )
     return secret
 
