@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "template_partials",
+    "rest_framework",
+    "drf_spectacular",
+    # Swagger UI's files, served from this origin like every other static file (no CDN).
+    "drf_spectacular_sidecar",
     "attendance_platform",
     "districts",
     "tiering",
@@ -275,6 +279,37 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "attendance_platform.uploads.SizeLimitedUploadHandler",
 ]
+
+# The REST API (/api/v1/, districts/api_access.py): tokens or the browser session, JSON only,
+# every operation a DistrictApi with its own role policy; requests per token per period
+# (DRF's "<n>/<second|minute|hour|day>"), counted in the cache below.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "1200/minute")
+REST_FRAMEWORK = {
+    # Default-deny: a view not built on DistrictApi authenticates nobody.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Attendance Platform API",
+    "DESCRIPTION": (
+        "A district's schools, school years, snapshots and students' standings, behind the "
+        "same walls as the pages: a personal token acts with its membership's role and schools."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema describes no district's data: anyone may read it and the docs.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"Band": "tiering.bands.Band", "Grade": "districts.models.Grade"},
+}
 
 REDIS_URL = env_str("REDIS_URL")
 # The cache carries what must be seen across processes while a transaction is open (import

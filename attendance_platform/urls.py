@@ -73,5 +73,6 @@ urlpatterns = [
     path("d/<slug:district_slug>/pdsa/", include("pdsa.urls")),
     path("d/<slug:district_slug>/workshops/", include("workshops.district_urls")),
     path("workshops/", include("workshops.urls")),
+    path("api/v1/", include("attendance_platform.api_urls")),
     path("operators/", admin.site.urls),
 ]

@@ -19,7 +19,7 @@ from django.db import connection, models
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import AuditAction, AuditEvent, District, Membership, User
+from .models import ApiToken, AuditAction, AuditEvent, District, Membership, User
 from .tenancy import current_tenant, own_rows, system_context
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ def audit_record(
 ) -> AuditEvent:
     ctx = current_tenant()
     ids = list(ids)
+    # An API request (districts/api_access.py) names the token it presented.
+    token = getattr(request, "auth", None)
     return AuditEvent.objects.create(
         district_id=ctx.district_id,
         user=request.user if request.user.is_authenticated else None,
@@ -63,6 +65,7 @@ def audit_record(
         row_count=len(ids) if count is None else count,
         purpose=purpose[:200],
         path=request.get_full_path()[:500],
+        api_token=str(token)[:130] if isinstance(token, ApiToken) else "",
     )
 
 

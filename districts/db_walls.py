@@ -173,6 +173,19 @@ def own_membership_sql() -> list[str]:
     ]
 
 
+def token_lookup_sql(table: str) -> list[str]:
+    """Before a request's district is known, the app's own login reads the one API token whose
+    secret the request presents (its digest in `app.token_digest`), and no other."""
+    t = _q(table)
+    digest = "NULLIF(current_setting('app.token_digest', true), '')"
+    return [
+        f"GRANT SELECT ON {t} TO {APP}",
+        f"DROP POLICY IF EXISTS token_by_secret ON {t}",
+        f"CREATE POLICY token_by_secret ON {t} FOR SELECT TO {APP}"
+        f" USING (secret_digest = {digest})",
+    ]
+
+
 def reference_table_sql(table: str, *, app_writes: str = "") -> list[str]:
     """Grants for a global table: every persona reads it, operators edit it in the admin."""
     t = _q(table)
@@ -394,6 +407,9 @@ class DbState:
     user_id: int | None = None
     # The workshops a facilitator facilitates (workshops/context.py), across districts.
     workshop_ids: frozenset[int] | None = None
+    # The digest of the API token a request presents: the one token row the app may read
+    # before it knows the district (districts/api_access.py).
+    token_digest: str | None = None
 
 
 _state: ContextVar[DbState | None] = ContextVar("db_walls_state", default=None)
@@ -409,12 +425,13 @@ def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
         cursor.execute(
             "SELECT set_config('app.district_id', %s, true),"
             " set_config('app.school_ids', %s, true), set_config('app.user_id', %s, true),"
-            " set_config('app.workshop_ids', %s, true)",
+            " set_config('app.workshop_ids', %s, true), set_config('app.token_digest', %s, true)",
             [
                 "" if state.district_id is None else str(state.district_id),
                 schools,
                 "" if state.user_id is None else str(state.user_id),
                 workshops,
+                state.token_digest or "",
             ],
         )
 

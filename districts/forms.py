@@ -1,8 +1,11 @@
+from datetime import date, timedelta
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .affiliations import Affiliation
-from .models import AuditAction, District
+from .api_tokens import DEFAULT_LIFETIME_DAYS, MAX_LIFETIME_DAYS
+from .models import ApiTokenKind, AuditAction, District
 from .roles import SCHOOL_ROLES, Role
 
 
@@ -139,3 +142,49 @@ class MembershipChangeForm(_RoleWithSchools):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r.value, r.label) for r in roles]
         self.fields["schools"].queryset = schools
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        max_length=100,
+        help_text="What it is for, such as “Dashboard refresh” or “SIS nightly export”.",
+    )
+    expires_on = forms.DateField(
+        label="Works until (the end of)",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"{DEFAULT_LIFETIME_DAYS} days unless you choose otherwise; at most a year.",
+    )
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=ApiTokenKind.choices,
+        initial=ApiTokenKind.PERSONAL,
+        widget=forms.RadioSelect,
+        help_text=(
+            "A personal token acts as you, with your role and schools. An integration token "
+            "belongs to no person and may only import attendance."
+        ),
+    )
+
+    def __init__(self, *args, today: date, integration: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["expires_on"].initial = today + timedelta(days=DEFAULT_LIFETIME_DAYS)
+        self.fields["expires_on"].widget.attrs.update(
+            min=(today + timedelta(days=1)).isoformat(), max=self.last_day().isoformat()
+        )
+        if not integration:
+            del self.fields["kind"]
+
+    def last_day(self) -> date:
+        return self.today + timedelta(days=MAX_LIFETIME_DAYS - 1)
+
+    def clean_expires_on(self) -> date:
+        day = self.cleaned_data["expires_on"]
+        if day <= self.today:
+            raise forms.ValidationError("Choose a day after today.")
+        if day > self.last_day():
+            raise forms.ValidationError(
+                f"A token works for at most a year: choose {self.last_day():%B %-d, %Y} or sooner."
+            )
+        return day

@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.timezone import now
 
 from .querysets import (
+    ApiTokenQuerySet,
     MembershipQuerySet,
     MembershipSchoolQuerySet,
     NotificationQuerySet,
@@ -423,6 +424,69 @@ class MembershipSchool(TenantModel):
         return f"{self.membership} at {self.school}"
 
 
+class ApiTokenKind(models.TextChoices):
+    PERSONAL = "personal", "Personal"
+    INTEGRATION = "integration", "Integration (importing attendance)"
+
+
+class ApiToken(TenantModel):
+    """A secret for the REST API (districts/api_access.py). A personal token belongs to one
+    membership and acts with its role and schools, whatever they are at the time of the
+    request: it dies with the membership and is refused while its user is deactivated. An
+    integration token belongs to no person and may only import attendance. Only a digest of
+    the secret is kept; the secret itself is shown once, when the token is made."""
+
+    kind = models.CharField(max_length=16, choices=ApiTokenKind.choices)
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    # The secret's first characters, shown in lists and the access record to tell tokens
+    # apart; too short to use.
+    prefix = models.CharField(max_length=16)
+    secret_digest = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager.from_queryset(ApiTokenQuerySet)()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "prefix"],
+                name="api_token_unique_prefix_per_district",
+                violation_error_message="This district already has a token with this prefix.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="personal") & Q(membership__isnull=False))
+                | (Q(kind="integration") & Q(membership__isnull=True)),
+                name="api_token_personal_tokens_have_a_membership",
+                violation_error_message=(
+                    "A personal token belongs to a membership; an integration token to none."
+                ),
+            ),
+        ]
+        # Found by its digest before the district is known (a request's bearer token).
+        indexes = [models.Index(fields=["secret_digest"], name="api_token_secret_digest")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_integration(self) -> bool:
+        return self.kind == ApiTokenKind.INTEGRATION
+
+    def is_usable(self, at: datetime | None = None) -> bool:
+        return self.revoked_at is None and self.expires_at > (at or now())
+
+
 class AuditAction(models.TextChoices):
     VIEW = "view", "Viewed"
     EXPORT = "export", "Exported"
@@ -462,6 +526,9 @@ class AuditEvent(TenantModel):
     row_count = models.PositiveIntegerField(default=0)
     purpose = models.CharField(max_length=200)
     path = models.CharField(max_length=500, blank=True)
+    # The API token the request presented (its name and prefix, kept as text like the email),
+    # empty for pages.
+    api_token = models.CharField(max_length=130, blank=True)
 
     objects = TenantManager.from_queryset(AuditEventQuerySet)()
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.db import models
 
 from .roles import (
+    MANAGE_INTEGRATION_TOKENS,
     MANAGE_PEOPLE,
     READ_DISTRICT_RECORDS,
     READ_OWN_MEMBERSHIP,
     READ_OWN_NOTIFICATIONS,
     READ_SCHOOL_DIRECTORY,
+    USE_PERSONAL_API_TOKENS,
     Role,
 )
 from .tenancy import CrossTenantAccess, TenantContext, current_tenant, require_working_for
@@ -91,3 +93,16 @@ class NotificationQuerySet(TenantQuerySet):
 
     def unread(self) -> TenantQuerySet:
         return self.filter(read_at__isnull=True)
+
+
+class ApiTokenQuerySet(TenantQuerySet):
+    # Each person sees their own personal tokens; administrators also the integration tokens.
+    readable_by = USE_PERSONAL_API_TOKENS
+
+    def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
+        if ctx.role not in self.readable_by:
+            return self.none()
+        own = models.Q(membership__user_id=ctx.user_id)
+        if ctx.role in MANAGE_INTEGRATION_TOKENS:
+            own |= models.Q(membership__isnull=True)
+        return self.filter(own)

@@ -63,6 +63,11 @@ MANAGE_PEOPLE = _ADMIN
 # Who looked at which students is the district administrators' to review (FERPA §99.32).
 READ_ACCESS_RECORD = _ADMIN
 MANAGE_SIGN_IN_SECURITY = _ADMIN
+# Everyone with a role may hold personal API tokens, which act with exactly that role.
+USE_PERSONAL_API_TOKENS = EVERY_ROLE
+# Tokens for another system (a student information system pushing attendance nightly), tied
+# to no person: the administrators', as the district's imports and disclosures are.
+MANAGE_INTEGRATION_TOKENS = _ADMIN
 
 # --- Attendance (tiering) ---------------------------------------------------------------------
 

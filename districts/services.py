@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,8 +17,10 @@ from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
 
-from . import affiliations, invitations
+from . import affiliations, api_tokens, invitations
 from .models import (
+    ApiToken,
+    ApiTokenKind,
     District,
     Grade,
     Membership,
@@ -403,3 +405,52 @@ def notification_email_set(*, membership: Membership, enabled: bool) -> Membersh
     membership.email_notifications = enabled
     membership.save(update_fields=["email_notifications"])
     return membership
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    district: District,
+    created_by: User,
+    name: str,
+    expires_at: datetime,
+    membership: Membership | None = None,
+) -> tuple[ApiToken, str]:
+    """A personal token for `membership` (acting with its role and schools), or with no
+    membership an integration token that may only import attendance. Returns the token and
+    its secret, which is stored nowhere and cannot be shown again."""
+    require_working_for(district, membership)
+    if membership is not None and membership.user_id != created_by.pk:
+        raise ValidationError("A personal token is made by the person it belongs to.")
+    now = timezone.now()
+    if expires_at <= now:
+        raise ValidationError("The expiry date must be in the future.")
+    if expires_at > now + timedelta(days=api_tokens.MAX_LIFETIME_DAYS):
+        raise ValidationError(
+            f"A token lasts at most {api_tokens.MAX_LIFETIME_DAYS} days: make a new one then."
+        )
+    secret = api_tokens.new_secret()
+    token = ApiToken(
+        district=district,
+        kind=ApiTokenKind.PERSONAL if membership else ApiTokenKind.INTEGRATION,
+        membership=membership,
+        name=name.strip(),
+        prefix=api_tokens.shown_part(secret),
+        secret_digest=api_tokens.digest(secret),
+        created_by=created_by,
+        expires_at=expires_at,
+    )
+    token.full_clean()
+    token.save()
+    return token, secret
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Refused from the next request on; the row stays, so the list and the access record
+    still name it."""
+    require_working_for(token.district)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

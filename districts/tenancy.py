@@ -116,6 +116,13 @@ def own_rows(user) -> Iterator[None]:
 
 
 @contextmanager
+def token_rows(digest: str) -> Iterator[None]:
+    """Before any district is chosen: the one API token whose secret's digest this is."""
+    with transaction.atomic(), db_walls.entered(db_walls.DbState(role=None, token_digest=digest)):
+        yield
+
+
+@contextmanager
 def operator_context(*, user=None, reason: str) -> Iterator[None]:
     """Work across districts on configuration, never on student records: the operators'
     admin site and setting up districts. Scoped querysets still refuse to run here."""
@@ -181,6 +188,10 @@ class TenantMiddleware:
         except Resolver404:
             return self.get_response(request)
         slug = match.kwargs.get("district_slug")
+        if "api" in match.app_names:
+            # The REST API enters the same context itself, after DRF has authenticated the
+            # request by token or session (districts/api_access.py DistrictApi).
+            return self.get_response(request)
         if "admin" in match.app_names and request.user.is_authenticated:
             if not (request.user.is_active and request.user.is_staff):
                 return self.get_response(request)

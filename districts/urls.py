@@ -26,6 +26,8 @@ urlpatterns = [
     ),
     path("audit/", views.audit_log, name="audit"),
     path("sign-in-security/", views.district_security, name="security"),
+    path("api-tokens/", views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import zoneinfo
+from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
 
 from axes.handlers.proxy import AxesProxyHandler
@@ -15,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
@@ -26,6 +29,7 @@ from .access import role_required
 from .audit import audit_record
 from .exports import csv_download
 from .forms import (
+    ApiTokenForm,
     AuditFilterForm,
     CodeForm,
     DistrictSecurityForm,
@@ -34,14 +38,16 @@ from .forms import (
     PersonInviteForm,
     SetupCodeForm,
 )
-from .models import AuditAction, District, Membership, Notification
+from .models import ApiToken, ApiTokenKind, AuditAction, District, Membership, Notification
 from .roles import (
+    MANAGE_INTEGRATION_TOKENS,
     MANAGE_PEOPLE,
     MANAGE_SIGN_IN_SECURITY,
     OPEN_DISTRICT_HOME,
     READ_ACCESS_RECORD,
     READ_OWN_NOTIFICATIONS,
     STAFF_ROLES,
+    USE_PERSONAL_API_TOKENS,
     Role,
 )
 
@@ -349,7 +355,17 @@ class InvitationAcceptView(PasswordResetConfirmView):
         return response
 
 
-AUDIT_HEADER = ["When (UTC)", "Who", "Action", "Records", "Ids", "Rows", "Purpose", "Address"]
+AUDIT_HEADER = [
+    "When (UTC)",
+    "Who",
+    "Action",
+    "Records",
+    "Ids",
+    "Rows",
+    "Purpose",
+    "Address",
+    "API token",
+]
 
 
 @role_required(READ_ACCESS_RECORD)
@@ -371,6 +387,7 @@ def audit_log(request: HttpRequest, district_slug: str) -> HttpResponse:
                     e.row_count,
                     e.purpose,
                     e.path,
+                    e.api_token,
                 ]
                 for e in events.iterator()
             ),
@@ -694,3 +711,56 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": next_url},
         status=422 if form.errors else 200,
     )
+
+
+@role_required(USE_PERSONAL_API_TOKENS)
+@never_cache
+def api_tokens(request: HttpRequest, district_slug: str) -> HttpResponse:
+    """The person's API tokens for this membership (and the district's integration tokens, for
+    administrators); a new token's secret is shown on the answer to the form, and never again."""
+    integration = request.membership.role in MANAGE_INTEGRATION_TOKENS
+    today = request.district.today()
+    form = ApiTokenForm(request.POST or None, today=today, integration=integration)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        # Works through the whole of the chosen day, in the district's own time zone.
+        end = datetime.combine(
+            data["expires_on"] + timedelta(days=1),
+            time(0),
+            tzinfo=zoneinfo.ZoneInfo(request.district.timezone),
+        )
+        personal = data.get("kind", ApiTokenKind.PERSONAL) == ApiTokenKind.PERSONAL
+        try:
+            created = services.api_token_create(
+                district=request.district,
+                created_by=request.user,
+                name=data["name"],
+                expires_at=end,
+                membership=request.membership if personal else None,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            form = ApiTokenForm(today=today, integration=integration)
+    tokens = ApiToken.objects.for_user(request.user).select_related("created_by")
+    return render(
+        request,
+        "districts/api_tokens.html",
+        {
+            "form": form,
+            "created": created,
+            "tokens": tokens,
+            "now": timezone.now(),
+            "integration": integration,
+        },
+    )
+
+
+@role_required(USE_PERSONAL_API_TOKENS)
+@require_POST
+def api_token_revoke(request: HttpRequest, district_slug: str, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.for_user(request.user), pk=token_id)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"“{token.name}” is revoked: it no longer works.")
+    return redirect("districts:api_tokens", district_slug=district_slug)

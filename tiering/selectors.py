@@ -31,8 +31,10 @@ from django.db.models import (
     FilteredRelation,
     IntegerField,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -295,6 +297,13 @@ def _rank(expression: str) -> Case:
     )
 
 
+def _percent() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F("days_absent") * Value(Decimal(100)) / NullIf(F("days_enrolled"), Value(0)),
+        output_field=DecimalField(max_digits=9, decimal_places=4),
+    )
+
+
 def tiered_students(
     *,
     standings: QuerySet[Standing],
@@ -311,10 +320,7 @@ def tiered_students(
         standings.filter(snapshot=snapshot, school=school)
         .select_related("student")
         .annotate(
-            percent=ExpressionWrapper(
-                F("days_absent") * Value(Decimal(100)) / NullIf(F("days_enrolled"), Value(0)),
-                output_field=DecimalField(max_digits=9, decimal_places=4),
-            ),
+            percent=_percent(),
             transferred_out=Case(
                 # A student with no recorded school has not been seen to leave.
                 When(
@@ -371,6 +377,55 @@ def tiered_students(
     elif filters.change == ListChange.WORSENED:
         rows = rows.filter(rank__gt=F("previous_rank"))
     return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
+
+
+def snapshot_standings(
+    *,
+    standings: QuerySet[Standing],
+    snapshot: Snapshot,
+    previous: Snapshot | None,
+    school: School | None,
+    bands: Sequence[str] = (),
+    grade: int | None = None,
+) -> QuerySet[Standing]:
+    """The standings of a snapshot a reader may see, with their percent missed and previous
+    band (the REST API's standings): one school's as its tiered list has them; else, for
+    readers of the whole district, each student's standing across the district (previous band
+    likewise), and for a school role its schools' rows (previous band at the same school).
+    Filtered by bands (``CHRONIC_FILTER`` for the three chronic ones) and grade; ordered by
+    the caller."""
+    wanted = {b for band in bands for b in (CHRONIC_BANDS if band == CHRONIC_FILTER else (band,))}
+    if school is not None:
+        rows = tiered_students(
+            standings=standings,
+            snapshot=snapshot,
+            previous=previous,
+            school=school,
+            filters=ListFilters(grade=grade),
+        )
+        return rows.filter(band__in=wanted) if wanted else rows
+    whole_district = current_tenant().school_ids is None
+    rows = (
+        standings.across_district(snapshot=snapshot)
+        if whole_district
+        else standings.filter(snapshot=snapshot)
+    )
+    rows = rows.select_related("student").annotate(percent=_percent())
+    if previous is None:
+        rows = rows.annotate(previous_band=Value(None, output_field=CharField()))
+    else:
+        before = standings.filter(student_id=OuterRef("student_id"))
+        before = (
+            before.across_district(snapshot=previous)
+            if whole_district
+            else before.filter(snapshot=previous, school_id=OuterRef("school_id"))
+        )
+        rows = rows.annotate(previous_band=Subquery(before.values("band")[:1]))
+    if wanted:
+        rows = rows.filter(band__in=wanted)
+    if grade is not None:
+        rows = rows.filter(grade=grade)
+    return rows
 
 
 def transfer_dates(

@@ -36,6 +36,7 @@ EDITORS = frozenset({ALICE, PIA})
 OK = "ok"  # served: any status below 400 that is not a sign-in redirect (or a form's 422)
 LOGIN = "login"  # redirected to the product's sign-in page
 ADMIN_LOGIN = "admin-login"  # redirected to the operators' sign-in page
+UNAUTHORIZED = 401  # the API's answer to a request with no (valid) session or token
 FORBIDDEN = 403
 NOT_FOUND = 404
 
@@ -154,6 +155,15 @@ DISTRICT_ROWS = [
         )
     ),
     district_row("districts:audit", ok=frozenset({ALICE}), variants=("?format=csv",)),
+    # API tokens: everyone's own; the district's integration tokens are the administrators'.
+    district_row("districts:api_tokens", ok=MEMBERS),
+    district_row(
+        "districts:api_token_revoke",
+        ok=frozenset({ALICE}),
+        hidden=MEMBERS - {ALICE},
+        kwargs=_ids(token_id="api_token"),
+        method="POST",
+    ),
     district_row("districts:notifications", ok=MEMBERS),
     district_row("districts:notifications_read", ok=MEMBERS, method="POST"),
     district_row("districts:security", ok=frozenset({ALICE})),
@@ -403,6 +413,33 @@ WORKSHOP_ROWS = [
     facilitator_row("workshops:invite", kwargs=WORKSHOP, method="POST"),
 ]
 
+
+def api_row(
+    route: str,
+    *,
+    ok: frozenset[str],
+    hidden: frozenset[str] = frozenset(),
+    kwargs: Kwargs | None = None,
+) -> Row:
+    """A /api/v1/districts/<district>/ operation: as a page's district_row, but a request with
+    neither session nor token is 401, not sent to sign in. test_isolation_matrix.py sends
+    each persona's request again with a personal token instead of the session."""
+    row = district_row(route, ok=ok, hidden=hidden, kwargs=kwargs)
+    return Row(route, {**row.expect, ANON: UNAUTHORIZED}, kwargs=kwargs)
+
+
+# The REST API: the same walls as the pages that show the same rows.
+API_ROWS = [
+    # The schema and its documentation describe no district's data.
+    Row("api:schema", everyone(), variants=("?format=json",)),
+    Row("api:docs", everyone(), variants=("?script",)),
+    api_row("api:schools", ok=MEMBERS),
+    api_row("api:school_years", ok=MEMBERS),
+    api_row("api:snapshots", ok=STAFF),
+    api_row("api:standings", ok=STAFF),
+    api_row("api:student", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT),
+]
+
 ACCOUNT_ROWS = [
     Row("home", signed_in()),
     Row("login", everyone()),
@@ -530,5 +567,12 @@ def admin_model_rows() -> list[Row]:
 
 ROWS: dict[str, Row] = {
     row.route: row
-    for row in (*DISTRICT_ROWS, *WORKSHOP_ROWS, *ACCOUNT_ROWS, *ADMIN_ROWS, *admin_model_rows())
+    for row in (
+        *DISTRICT_ROWS,
+        *WORKSHOP_ROWS,
+        *API_ROWS,
+        *ACCOUNT_ROWS,
+        *ADMIN_ROWS,
+        *admin_model_rows(),
+    )
 }

@@ -7,15 +7,16 @@ bad id."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files import File
+from django.utils import timezone
 
 from districts.models import Membership
 from districts.roles import Role
-from districts.services import membership_grant, person_invite, school_year_create
+from districts.services import api_token_create, membership_grant, person_invite, school_year_create
 from districts.tenancy import operator_context, system_context
 from partners.models import PartnerType
 from partners.services import partner_organization_create, partner_staff_link_create
@@ -129,7 +130,14 @@ def _objects(district, school, *, admin, partner_user, organization, tmp_path) -
         (participant,) = pdsa_services.participants_add(
             cycle=cycle, students=[Student.objects.get(sis_id="S1")], added_by=admin
         )
+        integration, _secret = api_token_create(
+            district=district,
+            created_by=admin,
+            name="SIS nightly",
+            expires_at=timezone.now() + timedelta(days=30),
+        )
         return {
+            "api_token": integration.pk,
             "cycle": cycle.pk,
             "idea": cycle.change_idea_id,
             "learning_question": question.pk,

@@ -1,0 +1,237 @@
+"""The REST API's walls (design.md §3): the same as the pages', reached through DRF.
+
+A request to /api/v1/districts/<slug>/… is authenticated by a personal or integration token
+(`Authorization: Bearer apt_…`) or by the browser session (with CSRF), resolved to a
+membership of that district (another district is 404, as on the pages: nobody can probe which
+exist), checked against the operation's role policy (403), throttled per token, and only then
+runs, inside the tenant context and persona of that membership, in the request's transaction
+(`DistrictApi`). A token never outranks its membership: it carries no role of its own, and
+takes its membership's role and schools at each request.
+
+Every app's `api.py` builds its operations on `DistrictApi`.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from datetime import timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import exceptions
+from rest_framework.authentication import (
+    BaseAuthentication,
+    SessionAuthentication,
+    get_authorization_header,
+)
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from . import api_tokens
+from .models import ApiToken, Membership
+from .roles import Role
+from .tenancy import (
+    TenantContext,
+    context_for_membership,
+    membership_for,
+    own_rows,
+    tenant_context,
+    token_rows,
+)
+from .two_factor import is_verified
+
+# Writing last_used_at on every request would write the token's row each time; once a minute
+# says when it was last used closely enough.
+LAST_USED_REFRESH = timedelta(minutes=1)
+
+
+class TokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <secret>`. A secret that matches no token, or a revoked or
+    expired token, or one whose person is deactivated or whose membership is gone, is refused
+    (401) at once: nothing is cached between requests."""
+
+    keyword = b"bearer"
+
+    def authenticate(self, request: Request):
+        header = get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(
+                "Send the token as: Authorization: Bearer <token>."
+            )
+        try:
+            secret = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("This token is not valid.") from None
+        token = _usable_token(secret)
+        if token.is_integration:
+            return AnonymousUser(), token
+        return token.membership.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return 'Bearer realm="api"'
+
+
+def _usable_token(secret: str) -> ApiToken:
+    with token_rows(api_tokens.digest(secret)):
+        token = (
+            ApiToken.unscoped.select_related("district")
+            .filter(secret_digest=api_tokens.digest(secret))
+            .first()
+        )
+    if token is None:
+        raise exceptions.AuthenticationFailed("This token is not valid.")
+    if token.revoked_at is not None:
+        raise exceptions.AuthenticationFailed("This token has been revoked.")
+    if not token.is_usable():
+        raise exceptions.AuthenticationFailed("This token has expired.")
+    if token.is_integration:
+        return token
+    # The membership as it is now: its role and schools, and whether its person may still
+    # sign in. A personal token is made by the person it belongs to (api_token_create).
+    with own_rows(_Someone(token.created_by_id)):
+        membership = (
+            Membership.unscoped.select_related("district", "user")
+            .filter(pk=token.membership_id, user_id=token.created_by_id, user__is_active=True)
+            .first()
+        )
+    if membership is None:
+        raise exceptions.AuthenticationFailed("This token's access has ended.")
+    token.membership = membership
+    return token
+
+
+class _Someone:
+    """A user by id alone, for `own_rows` before their row is read."""
+
+    def __init__(self, pk: int | None):
+        self.pk = pk
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = TokenAuthentication
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "A personal token from the district's API tokens page (it acts with your role "
+                "and schools there), or an administrator's integration token (importing only)."
+            ),
+        }
+
+
+class ApiThrottle(SimpleRateThrottle):
+    """Requests per token (per person for the browser session), counted in the cache: Redis
+    when REDIS_URL is set, so every web process counts together."""
+
+    scope = "api"
+
+    def get_rate(self) -> str:
+        return settings.API_THROTTLE_RATE
+
+    def get_cache_key(self, request: Request, view) -> str:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"address:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+class DistrictApi(APIView):
+    """One operation on one district's data. Subclasses name the role policy (roles.py)
+    that may use it; `accepts_integration_tokens` opens it to integration tokens too."""
+
+    policy: ClassVar[frozenset[Role]]
+    accepts_integration_tokens: ClassVar[bool] = False
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes: ClassVar[list] = []
+    throttle_classes = [ApiThrottle]
+    renderer_classes = [JSONRenderer]
+
+    membership: Membership | None = None
+    _walls: ExitStack | None = None
+
+    @property
+    def token(self) -> ApiToken | None:
+        return self.request.auth if isinstance(self.request.auth, ApiToken) else None
+
+    def check_permissions(self, request: Request) -> None:
+        token = self.token
+        if token is None and not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        slug = self.kwargs["district_slug"]
+        if token is not None:
+            if token.district.slug != slug:
+                raise Http404("No such district.")
+            self.membership = None if token.is_integration else token.membership
+        else:
+            self.membership = membership_for(request.user, slug)
+            if self.membership is None:
+                raise Http404("No such district.")
+            district = self.membership.district
+            if district.requires_two_factor(self.membership.role) and not is_verified(request.user):
+                raise exceptions.PermissionDenied(
+                    "This district requires two-factor sign-in of its administrators: set it "
+                    "up, or use an API token."
+                )
+        if self.membership is None:
+            if not self.accepts_integration_tokens:
+                raise exceptions.PermissionDenied(
+                    "An integration token may only import attendance."
+                )
+        elif self.membership.role not in self.policy:
+            raise exceptions.PermissionDenied("Your role in this district does not include this.")
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self._walls = ExitStack()
+        self._walls.enter_context(tenant_context(self._tenant()))
+        token = self.token
+        now = timezone.now()
+        if token is not None and (
+            token.last_used_at is None or now - token.last_used_at >= LAST_USED_REFRESH
+        ):
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+    def _tenant(self) -> TenantContext:
+        if self.membership is not None:
+            return context_for_membership(self.membership)
+        # An integration token acts for the whole district, as the nightly import's task does.
+        return TenantContext(
+            district_id=self.token.district_id,
+            user_id=None,
+            role=None,
+            school_ids=None,
+            reason=f"api:integration token {self.token.prefix}",
+        )
+
+    def handle_exception(self, exc):
+        # Leave the tenant context as the exception leaves it (its savepoint rolled back)
+        # before DRF marks the request's transaction for rollback.
+        if self._walls is not None:
+            walls, self._walls = self._walls, None
+            walls.__exit__(type(exc), exc, exc.__traceback__)
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self._walls is not None:
+            walls, self._walls = self._walls, None
+            walls.close()
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @property
+    def district(self):
+        return self.membership.district if self.membership else self.token.district
