@@ -27,6 +27,10 @@ def _claim(url: str) -> str:
         key = f"attendance-platform:test-run:{number}"
         if server.set(key, owner, nx=True, ex=CLAIM_SECONDS):
             atexit.register(_release, server, key, owner)
+            # What an earlier run left there is not this run's: the cache's keys (the API's
+            # throttle history is keyed by ids a new test database hands out again) and a
+            # killed run's queues. The number is ours alone while claimed.
+            redis.Redis.from_url(url, db=number).flushdb()
             return _with_database(url, number)
     raise RuntimeError(
         f"Every Redis database 1–15 on {url} is claimed by another test run: wait for them to "
