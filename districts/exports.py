@@ -89,9 +89,19 @@ def xlsx_workbook_download(
     return _attachment(HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE), filename)
 
 
-def pdf_download(*, filename: str, html: str) -> HttpResponse:
+def pdf_bytes(*, html: str) -> bytes:
     """A PDF of ``html``, which carries its own styles (templates/pdf/base.html): fetching is
     limited to data: URLs, so a document can never make the server request anything."""
     fetcher = URLFetcher(allowed_protocols={"data"})
-    pdf = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, url_fetcher=fetcher).write_pdf()
+
+
+def pdf_download(*, filename: str, html: str) -> HttpResponse:
+    """A download of ``pdf_bytes(html=html)``, made while the request waits."""
+    pdf = pdf_bytes(html=html)
     return _attachment(HttpResponse(pdf, content_type="application/pdf"), filename)
+
+
+def pdf_file_download(*, filename: str, path) -> HttpResponse:
+    """A PDF built earlier (by a background task) and kept on disk."""
+    return _attachment(HttpResponse(path.read_bytes(), content_type="application/pdf"), filename)

@@ -137,3 +137,8 @@ READ_PDSA_CHAIN = STAFF_ROLES
 # by item: the administrators' decision, as every disclosure is; they also name the team.
 # (The facilitator is no district role: facilitators' pages are guarded by workshops/access.py.)
 RESPOND_TO_WORKSHOPS = _ADMIN
+# Worktime: the team's plan for the workshop (no student data in it). District administrators
+# and the cabinet work on every team plan of the district; principals and school teams on the
+# plans of the teams they are named to (workshops/querysets.py).
+WORK_ON_WORKSHOP_PLANS = STAFF_ROLES
+WORK_ON_EVERY_WORKSHOP_PLAN = DISTRICT_WIDE_ROLES

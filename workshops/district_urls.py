@@ -15,4 +15,17 @@ urlpatterns = [
         views.team_remove,
         name="team_remove",
     ),
+    path("<int:invitation_id>/plan/", views.plan, name="plan"),
+    path("<int:invitation_id>/plan/add/", views.plan_add, name="plan_add"),
+    path("<int:invitation_id>/plan/pdf/", views.plan_pdf, name="plan_pdf"),
+    path(
+        "<int:invitation_id>/plan/<int:action_id>/remove/",
+        views.plan_remove,
+        name="plan_remove",
+    ),
+    path(
+        "<int:invitation_id>/plan/<int:action_id>/<slug:field>/",
+        views.plan_field,
+        name="plan_field",
+    ),
 ]

@@ -3,12 +3,14 @@ its sessions, the districts invited to it, what each district consented to share
 cross-departmental team, and the figures materialised for it.
 
 A workshop, its facilitators and sessions belong to no district (a workshop spans districts);
-the invitation, consent, team and packet rows each belong to the invited district and carry
+the invitation, consent, team, packet and plan rows each belong to the invited district and carry
 the workshop's id too, which is what the facilitator's row-level policy reads
 (migrations/0002_workshop_walls.py).
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -18,8 +20,14 @@ from django.utils.timezone import now
 
 from districts.models import TenantModel
 from districts.querysets import TenantManager
+from selfassessment.models import Ingredient, Priority, RevisedFields
 
-from .querysets import AcrossDistricts, TenantWorkshopQuerySet, WorkshopQuerySet
+from .querysets import (
+    AcrossDistricts,
+    PlanActionQuerySet,
+    TenantWorkshopQuerySet,
+    WorkshopQuerySet,
+)
 from .suppression import DEFAULT_MINIMUM_N
 
 # The flyer's "Objectives": "In the workshops, district teams will:" — the default agenda, one
@@ -276,3 +284,117 @@ class PacketTable(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Worktime: the team's plan ----------------------------------------------------------------
+
+
+class PlanKind(models.TextChoices):
+    """The flyer's second and third objectives, one part of the plan each."""
+
+    STRATEGIC_ACTION = "strategic_action", "Strategic actions across health and attendance"
+    ALIGNMENT = "alignment", "Aligning health and attendance teams, goals and initiatives"
+
+
+class ActionStatus(models.TextChoices):
+    """Where an action stands, for the check-ins after the workshop."""
+
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+
+
+class PlanAction(TenantModel, RevisedFields):
+    """One row of a district team's workshop plan, with the planning tool's four action-plan
+    columns, tied to one of the tool's six ingredients or one of the district's priorities.
+    Several people edit it at once, field by field (RevisedFields). No student data: the
+    facilitator reads it (migrations/0003_worktime.py)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="plan")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24, choices=PlanKind.choices)
+    action = models.TextField("Action", blank=True)
+    next_steps = models.TextField("What are Key Next Steps?", blank=True)
+    responsible = models.TextField("Individuals or Groups Responsible", blank=True)
+    target_date = models.DateField("Target Date", null=True, blank=True)
+    resources = models.TextField("Resources to Leverage", blank=True)
+    ingredient = models.ForeignKey(
+        Ingredient, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    priority = models.ForeignKey(
+        Priority, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The priority's words when the row was tied to it: the facilitator reads the plan but no
+    # self-assessment table, and a priority removed later leaves the row's meaning readable.
+    priority_title = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        "Status", max_length=16, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(PlanActionQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["kind", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ingredient__isnull=True) | Q(priority__isnull=True),
+                name="plan_action_tied_to_one_thing",
+                violation_error_message="Tie the action to an ingredient or a priority, not both.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.action or "(action not named yet)"
+
+    @property
+    def tied_to(self) -> str:
+        """What the action serves, in words anyone reading the plan understands."""
+        if self.ingredient_id:
+            return self.ingredient.name
+        if self.priority_title:
+            return f"Priority: {self.priority_title}"
+        return ""
+
+
+class PdfStatus(models.TextChoices):
+    QUEUED = "queued", "Waiting for a worker"
+    RUNNING = "running", "Being built"
+    DONE = "done", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class CohortPdf(models.Model):
+    """One build of a workshop's cohort PDF (cover, agenda, cohort data, every accepted team's
+    plan), made by a background task and kept for download. A workshop's rows belong to no
+    district: only its facilitators reach them."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=now)
+    status = models.CharField(max_length=16, choices=PdfStatus.choices, default=PdfStatus.QUEUED)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(blank=True)
+    # A generated name under the media folder.
+    stored_file = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.workshop} — cohort PDF"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (PdfStatus.DONE, PdfStatus.FAILED)
+
+    @property
+    def stored_path(self) -> Path:
+        return Path(settings.MEDIA_ROOT) / self.stored_file

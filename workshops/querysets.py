@@ -11,7 +11,12 @@ from __future__ import annotations
 from django.db import models
 
 from districts.querysets import TenantQuerySet
-from districts.roles import RESPOND_TO_WORKSHOPS
+from districts.roles import (
+    RESPOND_TO_WORKSHOPS,
+    WORK_ON_EVERY_WORKSHOP_PLAN,
+    WORK_ON_WORKSHOP_PLANS,
+)
+from districts.tenancy import CrossTenantAccess, TenantContext, current_tenant
 
 from .context import current_facilitator
 
@@ -26,6 +31,31 @@ class WorkshopQuerySet(models.QuerySet):
 
 class TenantWorkshopQuerySet(TenantQuerySet):
     readable_by = RESPOND_TO_WORKSHOPS
+
+    def with_plan_for(self, user) -> TenantWorkshopQuerySet:
+        """The invitations whose team plan `user` works on: every one of the district's (bar
+        the declined) for its administrators and cabinet, those whose team names them for the
+        school roles, none for anyone else."""
+        ctx = current_tenant()
+        if ctx.user_id != user.pk:
+            raise CrossTenantAccess("with_plan_for() was called for someone other than the user.")
+        invitations = self.filter(district_id=ctx.district_id).exclude(status="declined")
+        if ctx.role in WORK_ON_EVERY_WORKSHOP_PLAN:
+            return invitations
+        if ctx.role in WORK_ON_WORKSHOP_PLANS:
+            return invitations.filter(team__user_id=user.pk).distinct()
+        return invitations.none()
+
+
+class PlanActionQuerySet(TenantQuerySet):
+    readable_by = WORK_ON_WORKSHOP_PLANS
+
+    def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
+        if ctx.role in WORK_ON_EVERY_WORKSHOP_PLAN:
+            return self
+        if ctx.role in WORK_ON_WORKSHOP_PLANS:
+            return self.filter(invitation__team__user_id=ctx.user_id).distinct()
+        return self.none()
 
 
 class AcrossDistricts(models.Manager):

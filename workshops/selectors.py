@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from districts.models import Membership, User
 from districts.roles import STAFF_ROLES
+from selfassessment.models import Assessment, Ingredient, Priority, TemplateVersion
 
 from .models import (
     Consent,
@@ -18,6 +19,8 @@ from .models import (
     Invitation,
     InvitationStatus,
     PacketTable,
+    PlanAction,
+    PlanKind,
     TeamMember,
     Workshop,
 )
@@ -104,24 +107,35 @@ class SizeGroup:
     districts: list[CohortDistrict]
 
 
-def cohort(*, workshop: Workshop) -> list[SizeGroup]:
-    """The accepted districts side by side, grouped by size, each under its name or its alias
-    ("District A"), with the packet tables of the items it shares now. An anonymised district's
-    schools are numbered rather than named, or they would name it."""
+def _shared(workshop: Workshop) -> dict[int, set[str]]:
+    """The items each invited district shares now, by invitation (facilitator)."""
     shared: dict[int, set[str]] = defaultdict(set)
     for invitation_id, item in Consent.across_districts.filter(workshop=workshop).values_list(
         "invitation_id", "item"
     ):
         shared[invitation_id].add(item)
+    return shared
+
+
+def _accepted(workshop: Workshop) -> list[Invitation]:
+    """The accepted invitations in the order of their aliases (District A, B, … Z, AA)."""
+    accepted = Invitation.across_districts.filter(
+        workshop=workshop, status=InvitationStatus.ACCEPTED
+    ).select_related("district")
+    return sorted(accepted, key=lambda i: (len(i.alias), i.alias))
+
+
+def cohort(*, workshop: Workshop) -> list[SizeGroup]:
+    """The accepted districts side by side, grouped by size, each under its name or its alias
+    ("District A"), with the packet tables of the items it shares now. An anonymised district's
+    schools are numbered rather than named, or they would name it."""
+    shared = _shared(workshop)
     tables: dict[int, list[PacketTable]] = defaultdict(list)
     for table in PacketTable.across_districts.filter(workshop=workshop):
         if table.item in shared[table.invitation_id]:
             tables[table.invitation_id].append(table)
     districts = []
-    accepted = Invitation.across_districts.filter(
-        workshop=workshop, status=InvitationStatus.ACCEPTED
-    ).select_related("district")
-    for invitation in sorted(accepted, key=lambda i: (len(i.alias), i.alias)):
+    for invitation in _accepted(workshop):
         named = ConsentItem.NAME in shared[invitation.pk]
         own = tables[invitation.pk]
         if not named:
@@ -200,3 +214,99 @@ def team_candidates(*, user: User) -> QuerySet[User]:
         pk__in=Membership.objects.for_user(user).filter(role__in=STAFF_ROLES).values("user_id"),
         is_active=True,
     ).order_by("full_name", "email")
+
+
+# --- Worktime: the teams' plans ---------------------------------------------------------------
+
+
+@dataclass
+class PlanPart:
+    kind: PlanKind
+    actions: list[PlanAction]
+
+
+def plan_parts(actions) -> list[PlanPart]:
+    """A plan's rows in its two parts (strategic actions, then alignment), each numbered."""
+    by_kind: dict[str, list[PlanAction]] = defaultdict(list)
+    for action in actions:
+        action.number = len(by_kind[action.kind]) + 1
+        by_kind[action.kind].append(action)
+    return [PlanPart(kind=kind, actions=by_kind[kind]) for kind in PlanKind]
+
+
+def district_plan(*, invitation: Invitation) -> list[PlanPart]:
+    """One team's plan, read in its district's context."""
+    return plan_parts(PlanAction.objects.filter(invitation=invitation).select_related("ingredient"))
+
+
+def action_number(action: PlanAction) -> int:
+    """The row's number in its part of the plan, as the plan page shows it."""
+    return (
+        PlanAction.objects.filter(invitation_id=action.invitation_id, kind=action.kind)
+        .filter(
+            Q(created_at__lt=action.created_at) | Q(created_at=action.created_at, pk__lt=action.pk)
+        )
+        .count()
+        + 1
+    )
+
+
+@dataclass(frozen=True)
+class TieChoices:
+    ingredients: list[Ingredient]
+    priorities: list[Priority]
+
+
+def tie_choices(*, user: User) -> TieChoices:
+    """What a plan row can serve: the six ingredients of the planning tool's latest version,
+    and the shared priorities of the district's latest self-assessment."""
+    version = TemplateVersion.objects.order_by("-number").first()
+    latest = Assessment.objects.for_user(user).first()
+    return TieChoices(
+        ingredients=list(Ingredient.objects.filter(version=version)) if version else [],
+        priorities=list(Priority.objects.for_user(user).filter(assessment=latest).exclude(title=""))
+        if latest
+        else [],
+    )
+
+
+@dataclass
+class TeamPlan:
+    invitation: Invitation
+    label: str
+    named: bool
+    team: list[TeamMember]
+    parts: list[PlanPart]
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(part.actions for part in self.parts)
+
+
+def team_plans(*, workshop: Workshop, invitation_id: int | None = None) -> list[TeamPlan]:
+    """Every accepted team's plan (or one), under the name its district chose to be shown by,
+    for the facilitator. A declined or unanswered invitation's plan is no part of it (the
+    database's policy says the same)."""
+    shared = _shared(workshop)
+    accepted = [i for i in _accepted(workshop) if invitation_id is None or i.pk == invitation_id]
+    team: dict[int, list[TeamMember]] = defaultdict(list)
+    for member in TeamMember.across_districts.filter(workshop=workshop).select_related("user"):
+        team[member.invitation_id].append(member)
+    actions: dict[int, list[PlanAction]] = defaultdict(list)
+    for action in PlanAction.across_districts.filter(workshop=workshop).select_related(
+        "ingredient"
+    ):
+        actions[action.invitation_id].append(action)
+    plans = []
+    for invitation in accepted:
+        named = ConsentItem.NAME in shared[invitation.pk]
+        plans.append(
+            TeamPlan(
+                invitation=invitation,
+                label=invitation.district.name if named else invitation.alias,
+                named=named,
+                team=team[invitation.pk],
+                parts=plan_parts(actions[invitation.pk]),
+            )
+        )
+    return plans

@@ -1,7 +1,7 @@
 """What changes a workshop: the facilitator's side (the workshop, its sessions, invitations)
-in a facilitator's context, the district's side (its answer, consent item by item, its team) in
-its tenant context. Withdrawn consent takes the district's figures out of the packet in the
-same transaction."""
+in a facilitator's context, the district's side (its answer, consent item by item, its team,
+its plan) in its tenant context. Withdrawn consent takes the district's figures out of the
+packet in the same transaction."""
 
 from __future__ import annotations
 
@@ -15,18 +15,23 @@ from django.utils import timezone
 
 from districts.models import District, Membership, User
 from districts.tenancy import require_working_for
+from selfassessment.models import Ingredient, Priority
+from selfassessment.services import EditConflict, last_edit
 
 from . import tasks
 from .context import current_facilitator
 from .models import (
     DEFAULT_SESSION_TITLES,
     OBJECTIVES,
+    CohortPdf,
     Consent,
     ConsentItem,
     Department,
     Invitation,
     InvitationStatus,
     PacketTable,
+    PlanAction,
+    PlanKind,
     TeamMember,
     Workshop,
     WorkshopFacilitator,
@@ -132,6 +137,17 @@ def invitation_create(*, workshop: Workshop, district: District, invited_by: Use
     return invitation
 
 
+@transaction.atomic
+def cohort_pdf_request(*, workshop: Workshop, by: User) -> CohortPdf:
+    """A cohort PDF to build in the background, for the facilitator to download when ready."""
+    _require_facilitator(by)
+    pdf = CohortPdf(workshop=workshop, requested_by=by)
+    pdf.full_clean()
+    pdf.save()
+    tasks.cohort_pdf_queue(pdf=pdf)
+    return pdf
+
+
 # --- The district's side ----------------------------------------------------------------------
 
 
@@ -206,3 +222,100 @@ def team_member_add(
 def team_member_remove(*, member: TeamMember) -> None:
     require_working_for(member.invitation.district, member)
     member.delete()
+
+
+# --- Worktime: the team's plan ----------------------------------------------------------------
+
+# The fields people edit one at a time on the plan page. "tied_to" is the ingredient or the
+# priority the action serves (two columns, one choice).
+PLAN_FIELDS = (
+    "action",
+    "next_steps",
+    "responsible",
+    "target_date",
+    "resources",
+    "tied_to",
+    "status",
+)
+Tie = Ingredient | Priority | None
+
+
+def _require_plan_open(invitation: Invitation) -> None:
+    if invitation.status == InvitationStatus.DECLINED:
+        raise ValidationError("The district declined this workshop: its plan no longer changes.")
+
+
+@transaction.atomic
+def plan_action_add(*, invitation: Invitation, kind: PlanKind, by: User) -> PlanAction:
+    require_working_for(invitation.district, invitation)
+    _require_plan_open(invitation)
+    action = PlanAction(
+        district_id=invitation.district_id,
+        invitation=invitation,
+        workshop_id=invitation.workshop_id,
+        kind=PlanKind(kind),
+        created_by=by,
+    )
+    action.full_clean()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def plan_action_remove(*, action: PlanAction) -> None:
+    require_working_for(action.invitation.district, action)
+    _require_plan_open(action.invitation)
+    action.delete()
+
+
+def plan_value(action: PlanAction, field: str) -> object:
+    if field == "tied_to":
+        return action.ingredient or action.priority
+    return getattr(action, field)
+
+
+def _tie(action: PlanAction, tie: Tie) -> list[str]:
+    """Ties the action to `tie`; returns the columns that changed."""
+    if tie is not None and not isinstance(tie, Ingredient):
+        require_working_for(action.invitation.district, tie)
+    action.ingredient = tie if isinstance(tie, Ingredient) else None
+    action.priority = tie if isinstance(tie, Priority) else None
+    action.priority_title = tie.title if isinstance(tie, Priority) else ""
+    return ["ingredient", "priority", "priority_title"]
+
+
+@transaction.atomic
+def plan_field_save(
+    *, action: PlanAction, field: str, value: object, base_revision: int, editor: User
+) -> PlanAction:
+    """Saves one field of a plan row, as the self-assessment saves its fields
+    (selfassessment.services.field_save): `base_revision` is the field's revision the editor's
+    page showed; if someone else saved the field since, the save is refused with their version
+    (EditConflict), and saving again with their revision as the base overwrites it."""
+    if field not in PLAN_FIELDS:
+        raise ValidationError(f"“{field}” is not a field people edit on this page.")
+    locked = (
+        PlanAction.objects.select_for_update(of=("self",))
+        .select_related("invitation__district")
+        .get(pk=action.pk)
+    )
+    require_working_for(locked.invitation.district, locked)
+    _require_plan_open(locked.invitation)
+    if plan_value(locked, field) == value:
+        return locked  # both versions agree: nothing to save, nothing to refuse
+    theirs = last_edit(locked, field)
+    if theirs.revision != base_revision and (theirs.editor is None or theirs.editor != editor):
+        raise EditConflict(record=locked, field=field, theirs=theirs)
+    if field == "tied_to":
+        columns = _tie(locked, value)
+    else:
+        setattr(locked, field, value)
+        columns = [field]
+    locked.full_clean()
+    locked.field_revisions[field] = {
+        "revision": theirs.revision + 1,
+        "by": editor.pk,
+        "at": timezone.now().isoformat(),
+    }
+    locked.save(update_fields=[*columns, "field_revisions"])
+    return locked

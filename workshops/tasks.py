@@ -1,13 +1,17 @@
-"""The packets' background work: ids in, the district's own context (TenantTask), a service
-call; queued once the transaction that asks for it commits."""
+"""The workshops' background work: ids in, a context of the narrowest persona that can do it
+(the district's own for its packets, TenantTask; the requesting facilitator's for a cohort
+PDF), a service call; queued once the transaction that asks for it commits."""
 
 from celery import shared_task
 from django.db import transaction
+from django.utils import timezone
 
+from districts.models import User
 from districts.tenancy import TenantTask
 
-from . import packets
-from .models import Invitation, InvitationStatus
+from . import exports, packets, progress
+from .context import facilitating
+from .models import CohortPdf, Invitation, InvitationStatus, PdfStatus
 
 
 @shared_task(base=TenantTask)
@@ -31,3 +35,28 @@ def on_bands_changed(*, district_id: int) -> None:
     """tiering.bands_changed's hook: after an import or a recompute, the district's packets
     follow its new bands."""
     refresh_packets.delay(district_id=district_id)
+
+
+@shared_task
+def build_cohort_pdf(*, pdf_id: int, user_id: int) -> str:
+    """Builds one cohort PDF as the facilitator who asked for it: the task reaches no more than
+    their pages do. A failed build says so on the page rather than waiting for ever."""
+    user = User.objects.get(pk=user_id)
+    try:
+        with facilitating(user):
+            pdf = CohortPdf.objects.select_related("workshop", "requested_by").get(pk=pdf_id)
+            return exports.cohort_pdf_build(pdf=pdf).status
+    except Exception:
+        with facilitating(user):
+            CohortPdf.objects.filter(pk=pdf_id).update(
+                status=PdfStatus.FAILED,
+                finished_at=timezone.now(),
+                message="The PDF could not be built. Try again; if it fails again, tell us.",
+            )
+        progress.report(pdf_id, 100, "Failed")
+        raise
+
+
+def cohort_pdf_queue(*, pdf: CohortPdf) -> None:
+    pdf_id, user_id = pdf.pk, pdf.requested_by_id
+    transaction.on_commit(lambda: build_cohort_pdf.delay(pdf_id=pdf_id, user_id=user_id))

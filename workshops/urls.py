@@ -11,4 +11,17 @@ urlpatterns = [
     path("<int:workshop_id>/edit/", views.workshop_edit, name="edit"),
     path("<int:workshop_id>/invite/", views.invitation_create, name="invite"),
     path("<int:workshop_id>/cohort/", views.cohort, name="cohort"),
+    path("<int:workshop_id>/cohort/pdf/", views.cohort_pdfs, name="cohort_pdfs"),
+    path("<int:workshop_id>/cohort/pdf/<int:pdf_id>/", views.cohort_pdf, name="cohort_pdf"),
+    path(
+        "<int:workshop_id>/cohort/pdf/<int:pdf_id>/download/",
+        views.cohort_pdf_download,
+        name="cohort_pdf_download",
+    ),
+    path("<int:workshop_id>/plans/", views.team_plans, name="plans"),
+    path(
+        "<int:workshop_id>/plans/<int:invitation_id>/pdf/",
+        views.team_plan_pdf,
+        name="plan_pdf",
+    ),
 ]

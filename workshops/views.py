@@ -5,29 +5,42 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required
 from districts.audit import audit_record
+from districts.exports import pdf_download, pdf_file_download
 from districts.models import AuditAction, District
-from districts.roles import RESPOND_TO_WORKSHOPS
+from districts.roles import RESPOND_TO_WORKSHOPS, WORK_ON_WORKSHOP_PLANS
+from selfassessment.forms import cleaned_value
+from selfassessment.services import EditConflict
 
-from . import selectors, services
+from . import exports, progress, selectors, services
 from .access import facilitator_required, workshop_for
 from .context import facilitating
 from .forms import ConsentForm, InviteForm, SessionFormSet, TeamMemberForm, WorkshopForm
 from .models import (
+    CohortPdf,
     Consent,
     ConsentItem,
     Department,
     Invitation,
     InvitationStatus,
+    PdfStatus,
+    PlanAction,
+    PlanKind,
     TeamMember,
     WorkshopSession,
 )
+from .templatetags.worktime import plan_field_context, plan_field_form, shown
+
+# htmx swaps these error answers too (static/js/selfassessment.js): they carry the message.
+CONFLICT = 409
+UNPROCESSABLE = 422
 
 # --- Facilitators -----------------------------------------------------------------------------
 
@@ -318,3 +331,249 @@ def invitation_home_panel(request: HttpRequest) -> str | None:
     if not pending:
         return None
     return render_to_string("workshops/_home_panel.html", {"pending": pending}, request=request)
+
+
+# --- Worktime: the team's plan (district side) ------------------------------------------------
+
+
+def _plan_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+    """An invitation whose plan the user works on; any other is 404, as if it did not exist
+    (a principal not on the team meets it like another school's student)."""
+    return get_object_or_404(
+        Invitation.objects.with_plan_for(request.user).select_related("workshop", "district"),
+        pk=invitation_id,
+    )
+
+
+def _plan_url(invitation: Invitation, anchor: str = "") -> str:
+    url = reverse(
+        "district_workshops:plan",
+        kwargs={"district_slug": invitation.district.slug, "invitation_id": invitation.pk},
+    )
+    return f"{url}#{anchor}" if anchor else url
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def plan(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = _plan_invitation(request, invitation_id)
+    context = {
+        "invitation": invitation,
+        "workshop": invitation.workshop,
+        "parts": selectors.district_plan(invitation=invitation),
+        "tie_choices": selectors.tie_choices(user=request.user),
+        "plan_fields": PLAN_PAGE_FIELDS,
+        "kinds": PlanKind.choices,
+    }
+    return render(request, "workshops/plan.html", context)
+
+
+# The row's fields in the order the page shows them ("action" heads each row).
+PLAN_PAGE_FIELDS = (
+    "next_steps",
+    "responsible",
+    "target_date",
+    "resources",
+    "tied_to",
+    "status",
+)
+
+
+@require_POST
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def plan_add(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = _plan_invitation(request, invitation_id)
+    kind = request.POST.get("kind")
+    if kind not in PlanKind.values:
+        messages.error(request, "Choose which part of the plan the row belongs to.")
+        return redirect(_plan_url(invitation))
+    try:
+        action = services.plan_action_add(invitation=invitation, kind=kind, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(_plan_url(invitation))
+    return redirect(_plan_url(invitation, f"action-{action.pk}"))
+
+
+def _plan_action(request: HttpRequest, invitation: Invitation, action_id: int) -> PlanAction:
+    return get_object_or_404(
+        PlanAction.objects.for_user(request.user).filter(invitation=invitation), pk=action_id
+    )
+
+
+@require_POST
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def plan_remove(
+    request: HttpRequest, district_slug: str, invitation_id: int, action_id: int
+) -> HttpResponse:
+    invitation = _plan_invitation(request, invitation_id)
+    action = _plan_action(request, invitation, action_id)
+    try:
+        services.plan_action_remove(action=action)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Removed: {action}.")
+    return redirect(_plan_url(invitation, "plan"))
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def plan_field(
+    request: HttpRequest, district_slug: str, invitation_id: int, action_id: int, field: str
+) -> HttpResponse:
+    """GET: the field as stored now (after "Use their version"). POST: autosave one field,
+    refusing a save made over someone else's newer version (as selfassessment.views.field_edit
+    does, with the same template and script)."""
+    invitation = _plan_invitation(request, invitation_id)
+    if field not in services.PLAN_FIELDS:
+        raise Http404("No such field.")
+    action = _plan_action(request, invitation, action_id)
+    choices = selectors.tie_choices(user=request.user)
+    page = _plan_url(invitation, f"action-{action.pk}")
+    if request.method != "POST":
+        if not request.htmx:
+            return redirect(page)
+        return render(
+            request,
+            "selfassessment/_field.html",
+            plan_field_context(
+                request=request, action=action, field=field, choices=choices, editable=True
+            ),
+        )
+    form = plan_field_form(action, field, choices=choices, data=request.POST)
+    submitted = request.POST.get("overwrite") or request.POST.get("revision") or "0"
+    base = int(submitted) if submitted.isdigit() else 0
+    # Until a save succeeds the page keeps the revision its editor loaded, so that a later
+    # keystroke cannot slip over the newer version it was just shown.
+    state: dict = {"revision": base}
+    status = 200
+    try:
+        action = services.plan_field_save(
+            action=action,
+            field=field,
+            value=cleaned_value(form, field),
+            base_revision=base,
+            editor=request.user,
+        )
+        state = {"just_saved": True}
+    except EditConflict as conflict:
+        status = CONFLICT
+        state["conflict"] = conflict.theirs
+        state["conflict_value"] = shown(conflict.record, field)
+    except ValidationError as error:
+        status = UNPROCESSABLE
+        state["error"] = " ".join(error.messages)
+    field_context = plan_field_context(
+        request=request,
+        action=action,
+        field=field,
+        choices=choices,
+        editable=True,
+        form=form,
+        **state,
+    )
+    if request.htmx:
+        return render(
+            request, "selfassessment/_field.html#field-status", field_context, status=status
+        )
+    if status == 200:
+        messages.success(request, f"Saved: {field_context['label']} {field_context['about']}.")
+        return redirect(page)
+    return render(
+        request,
+        "workshops/plan_field_problem.html",
+        {**field_context, "invitation": invitation, "back": page},
+        status=status,
+    )
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def plan_pdf(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = _plan_invitation(request, invitation_id)
+    team_plan = selectors.TeamPlan(
+        invitation=invitation,
+        label=invitation.district.name,
+        named=True,
+        team=list(TeamMember.objects.filter(invitation=invitation).select_related("user")),
+        parts=selectors.district_plan(invitation=invitation),
+    )
+    html = exports.team_plan_html(
+        workshop=invitation.workshop, plan=team_plan, prepared_by=request.user
+    )
+    return pdf_download(filename=exports.plan_filename(team_plan), html=html)
+
+
+def plan_home_panel(request: HttpRequest) -> str | None:
+    """On the district's home page: the workshop plans the signed-in person works on."""
+    if request.membership.role not in WORK_ON_WORKSHOP_PLANS:
+        return None
+    invitations = list(
+        Invitation.objects.with_plan_for(request.user).select_related("workshop", "district")
+    )
+    if not invitations:
+        return None
+    return render_to_string(
+        "workshops/_plan_panel.html", {"invitations": invitations}, request=request
+    )
+
+
+# --- Worktime and PDFs (facilitator side) ----------------------------------------------------
+
+
+@facilitator_required
+def team_plans(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    context = {"workshop": workshop, "plans": selectors.team_plans(workshop=workshop)}
+    return render(request, "workshops/team_plans.html", context)
+
+
+@facilitator_required
+def team_plan_pdf(request: HttpRequest, workshop_id: int, invitation_id: int) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    found = selectors.team_plans(workshop=workshop, invitation_id=invitation_id)
+    if not found:
+        raise Http404("No accepted team has this plan.")
+    html = exports.team_plan_html(workshop=workshop, plan=found[0], prepared_by=request.user)
+    return pdf_download(filename=exports.plan_filename(found[0]), html=html)
+
+
+@facilitator_required
+def cohort_pdfs(request: HttpRequest, workshop_id: int) -> HttpResponse:
+    """GET: the cohort PDFs built so far. POST: build a new one in the background."""
+    workshop = workshop_for(request, workshop_id)
+    if request.method == "POST":
+        pdf = services.cohort_pdf_request(workshop=workshop, by=request.user)
+        messages.success(request, "The cohort PDF is being built. This page shows how far.")
+        return redirect("workshops:cohort_pdf", workshop_id=workshop.pk, pdf_id=pdf.pk)
+    builds = CohortPdf.objects.filter(workshop=workshop).select_related("requested_by")[:10]
+    return render(request, "workshops/cohort_pdfs.html", {"workshop": workshop, "builds": builds})
+
+
+def _cohort_pdf(request: HttpRequest, workshop, pdf_id: int) -> CohortPdf:
+    return get_object_or_404(
+        CohortPdf.objects.filter(workshop=workshop).select_related("requested_by"), pk=pdf_id
+    )
+
+
+@facilitator_required
+def cohort_pdf(request: HttpRequest, workshop_id: int, pdf_id: int) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    pdf = _cohort_pdf(request, workshop, pdf_id)
+    context = {
+        "workshop": workshop,
+        "pdf": pdf,
+        "progress": progress.read(pdf.pk) if not pdf.is_finished else None,
+    }
+    template = "workshops/cohort_pdf.html"
+    if request.htmx:
+        template += "#pdf-status"
+    return render(request, template, context)
+
+
+@facilitator_required
+def cohort_pdf_download(request: HttpRequest, workshop_id: int, pdf_id: int) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    pdf = _cohort_pdf(request, workshop, pdf_id)
+    if pdf.status != PdfStatus.DONE:
+        raise Http404("This PDF is not ready.")
+    filename = f"cohort-{workshop.first_day:%Y-%m-%d}.pdf"
+    return pdf_file_download(filename=filename, path=pdf.stored_path)

@@ -388,6 +388,15 @@ def facilitator_row(route: str, *, kwargs: Kwargs | None = None, method: str = "
 
 
 WORKSHOP = _ids("workshop")
+PLAN_WORKERS = frozenset({ALICE, CAROL, TESS})
+NOT_ON_TEAM = frozenset({PAT, BOB})
+PLAN_ACTION = _ids(invitation_id="workshop_invitation", action_id="plan_action")
+
+
+def _plan_field(ids: dict[str, int]) -> dict[str, object]:
+    return {**PLAN_ACTION(ids), "field": "next_steps"}
+
+
 WORKSHOP_ROWS = [
     district_row("district_workshops:list", ok=ADMIN_ONLY),
     district_row("district_workshops:invitation", ok=ADMIN_ONLY, kwargs=WORKSHOP_INVITATION),
@@ -405,12 +414,31 @@ WORKSHOP_ROWS = [
         kwargs=_ids(invitation_id="workshop_invitation", member_id="team_member"),
         method="POST",
     ),
+    # Worktime: the district's administrators and cabinet work on every team plan, a school
+    # role on the plans of the teams naming it (Tess); Pat and Bob, on no team, find none.
+    *(
+        district_row(route, ok=PLAN_WORKERS, hidden=NOT_ON_TEAM, kwargs=kwargs, method=method)
+        for route, kwargs, method in (
+            ("district_workshops:plan", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:plan_pdf", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:plan_add", WORKSHOP_INVITATION, "POST"),
+            ("district_workshops:plan_remove", PLAN_ACTION, "POST"),
+            ("district_workshops:plan_field", _plan_field, "POST"),
+        )
+    ),
     facilitator_row("workshops:list"),
     facilitator_row("workshops:create"),
     facilitator_row("workshops:detail", kwargs=WORKSHOP),
     facilitator_row("workshops:edit", kwargs=WORKSHOP),
     facilitator_row("workshops:cohort", kwargs=WORKSHOP),
     facilitator_row("workshops:invite", kwargs=WORKSHOP, method="POST"),
+    facilitator_row("workshops:plans", kwargs=WORKSHOP),
+    facilitator_row(
+        "workshops:plan_pdf", kwargs=_ids("workshop", invitation_id="workshop_invitation")
+    ),
+    facilitator_row("workshops:cohort_pdfs", kwargs=WORKSHOP, method="POST"),
+    facilitator_row("workshops:cohort_pdf", kwargs=_ids("workshop", pdf_id="cohort_pdf")),
+    facilitator_row("workshops:cohort_pdf_download", kwargs=_ids("workshop", pdf_id="cohort_pdf")),
 ]
 
 

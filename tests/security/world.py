@@ -221,20 +221,24 @@ def world(
         tmp_path=tmp_path,
     )
     lakeview.update(_support_ids(other_district, lakeview, team_member=outsider))
-    _workshop_ids(facilitator, felix, district_admin, outsider, riverside, lakeview)
+    _workshop_ids(
+        facilitator, felix, district_admin, outsider, riverside, lakeview, school_team_member
+    )
     with operator_context(reason="test fixture"):  # groups are the operators' to create
         operators = Group.objects.create(name="Operators")
     riverside.update(_admin_ids(district, operators))
     return World(ids={"riverside": riverside, "lakeview": lakeview})
 
 
-def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview) -> None:
-    """Fran's workshop, to which Riverside (accepted, sharing its band mix, with a team) and
-    Lakeview (no answer yet) are invited; Felix runs a workshop of his own."""
+def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview, tess) -> None:
+    """Fran's workshop, to which Riverside (accepted, sharing its band mix, with a team that
+    names Tess, and a plan) and Lakeview (no answer yet, a team and a draft plan) are invited,
+    with one cohort PDF built; Felix runs a workshop of his own."""
     from districts.models import District
     from workshops import services as workshop_services
+    from workshops import tasks as workshop_tasks
     from workshops.context import facilitating
-    from workshops.models import ConsentItem, Department
+    from workshops.models import CohortPdf, ConsentItem, Department, PlanKind
 
     fields = workshop_services.WorkshopFields(
         title="Strategy workshop",
@@ -261,16 +265,27 @@ def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview) -> N
                 workshop_services.invitation_respond(
                     invitation=invitation, accept=True, items=[ConsentItem.BANDS], by=person
                 )
+                workshop_services.team_member_add(
+                    invitation=invitation, department=Department.ATTENDANCE, user=tess
+                )
             member = workshop_services.team_member_add(
                 invitation=invitation, department=Department.HEALTH, name="Nurse Nadia"
+            )
+            action = workshop_services.plan_action_add(
+                invitation=invitation, kind=PlanKind.STRATEGIC_ACTION, by=person
             )
         ids.update(
             {
                 "workshop": workshop.pk,
                 "workshop_invitation": invitation.pk,
                 "team_member": member.pk,
+                "plan_action": action.pk,
             }
         )
+    with facilitating(facilitator):
+        pdf = CohortPdf.objects.create(workshop=workshop, requested_by=facilitator)
+    workshop_tasks.build_cohort_pdf.apply(kwargs={"pdf_id": pdf.pk, "user_id": facilitator.pk})
+    riverside["cohort_pdf"] = lakeview["cohort_pdf"] = pdf.pk
 
 
 def _support_ids(district, ids: dict[str, int], *, team_member) -> dict[str, int]:

@@ -18,6 +18,12 @@ FIELDS = services.WorkshopFields(
 )
 
 
+@pytest.fixture(autouse=True)
+def _pdfs_in_a_temporary_folder(settings, tmp_path):
+    # Cohort PDFs are kept under the media folder: the checkout's own stays untouched.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def workshop(facilitator):
     with facilitating(facilitator):

@@ -15,6 +15,8 @@ from workshops.models import (
     Invitation,
     InvitationStatus,
     PacketTable,
+    PlanAction,
+    PlanKind,
     Workshop,
     WorkshopSession,
 )
@@ -30,9 +32,16 @@ WORKSHOP_TABLES = {
     "workshops_consent",
     "workshops_teammember",
     "workshops_packettable",
+    "workshops_planaction",
+    "workshops_cohortpdf",
 }
 
-GLOBAL = {"workshops_workshop", "workshops_workshopfacilitator", "workshops_workshopsession"}
+GLOBAL = {
+    "workshops_workshop",
+    "workshops_workshopfacilitator",
+    "workshops_workshopsession",
+    "workshops_cohortpdf",
+}
 
 
 def _tables_granted_to(role: str) -> set[str]:
@@ -145,3 +154,22 @@ def test_inviting_a_district_twice_is_refused(
 
     with pytest.raises(ValidationError, match="already invited"):
         invite(workshop, district, facilitator)
+
+
+def test_no_district_persona_reaches_the_cohort_pdfs(db):
+    for persona in (db_walls.STAFF, db_walls.SCHOOL, db_walls.SYSTEM, db_walls.PARTNER):
+        assert "workshops_cohortpdf" not in _tables_granted_to(persona), persona
+
+
+def test_a_facilitator_reads_plans_and_writes_none(
+    workshop, facilitator, riverside_invitation, district, district_admin
+):
+    accept(riverside_invitation, district, district_admin, [ConsentItem.BANDS])
+    with system_context(district, reason="test"):
+        action = services.plan_action_add(
+            invitation=riverside_invitation, kind=PlanKind.ALIGNMENT, by=district_admin
+        )
+    with facilitating(facilitator):
+        assert list(PlanAction.across_districts.values_list("pk", flat=True)) == [action.pk]
+        with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+            PlanAction.across_districts.filter(pk=action.pk).update(action="Rewritten")
