@@ -147,6 +147,18 @@ def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
     return ctx.is_system
 
 
+def participants_of(*, user, cycle: Cycle) -> list[Participant]:
+    """The cycle's participants the user may read, by name, with their school, who added them
+    and their sessions: the participants page, its spreadsheet and the staff copy of the PDF."""
+    return list(
+        Participant.objects.for_user(user)
+        .filter(cycle=cycle)
+        .select_related("student", "student__school", "added_by")
+        .prefetch_related("sessions")
+        .order_by("student__last_name", "student__first_name")
+    )
+
+
 def session_days(cycle: Cycle) -> list[date]:
     """The columns of the 2x10 grid: the weekdays of the test, from its first day to its last
     (or, before the last day is set, as many weekdays as it plans)."""
