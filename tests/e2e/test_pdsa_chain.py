@@ -7,8 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from pdsa import services
-from pdsa.models import CycleTemplate
-from tests.pdsa.conftest import TEMPLATE_CODE, as_member
+from tests.pdsa.conftest import as_member
 
 from ..support import factories as support
 from .test_layouts import PHONE, _sideways_overflow
@@ -16,14 +15,14 @@ from .test_sign_in import sign_in
 
 
 def test_a_principal_adds_students_from_the_list_and_reads_the_chain_on_a_phone(
-    journey, principal, school_team_member, tiered, food_entry
+    journey, principal, school_team_member, tiered, food_entry, template
 ):
     with as_member(principal):
         cycle = services.cycle_create(
             district=tiered.district,
             created_by=principal,
             schools=[tiered],
-            template=CycleTemplate.objects.get(code=TEMPLATE_CODE),
+            template=template,
         )
     dunn = support.student(tiered.district, "S4")
     support.conversation(

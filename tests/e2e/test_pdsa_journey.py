@@ -21,7 +21,7 @@ EIGHT = GROUP[:8]
 
 
 def test_a_team_tests_the_2x10_strategy_with_eight_students_and_starts_cycle_2(
-    journey, district, school_year, school_a, school_b, school_team_member, tmp_path
+    journey, district, school_year, school_a, school_b, school_team_member, template, tmp_path
 ):
     import_days(district, tmp_path, date(2026, 10, 16), roster=GROUP_ROSTER, marks_of=GROUP_MARKS)
     page = journey.page

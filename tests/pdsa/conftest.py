@@ -1,16 +1,13 @@
-"""PDSA personas' objects: the 2x10 template (seeded by a migration), a cycle run at Adams
-from it, a cycle at Banneker, and the youth club named in the Adams cycle (so Pia reads it)."""
+"""PDSA personas' objects: a cycle run at Adams from the 2x10 template (tests/pdsa/fixtures.py),
+a cycle at Banneker, and the youth club named in the Adams cycle (so Pia reads it)."""
 
 import pytest
 
 from districts.models import Membership
 from districts.tenancy import context_for_membership, tenant_context
 from pdsa import services
-from pdsa.models import CycleTemplate
 from tests.reading import reading
 from tiering.models import Student
-
-TEMPLATE_CODE = "2x10-relationship-strategy"
 
 
 def as_member(user, district="riverside"):
@@ -18,11 +15,6 @@ def as_member(user, district="riverside"):
     with reading(district) as ctx:
         membership = Membership.unscoped.get(user=user, district_id=ctx.district_id)
     return tenant_context(context_for_membership(membership))
-
-
-@pytest.fixture
-def template(db):
-    return CycleTemplate.objects.get(code=TEMPLATE_CODE)
 
 
 @pytest.fixture
