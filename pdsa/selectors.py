@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from districts.models import School
 from districts.roles import DISTRICT_WIDE_ROLES
@@ -147,6 +147,18 @@ def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
     return ctx.is_system
 
 
+def participants_of(*, user, cycle: Cycle) -> list[Participant]:
+    """The cycle's participants the user may read, by name, with their school, who added them
+    and their sessions: the participants page, its spreadsheet and the staff copy of the PDF."""
+    return list(
+        Participant.objects.for_user(user)
+        .filter(cycle=cycle)
+        .select_related("student", "student__school", "added_by")
+        .prefetch_related("sessions")
+        .order_by("student__last_name", "student__first_name")
+    )
+
+
 def session_days(cycle: Cycle) -> list[date]:
     """The columns of the 2x10 grid: the weekdays of the test, from its first day to its last
     (or, before the last day is set, as many weekdays as it plans)."""
@@ -264,20 +276,32 @@ TRIED_STATUSES = (
 
 
 def _reason_bands(user, scoped: QuerySet[Standing]) -> tuple[dict[int, dict[str, int]], int]:
-    """Students with each recorded reason per band, and how many students have any reason."""
-    reasons = ConversationReason.objects.for_user(user).filter(
-        student_id__in=scoped.values("student_id")
-    )
-    band = Subquery(scoped.filter(student_id=OuterRef("student_id")).values("band")[:1])
+    """Students with each recorded reason per band, and how many students have any reason.
+    One query: the recorded reasons joined to the scope's standings (one a student) in SQL, as
+    a correlated band lookup per reason costs a scan of the standings each across a district;
+    the empty grouping set counts each student once."""
+    reasons = ConversationReason.objects.for_user(user).values_list("student_id", "reason_id")
+    bands = scoped.values_list("student_id", "band")
+    reasons_sql, reasons_params = reasons.query.sql_with_params()
+    bands_sql, bands_params = bands.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Both inner queries and their parameters are Django's, read under the request's
+        # tenant context (row-level security applies to them as to any read).
+        cursor.execute(
+            f"""SELECT cr.reason_id, s.band, count(DISTINCT cr.student_id), GROUPING(cr.reason_id)
+                FROM ({reasons_sql}) AS cr (student_id, reason_id)
+                JOIN ({bands_sql}) AS s (student_id, band) ON s.student_id = cr.student_id
+                GROUP BY GROUPING SETS ((cr.reason_id, s.band), ())""",  # noqa: S608
+            [*reasons_params, *bands_params],
+        )
+        rows = cursor.fetchall()
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for reason_id, band_value, n in (
-        reasons.annotate(band=band)
-        .values("reason_id", "band")
-        .annotate(n=Count("student_id", distinct=True))
-        .values_list("reason_id", "band", "n")
-    ):
-        counts[reason_id][band_value] = n
-    students = reasons.aggregate(n=Count("student_id", distinct=True))["n"]
+    students = 0
+    for reason_id, band, n, total in rows:
+        if total:
+            students = n
+        else:
+            counts[reason_id][band] = n
     return counts, students
 
 

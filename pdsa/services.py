@@ -163,7 +163,8 @@ def cycle_update(*, cycle: Cycle, worksheet: WorksheetFields) -> Cycle:
         setattr(cycle, name, value.strip() if isinstance(value, str) else value)
     cycle.updated_at = now()
     cycle.full_clean()
-    cycle.save()
+    # Only the worksheet's fields: the stored counts of the 2x10 grid are the services' to keep.
+    cycle.save(update_fields=[*WORKSHEET_FIELDS, "updated_at"])
     if cycle.number == 1:
         ChangeIdea.objects.filter(pk=cycle.change_idea_id).update(title=cycle.title)
     return cycle
@@ -361,7 +362,7 @@ def cycle_decide(*, cycle: Cycle, decision: ActDecision, act_text: str) -> Cycle
     cycle.status = CycleStatus.ACT
     cycle.updated_at = now()
     cycle.full_clean()
-    cycle.save()
+    cycle.save(update_fields=["act_decision", "act_text", "status", "updated_at"])
     return cycle
 
 

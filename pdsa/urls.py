@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.cycle_list, name="list"),
     path("new/", views.cycle_create, name="create"),
     path("<int:cycle_id>/", views.cycle_detail, name="cycle"),
+    path("<int:cycle_id>/cycle.pdf", views.cycle_pdf, name="pdf"),
     path("<int:cycle_id>/edit/", views.cycle_edit, name="edit"),
     path("<int:cycle_id>/questions/", views.question_add, name="question_add"),
     path("<int:cycle_id>/questions/<int:question_id>/", views.question_save, name="question"),

@@ -16,11 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required, school_page_of_school_role
 from districts.audit import audit_record
-from districts.exports import csv_download, xlsx_download
+from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
 from districts.roles import (
     DISTRICT_WIDE_ROLES,
@@ -158,6 +159,49 @@ def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
             .exists(),
         },
     )
+
+
+PARTNER_COPY = "partner"
+
+
+@role_required(READ_PDSA_CYCLES)
+def cycle_pdf(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
+    """The worksheet as a PDF laid out like the paper one: the header, Plan, Do, Study (each
+    question's result beside its prediction, the computed results and the run chart, the four
+    progress questions) and Act.
+
+    Two copies of one document. The staff copy lists the participants by name with their
+    sessions, for roles that read participants, and is in the access record. The partner copy
+    (what partner staff always get, and what staff download to share with a partner,
+    ?copy=partner) holds no student's name or row: the worksheet and the stored aggregates."""
+    cycle = _cycle_for(request, cycle_id)
+    partner_copy = (
+        request.membership.role not in READ_PDSA_PARTICIPANTS
+        or request.GET.get("copy") == PARTNER_COPY
+    )
+    rows = [] if partner_copy else selectors.participants_of(user=request.user, cycle=cycle)
+    if not partner_copy:
+        audit_record(
+            request,
+            action=AuditAction.EXPORT,
+            model=Student,
+            ids=[p.student_id for p in rows],
+            purpose=f"Participants of the PDSA cycle {cycle} (the worksheet's PDF)",
+        )
+    html = render_to_string(
+        "pdsa/pdf/cycle.html",
+        {
+            "cycle": cycle,
+            "partner_copy": partner_copy,
+            "participants": [{"participant": p, "held": len(p.sessions.all())} for p in rows],
+            "counts": selectors.Participation.stored(cycle),
+            "study": selectors.study_view(user=request.user, cycle=cycle),
+            "decisions": ActDecision.choices,
+        },
+        request=request,
+    )
+    stem = "-".join(f"pdsa-{cycle.title}-cycle-{cycle.number}".split())
+    return pdf_download(filename=f"{stem}{'-partner-copy' if partner_copy else ''}.pdf", html=html)
 
 
 def _next_status(cycle: Cycle) -> CycleStatus | None:
@@ -369,13 +413,7 @@ def _candidates(request: HttpRequest, cycle: Cycle, filters: CandidateFilterForm
 def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
     cycle = _cycle_for(request, cycle_id)
     can_run = _can_run(cycle)
-    rows = list(
-        Participant.objects.for_user(request.user)
-        .filter(cycle=cycle)
-        .select_related("student", "student__school", "added_by")
-        .prefetch_related("sessions")
-        .order_by("student__last_name", "student__first_name")
-    )
+    rows = selectors.participants_of(user=request.user, cycle=cycle)
     if request.GET.get("format") == "xlsx":
         return _participants_export(request, cycle, rows)
     schools = _candidate_schools(request, cycle)

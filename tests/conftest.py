@@ -40,7 +40,7 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default")
 
 # The partner registry's organisations, entries and linked partner staff, for its page and
 # browser tests alike.
-pytest_plugins = ["tests.partners.fixtures"]
+pytest_plugins = ["tests.partners.fixtures", "tests.pdsa.fixtures"]
 
 
 @pytest.fixture(scope="session")

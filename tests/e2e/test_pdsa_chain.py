@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from pdsa import services
-from tests.pdsa.conftest import as_member, two_by_ten_template
+from tests.pdsa.conftest import as_member
 
 from ..support import factories as support
 from .test_layouts import PHONE, _sideways_overflow
@@ -15,14 +15,14 @@ from .test_sign_in import sign_in
 
 
 def test_a_principal_adds_students_from_the_list_and_reads_the_chain_on_a_phone(
-    journey, principal, school_team_member, tiered, food_entry
+    journey, principal, school_team_member, tiered, food_entry, template
 ):
     with as_member(principal):
         cycle = services.cycle_create(
             district=tiered.district,
             created_by=principal,
             schools=[tiered],
-            template=two_by_ten_template(),
+            template=template,
         )
     dunn = support.student(tiered.district, "S4")
     support.conversation(

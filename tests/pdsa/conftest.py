@@ -1,19 +1,13 @@
-"""PDSA personas' objects: the 2x10 template (seeded by a migration), a cycle run at Adams
-from it, a cycle at Banneker, and the youth club named in the Adams cycle (so Pia reads it)."""
-
-import importlib
+"""PDSA personas' objects: a cycle run at Adams from the 2x10 template (tests/pdsa/fixtures.py),
+a cycle at Banneker, and the youth club named in the Adams cycle (so Pia reads it)."""
 
 import pytest
-from django.apps import apps as django_apps
 
 from districts.models import Membership
-from districts.tenancy import context_for_membership, operator_context, tenant_context
+from districts.tenancy import context_for_membership, tenant_context
 from pdsa import services
-from pdsa.models import CycleTemplate
 from tests.reading import reading
 from tiering.models import Student
-
-TEMPLATE_CODE = "2x10-relationship-strategy"
 
 
 def as_member(user, district="riverside"):
@@ -21,22 +15,6 @@ def as_member(user, district="riverside"):
     with reading(district) as ctx:
         membership = Membership.unscoped.get(user=user, district_id=ctx.district_id)
     return tenant_context(context_for_membership(membership))
-
-
-def two_by_ten_template() -> CycleTemplate:
-    """The seed's 2x10 template as its data migration writes it. Browser tests empty every
-    table after they run, the migration's rows included: put it back when it is gone."""
-    if not CycleTemplate.objects.filter(code=TEMPLATE_CODE).exists():
-        migration = importlib.import_module("pdsa.migrations.0003_template_2x10")
-        # Reference data is the operators' to write once migrations are done.
-        with operator_context(reason="test fixture"):
-            migration.seed(django_apps, None)
-    return CycleTemplate.objects.get(code=TEMPLATE_CODE)
-
-
-@pytest.fixture
-def template(db):
-    return two_by_ten_template()
 
 
 @pytest.fixture

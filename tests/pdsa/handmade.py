@@ -46,24 +46,67 @@ MARKS = {
 TEST_FIRST, TEST_LAST = date(2026, 10, 19), date(2026, 10, 30)
 
 
-def daily(through: date) -> str:
+def daily(through: date, marks_of: dict[str, dict[str, str]] = MARKS) -> str:
     rows = [
         f"{student},101,{day},{marks.get(str(day), 'P')}\n"
-        for student, marks in MARKS.items()
+        for student, marks in marks_of.items()
         for day in DAYS
         if day <= through
     ]
     return "student_id,school_code,date,attendance_code\n" + "".join(rows)
 
 
+# The attendance team's group of eight (the browser journey): twelve Adams third-graders each
+# missed one of the ten school days before the test (10%: Moderate chronic on Oct 16) and two
+# missed none. The team picks M1-M8, who then miss no day during or after the test; M9-M12,
+# the comparison group, miss one day during it and one of the ten after (90%). Two weeks
+# after: participants 90% → 100%, comparison 90% → 90%, a difference in differences of +10.0
+# points, descriptive only (8 and 4 students).
+GROUP = [
+    ("M1", "Ana", "Acosta"),
+    ("M2", "Ben", "Baker"),
+    ("M3", "Cal", "Cruz"),
+    ("M4", "Dee", "Diaz"),
+    ("M5", "Eli", "Evans"),
+    ("M6", "Flo", "Flores"),
+    ("M7", "Gia", "Garcia"),
+    ("M8", "Hugo", "Hayes"),
+    ("M9", "Ira", "Irwin"),
+    ("M10", "Jan", "Jensen"),
+    ("M11", "Kai", "Kim"),
+    ("M12", "Lou", "Lopez"),
+    ("M13", "Max", "Moore"),
+    ("M14", "Ned", "Nash"),
+]
+GROUP_ROSTER = (
+    ROSTER.splitlines()[0]
+    + "\n"
+    + "".join(
+        f"{sis_id},{first},{last},3,101,F,White,N,N,N,94110\n" for sis_id, first, last in GROUP
+    )
+)
+
+
+def _group_marks(k: int) -> dict[str, str]:
+    if k >= 12:
+        return {}
+    marks = {str(DAYS[k % 10]): "U"}  # one of the ten days before the test
+    if k >= 8:  # the comparison group: Oct 21, during the test, and one day of Nov 2-13
+        marks |= {str(DAYS[12]): "U", str(DAYS[19 + k % 10]): "U"}
+    return marks
+
+
+GROUP_MARKS = {sis_id: _group_marks(k) for k, (sis_id, _, _) in enumerate(GROUP)}
+
+
 def ids(district, *sis_ids):
     return [Student.unscoped.get(district=district, sis_id=s).pk for s in sis_ids]
 
 
-def import_days(district, tmp_path, *throughs: date) -> None:
+def import_days(district, tmp_path, *throughs: date, roster: str = ROSTER, marks_of=MARKS) -> None:
     """The roster (as of Oct 1), then the days up to each date given, as year-to-date files."""
-    files = [("roster.csv", ROSTER, date(2026, 10, 1))] + [
-        (f"to-{through}.csv", daily(through), through) for through in throughs
+    files = [("roster.csv", roster, date(2026, 10, 1))] + [
+        (f"to-{through}.csv", daily(through, marks_of), through) for through in throughs
     ]
     for name, text, as_of in files:
         record = import_file(district, write(tmp_path, name, text), as_of=as_of)

@@ -15,7 +15,7 @@ from pdsa.models import Cycle, StudyResult, StudySource
 from ..sis import import_file
 from ..tiered import CURRENT, PREVIOUS, ROSTER, write
 from .conftest import as_member
-from .handmade import daily, import_days, two_by_ten
+from .handmade import GROUP, GROUP_MARKS, GROUP_ROSTER, daily, import_days, two_by_ten
 
 NOV_13 = date(2026, 11, 13)
 NAMES = ("Cole", "Dunn", "Ames", "Cy ", "Di ", "Ada ")
@@ -260,3 +260,28 @@ def test_the_walls_show_a_study_only_with_its_cycle(
         # Nor can Bob write a Study for a cycle he cannot read.
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             StudyResult.unscoped.create(district=district, cycle_id=to_nov_13.pk, source="daily")
+
+
+def test_the_group_of_eight_improves_against_its_comparison_group(
+    district, school_year, school_a, school_b, principal, tmp_path
+):
+    """handmade.GROUP (the browser journey's): eight Moderate third-graders at 90% before the
+    test and 100% after, four comparable ones at 90% both times."""
+    import_days(district, tmp_path, date(2026, 10, 16), roster=GROUP_ROSTER, marks_of=GROUP_MARKS)
+    cycle = two_by_ten(
+        district, school_a, principal, students=[sis_id for sis_id, _, _ in GROUP[:8]]
+    )
+    with system_context(district, reason="test"):
+        assert set(cycle.participants.values_list("band_at_start", flat=True)) == {
+            "moderate_chronic"
+        }
+    import_file(
+        district, write(tmp_path, "to-nov-13.csv", daily(NOV_13, GROUP_MARKS)), as_of=NOV_13
+    )
+    result = _refresh(cycle)
+    assert (result.participants_n, result.comparison_n) == (8, 4)
+    assert [
+        (c["participants"]["change"], c["comparison"]["change"], c["difference_in_differences"])
+        for c in result.comparisons
+    ] == [(10.0, 0.0, 10.0), (10.0, 0.0, 10.0)]
+    assert all(c["descriptive_only"] for c in result.comparisons)

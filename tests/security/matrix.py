@@ -307,6 +307,15 @@ DISTRICT_ROWS = [
     district_row("pdsa:create", ok=PDSA_RUNNERS),
     district_row("pdsa:cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
     district_row("pdsa:ramp", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=_ids("idea")),
+    # The worksheet's PDF: the staff copy names participants (for roles that read them); the
+    # partner copy, which partner staff always get, names no student.
+    district_row(
+        "pdsa:pdf",
+        ok=PDSA_READERS,
+        hidden=ADAMS_HIDDEN,
+        kwargs=CYCLE,
+        variants=("?copy=partner",),
+    ),
     district_row(
         "pdsa:participants",
         ok=DISTRICT_WIDE | SCHOOL,
