@@ -132,9 +132,17 @@ def cycle_details(*, user) -> QuerySet[Cycle]:
     )
 
 
-def ramp(*, user, change_idea: ChangeIdea) -> QuerySet[Cycle]:
-    """Every cycle of a change idea the user may read, in order."""
-    return Cycle.objects.for_user(user).filter(change_idea=change_idea).order_by("number")
+def ramp(*, user, change_idea: ChangeIdea) -> list[CycleWithResult]:
+    """Every cycle of a change idea the user may read, in order, with its Study's result."""
+    cycles = Cycle.objects.for_user(user).filter(change_idea=change_idea).order_by("number")
+    return with_results(user=user, cycles=list(cycles))
+
+
+def with_results(*, user, cycles: list[Cycle]) -> list[CycleWithResult]:
+    """Each cycle with its stored Study's one-line result (None while none is stored)."""
+    results = StudyResult.objects.for_user(user).filter(cycle__in=cycles)
+    by_cycle = {result.cycle_id: result for result in results}
+    return [CycleWithResult(c, cycle_result_summary(by_cycle.get(c.pk))) for c in cycles]
 
 
 def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
@@ -212,7 +220,7 @@ class TriedIntervention:
 
 
 @dataclass(frozen=True)
-class ChainCycle:
+class CycleWithResult:
     cycle: Cycle
     result: str | None
 
@@ -225,7 +233,7 @@ class ChainLink:
     bands: GroupRow
     partners: list[PartnerEntry]
     tried: list[TriedIntervention]
-    cycles: list[ChainCycle]
+    cycles: list[CycleWithResult]
 
     @property
     def untested(self) -> bool:
@@ -382,7 +390,6 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
     tried = _tried(user, scoped)
     partners = _partners(user, school)
     cycles = _chain_cycles(user, school)
-    results = {r.cycle_id: r for r in StudyResult.objects.for_user(user).filter(cycle__in=cycles)}
     interventions = {
         i.pk: i
         for i in Intervention.objects.filter(
@@ -426,9 +433,7 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
                     bands=row,
                     partners=partners.get(reason.pk, []),
                     tried=_tried_list(tried_here, testing, interventions),
-                    cycles=[
-                        ChainCycle(c, cycle_result_summary(results.get(c.pk))) for c in testing
-                    ],
+                    cycles=with_results(user=user, cycles=testing),
                 )
             )
         if links:

@@ -753,7 +753,7 @@ def _chain_export(request: HttpRequest, export: str, found: selectors.Chain) -> 
     return csv_download(filename=f"{stem}.csv", header=CHAIN_HEADER, rows=rows)
 
 
-def _cycle_text(item: selectors.ChainCycle) -> str:
+def _cycle_text(item: selectors.CycleWithResult) -> str:
     """ "2x10 Strategy, cycle 1 (Act: Adapt; result: …)"."""
     cycle = item.cycle
     notes = [cycle.get_status_display()]

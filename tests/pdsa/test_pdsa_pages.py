@@ -6,7 +6,7 @@ from datetime import date
 
 from districts.models import AuditEvent
 from pdsa import services
-from pdsa.models import Cycle, CycleStatus, Participant
+from pdsa.models import Cycle, CycleStatus, Participant, StudyResult, StudySource
 from tests.reading import reading
 from tiering.models import Student
 
@@ -160,9 +160,23 @@ def test_act_then_the_next_cycle_and_the_ramp(client, principal, adams_cycle):
     with reading():
         second = Cycle.objects.get(change_idea_id=adams_cycle.change_idea_id, number=2)
     assert response["Location"] == _url(second)
-    ramp = client.get(f"/d/riverside/pdsa/ideas/{adams_cycle.change_idea_id}/").content.decode()
+    ramp_url = f"/d/riverside/pdsa/ideas/{adams_cycle.change_idea_id}/"
+    ramp = client.get(ramp_url).content.decode()
     assert "Cycle 1" in ramp and "Cycle 2" in ramp
     assert "Adapt (tweak the process and try again)" in ramp
+    assert ramp.count("No Study result computed yet.") == 2
+    # Once cycle 1's Study is stored (test_study_results.py tests its figures), the ramp
+    # gives its result in a line, as the chain does.
+    with reading():
+        StudyResult.objects.create(
+            district_id=adams_cycle.district_id,
+            cycle=adams_cycle,
+            source=StudySource.DAILY,
+            comparisons=[{"window": "two weeks after", "summary": "Better by 3.0 points."}],
+        )
+    ramp = client.get(ramp_url).content.decode()
+    assert "Two weeks after: Better by 3.0 points." in ramp
+    assert ramp.count("No Study result computed yet.") == 1
 
 
 def test_a_cycle_starts_from_the_template_on_the_new_cycle_page(
