@@ -24,9 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
+from database import bench_database
 
 from tiering import synthetic
 
@@ -38,31 +38,6 @@ RAW_TABLES = {
     "daily": """CREATE TABLE raw_copy (student_id text, school_code text, date date,
         attendance_code text, PRIMARY KEY (student_id, date))""",
 }
-
-
-def _server_url() -> str:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url
-    from attendance_platform.embedded_db import embedded_database_url
-
-    # The embedded server the app's settings would start: APP_DATA_DIR, or the checkout's .data.
-    return embedded_database_url(
-        Path(os.environ.get("APP_DATA_DIR") or Path(__file__).resolve().parents[1] / ".data")
-    )
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def _admin(url: str, statement: str) -> None:
-    connection = psycopg2.connect(_with_database(url, "postgres"))
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(statement)
-    connection.close()
 
 
 def raw_copy_seconds(url: str, kind: str, path: Path) -> float:
@@ -183,40 +158,22 @@ def main() -> None:
         child_import(args)
         return
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
+    with bench_database(BENCH_DB) as url, tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        summary_district = synthetic.generate_district(seed=1, students=args.summary_students)
+        summary_path = synthetic.write_summary_csv(summary_district, folder / "summary.csv")
+        daily_district = synthetic.generate_district(seed=2, students=args.daily_students)
+        daily_path = synthetic.write_daily_csv(daily_district, folder / "daily.csv")
+        set_up_district("bench-summary", summary_district)
+        set_up_district("bench-daily", daily_district)
 
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    try:
-        with tempfile.TemporaryDirectory() as folder:
-            folder = Path(folder)
-            summary_district = synthetic.generate_district(seed=1, students=args.summary_students)
-            summary_path = synthetic.write_summary_csv(summary_district, folder / "summary.csv")
-            daily_district = synthetic.generate_district(seed=2, students=args.daily_students)
-            daily_path = synthetic.write_daily_csv(daily_district, folder / "daily.csv")
-            set_up_district("bench-summary", summary_district)
-            set_up_district("bench-daily", daily_district)
-
-            summary_copy = raw_copy_seconds(url, "summary", summary_path)
-            summary = run_import(
-                url, "bench-summary", summary_path, summary_district.calendar.last_day.isoformat()
-            )
-            floor = summary_floor(url)
-            daily_copy = raw_copy_seconds(url, "daily", daily_path)
-            daily = run_import(url, "bench-daily", daily_path)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        summary_copy = raw_copy_seconds(url, "summary", summary_path)
+        summary = run_import(
+            url, "bench-summary", summary_path, summary_district.calendar.last_day.isoformat()
+        )
+        floor = summary_floor(url)
+        daily_copy = raw_copy_seconds(url, "daily", daily_path)
+        daily = run_import(url, "bench-daily", daily_path)
 
     figures = {
         "bench": "ingest",

@@ -25,7 +25,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from ingest import _admin, _server_url, _with_database, set_up_district
+from database import bench_database
+from ingest import set_up_district
 
 from tiering import synthetic
 
@@ -113,24 +114,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5)
     args = parser.parse_args()
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.pop("REDIS_URL", None)  # tasks in-process: nothing queued on a shared broker
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
+    with bench_database(BENCH_DB, tasks_in_process=True, test_client=True):
+        from django.test import Client
+        from pypdf import PdfReader
 
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test import Client
-    from pypdf import PdfReader
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
-    try:
         with tempfile.TemporaryDirectory() as folder:
             code = _load(args.students, Path(folder))
         school, principal = _principal(code)
@@ -147,11 +134,6 @@ def main() -> None:
             pdf_cpu_s.append(cpu)
         rows = len(listed.splitlines()) - 1  # less the header
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
     pdf_median, csv_median = statistics.median(pdf_s), statistics.median(csv_s)
     figures = {

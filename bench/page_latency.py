@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -25,22 +24,14 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
-from ingest import _admin, _server_url, _with_database, set_up_district
+from database import bench_database, vacuum_analyze
+from ingest import set_up_district
 
 from tiering import synthetic
 
 BENCH_DB = "attendance_bench_pages"
 SLUG = "bench-pages"
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway account in a throwaway database
-
-
-def _vacuum_analyze(url: str) -> None:
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
 
 
 def _p95(values: list[float]) -> float:
@@ -144,31 +135,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
+    with bench_database(BENCH_DB, test_client=True) as url:
+        from django.core.cache import cache
+        from django.test import Client
 
-    django.setup()
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.core.management import call_command
-    from django.test import Client
-
-    # The test client's host; not setup_test_environment(), whose template instrumentation
-    # would add to every page's time.
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
-    try:
         with tempfile.TemporaryDirectory() as folder:
             students, school_students, school_code = _load(args.students, Path(folder))
         school, principal, cabinet = _people(school_code)
-        # What autovacuum does within a minute of the imports' commits: pages are measured
-        # in that steady state, with statistics that count the new snapshots.
-        _vacuum_analyze(url)
+        vacuum_analyze(url)
         cache.clear()
         list_client, dashboard_client = Client(), Client()
         list_client.force_login(principal)
@@ -179,11 +153,6 @@ def main() -> None:
         list_first = _time(list_client, list_url)
         list_ms = [_time(list_client, list_url + q) for q in _list_queries(args.requests)]
         dashboard_ms = [_time(dashboard_client, dashboard_url) for _ in range(args.requests)]
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
     figures = {
         "bench": "page_latency",

@@ -33,8 +33,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-import psycopg2
-from ingest import _admin, _server_url, _with_database, set_up_district
+from database import bench_database, vacuum_analyze
+from ingest import set_up_district
 from page_latency import _time, latencies
 
 from tiering import synthetic
@@ -50,15 +50,6 @@ FIRST_DAY = date(2025, 8, 18)
 SCHOOL_DAYS = 70
 TEST_START_DAY = 30  # index of the test's first school day
 TEST_DAYS = 10
-
-
-def _vacuum_analyze(url: str) -> None:
-    """What autovacuum does within a minute of the imports' commits."""
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
 
 
 def _load(students: int, folder: Path):
@@ -225,16 +216,12 @@ def _support_records(district, days, cycle) -> int:
 
 def _chain_latency(district, requests: int) -> tuple[float, list[float]]:
     """The cabinet's district chain page: the first request, then `requests` more."""
-    from django.conf import settings
     from django.test import Client
 
     from districts.roles import Role
     from districts.services import membership_grant, user_create
     from districts.tenancy import system_context
 
-    # The test client's host; not setup_test_environment(), whose template instrumentation
-    # would add to every page's time.
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     with system_context(district, reason="bench"):
         cabinet = user_create(email="cabinet@bench.example", password=None)
         membership_grant(district=district, user=cabinet, role=Role.CABINET_MEMBER)
@@ -253,26 +240,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from attendance_platform.celery import app as celery_app
-
-    # The Study queued by adding participants runs here, not on a broker no worker reads.
-    celery_app.conf.task_always_eager = True
-    call_command("migrate", verbosity=0)
-    try:
+    # The Study queued by adding participants runs here (tasks_in_process).
+    with bench_database(BENCH_DB, tasks_in_process=True, test_client=True) as url:
         with tempfile.TemporaryDirectory() as folder:
             district, days, students, school_code = _load(args.students, Path(folder))
-        _vacuum_analyze(url)
+        vacuum_analyze(url)
         cycle, band = _cycle(district, days, school_code, args.participants)
         from districts.tenancy import system_context
         from pdsa import services
@@ -289,13 +261,8 @@ def main() -> None:
             figures_n = (result.participants_n, result.comparison_n)
             windows = [w["progress"] for w in result.windows]
         with_reasons = _support_records(district, days, cycle)
-        _vacuum_analyze(url)
+        vacuum_analyze(url)
         chain_first, chain_ms = _chain_latency(district, args.requests)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
     figures = {
         "bench": "pdsa",
         "students": students,

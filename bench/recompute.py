@@ -22,8 +22,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
-from ingest import _admin, _server_url, _with_database, set_up_district
+from database import bench_database, vacuum_analyze
+from ingest import set_up_district
 
 from tiering import synthetic
 
@@ -79,42 +79,23 @@ def _load(students: int, folder: Path):
     return district, import_s, len(schools)
 
 
-def _vacuum_analyze(url: str) -> None:
-    connection = psycopg2.connect(url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-    connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=500_000)
     args = parser.parse_args()
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.pop("REDIS_URL", None)  # tasks in-process: nothing queued on a shared broker
+    # The principals' digests are counted, not sent.
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
+    with bench_database(BENCH_DB, tasks_in_process=True) as url:
+        from django.utils import timezone
 
-    django.setup()
-    from django.core.management import call_command
-    from django.utils import timezone
+        from districts.tenancy import system_context
+        from tiering import recompute
+        from tiering.models import RecomputeRun, RecomputeTrigger
 
-    from districts.tenancy import system_context
-    from tiering import recompute
-    from tiering.models import RecomputeRun, RecomputeTrigger
-
-    call_command("migrate", verbosity=0)
-    try:
         with tempfile.TemporaryDirectory() as folder:
             district, import_s, principals = _load(args.students, Path(folder))
-        _vacuum_analyze(url)
+        vacuum_analyze(url)
         now = timezone.now()
         with system_context(district, reason="bench"):
             # Recorded as the daily poke records it, but not queued: queued tasks run
@@ -132,11 +113,6 @@ def main() -> None:
             run = RecomputeRun.objects.get(pk=run_id)
         if outcome != "succeeded":
             raise SystemExit(f"The recompute ended {outcome}: {run.message}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
     figures = {
         "bench": "recompute",

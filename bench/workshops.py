@@ -25,7 +25,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from ingest import _admin, _server_url, _with_database, set_up_district
+from database import bench_database
+from ingest import set_up_district
 
 from tiering import synthetic
 
@@ -168,24 +169,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50)
     args = parser.parse_args()
 
-    server = _server_url()
-    url = _with_database(server, BENCH_DB)
-    _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
-    _admin(server, f"CREATE DATABASE {BENCH_DB}")
-    os.environ["DATABASE_URL"] = url
-    os.environ.pop("REDIS_URL", None)  # tasks in-process: nothing queued on a shared broker
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
-    import django
+    with bench_database(BENCH_DB, tasks_in_process=True, test_client=True):
+        from django.test import Client
+        from pypdf import PdfReader
 
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.test import Client
-    from pypdf import PdfReader
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    call_command("migrate", verbosity=0)
-    try:
         with tempfile.TemporaryDirectory() as folder:
             districts = [_district(n, args.students, Path(folder)) for n in range(args.districts)]
         facilitator, workshop = _workshop(districts)
@@ -204,11 +191,6 @@ def main() -> None:
             page_ms.append((time.perf_counter() - start) * 1000)
             if response.status_code != 200:
                 raise SystemExit(f"{page} answered {response.status_code}")
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        _admin(server, f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
     students = sum(size for _, _, size in districts)
     figures = {

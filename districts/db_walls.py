@@ -454,4 +454,8 @@ def entered(state: DbState, using: str = DEFAULT_DB_ALIAS):
         _state.reset(token)
         raise
     _state.reset(token)
+    if connections[using].needs_rollback:
+        # Marked for rollback (a page answering 5xx): the rollback restores the settings, and
+        # any statement before it would fail.
+        return
     apply(outer, using)
