@@ -15,9 +15,10 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 
+from districts.tenancy import current_tenant
 from partners.models import AbsenceReason, ReasonFamily, Tier
 from tiering import list_columns
 from tiering.list_columns import Cell, Column, ColumnSet, ListFilter
@@ -78,10 +79,12 @@ def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[s
     whether the reader may read their records beside them."""
     user = request.user
     mine = {"student": OuterRef("pk")}
+    # A school role reads the records of the students now at its schools (SupportQuerySet);
+    # district roles read every student's.
+    own_schools = current_tenant().school_ids
     rows = (
         Student.objects.filter(pk__in=list(student_ids))
         .annotate(
-            readable=Exists(Student.objects.for_user(user).filter(pk=OuterRef("pk"))),
             last_contact=Subquery(
                 CaringConversation.objects.for_user(user)
                 .filter(**mine)
@@ -99,12 +102,12 @@ def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[s
                 .distinct()
             ),
         )
-        .values_list("pk", "school_id", "readable", "last_contact", "next_check_in", "tiers")
+        .values_list("pk", "school_id", "last_contact", "next_check_in", "tiers")
     )
     today = request.district.today()
     cells = {}
-    for student_id, school_id, readable, last_contact, next_check_in, tiers in rows:
-        if not readable:
+    for student_id, school_id, last_contact, next_check_in, tiers in rows:
+        if own_schools is not None and school_id not in own_schools:
             # At a school the reader does not have (one with none recorded has not been seen
             # to leave, and has nothing to show here either).
             if school_id is not None:
