@@ -198,7 +198,7 @@ def invitation_detail(request: HttpRequest, district_slug: str, invitation_id: i
 
 
 def _invitation_page(request, invitation, *, team_form=None, status=200) -> HttpResponse:
-    shared = list(
+    consented = list(
         Consent.objects.for_user(request.user)
         .filter(invitation=invitation)
         .values_list("item", flat=True)
@@ -207,8 +207,8 @@ def _invitation_page(request, invitation, *, team_form=None, status=200) -> Http
         "invitation": invitation,
         "workshop": invitation.workshop,
         "sessions": WorkshopSession.objects.filter(workshop=invitation.workshop),
-        "consent_form": ConsentForm(initial={"items": shared}),
-        "shared": [ConsentItem(i) for i in ConsentItem.values if i in shared],
+        "consent_form": ConsentForm(initial={"items": consented}),
+        "consented": [ConsentItem(i) for i in ConsentItem.values if i in consented],
         "team": TeamMember.objects.for_user(request.user)
         .filter(invitation=invitation)
         .select_related("user"),
