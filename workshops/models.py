@@ -398,3 +398,168 @@ class CohortPdf(models.Model):
     @property
     def stored_path(self) -> Path:
         return Path(settings.MEDIA_ROOT) / self.stored_file
+
+
+# --- Follow-up check-ins ----------------------------------------------------------------------
+
+# The flyer's "regular check-ins on strategy progress", by default 30, 60 and 90 days after the
+# workshop's last day.
+DEFAULT_CHECK_IN_DAYS = (30, 60, 90)
+
+
+class CheckIn(models.Model):
+    """A date on which every team reports its strategy progress. The facilitator sets the
+    dates for the whole workshop, so, like a session, it belongs to no district."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="check_ins")
+    due_on = models.DateField("Due on")
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "due_on"],
+                name="one_check_in_per_workshop_day",
+                violation_error_message="The workshop already has a check-in on this day.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in of {self.due_on:%B %-d, %Y}"
+
+    @property
+    def days_after(self) -> int:
+        """Days after the workshop's last day (30, 60, 90 by default)."""
+        return (self.due_on - self.workshop.last_day).days
+
+
+class TeamCheckIn(TenantModel):
+    """A team's report at one check-in: each action's status and note then (ActionUpdate),
+    kept as the history of the plan's progress. No student data: the facilitator reads it
+    while the district's invitation stands accepted (migrations/0006_check_in_walls.py)."""
+
+    check_in = models.ForeignKey(CheckIn, on_delete=models.PROTECT, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField("What the team wants the facilitator to know", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(PlanActionQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["check_in__due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation", "check_in"],
+                name="one_report_per_team_and_check_in",
+                violation_error_message="The team already reported at this check-in.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_in} — report"
+
+
+class ActionUpdate(TenantModel):
+    """One action's status and note as a team reported them at one check-in. The action's
+    words are kept with it: a row removed from the plan later leaves its history readable."""
+
+    report = models.ForeignKey(TeamCheckIn, on_delete=models.CASCADE, related_name="updates")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    action = models.ForeignKey(
+        PlanAction, on_delete=models.SET_NULL, null=True, blank=True, related_name="updates"
+    )
+    kind = models.CharField(max_length=24, choices=PlanKind.choices)
+    action_text = models.TextField("Action", blank=True)
+    status = models.CharField("Status", max_length=16, choices=ActionStatus.choices)
+    note = models.TextField("Note", blank=True)
+
+    objects = TenantManager.from_queryset(PlanActionQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "report", "action"],
+                name="one_update_per_action_and_report",
+                violation_error_message="This action already has an update at this check-in.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.action_text or "(action not named)"
+
+
+class InterimGoal(TenantModel):
+    """The chronic absence rate a district aims for by a date (the Attendance Solutions
+    Network's interim goals). The district's own choice, not a figure from its students: the
+    latest measured rate shown beside it comes from the packet, suppressed, and only while the
+    district shares its band mix."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    target_rate = models.DecimalField(
+        "Chronic absence rate we aim for (%)",
+        max_digits=4,
+        decimal_places=1,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    target_date = models.DateField("By")
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(PlanActionQuerySet)()
+    across_districts = AcrossDistricts()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation"],
+                name="one_interim_goal_per_team",
+                violation_error_message="The team already has an interim goal: change it.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target_rate}% by {self.target_date:%B %-d, %Y}"
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Due soon"
+    OVERDUE = "overdue", "Overdue"
+
+
+class CheckInReminder(TenantModel):
+    """That a team was reminded of a check-in (before it was due, or once it was overdue):
+    the row's uniqueness is what makes the daily reminder task send each one once, however
+    often it runs."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    check_in = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    sent_at = models.DateTimeField(default=now)
+
+    objects = TenantManager()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation", "check_in", "kind"],
+                name="one_reminder_per_team_check_in_and_kind",
+                violation_error_message="The team was already reminded of this check-in.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.check_in} — {self.get_kind_display()}"

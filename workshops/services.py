@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,8 +21,10 @@ from selfassessment.services import EditConflict, last_edit
 from . import tasks
 from .context import current_facilitator
 from .models import (
+    DEFAULT_CHECK_IN_DAYS,
     DEFAULT_SESSION_TITLES,
     OBJECTIVES,
+    CheckIn,
     CohortPdf,
     Consent,
     ConsentItem,
@@ -66,8 +68,9 @@ def _require_facilitator(user: User) -> None:
 
 @transaction.atomic
 def workshop_create(*, created_by: User, fields: WorkshopFields) -> Workshop:
-    """A workshop with its creator as facilitator and the flyer's three objectives as the
-    agenda: one session each, the first two on the first day, the plan on the last."""
+    """A workshop with its creator as facilitator, the flyer's three objectives as the agenda
+    (one session each, the first two on the first day, the plan on the last) and its
+    follow-up check-ins 30, 60 and 90 days after the last day."""
     _require_facilitator(created_by)
     workshop = Workshop(created_by=created_by, **fields.__dict__)
     workshop.full_clean()
@@ -79,6 +82,10 @@ def workshop_create(*, created_by: User, fields: WorkshopFields) -> Workshop:
         for n, (day, title, agenda) in enumerate(
             zip(days, DEFAULT_SESSION_TITLES, OBJECTIVES, strict=True)
         )
+    )
+    CheckIn.objects.bulk_create(
+        CheckIn(workshop=workshop, due_on=workshop.last_day + timedelta(days=days))
+        for days in DEFAULT_CHECK_IN_DAYS
     )
     return workshop
 

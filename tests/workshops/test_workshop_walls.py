@@ -34,6 +34,10 @@ WORKSHOP_TABLES = {
     "workshops_packettable",
     "workshops_planaction",
     "workshops_cohortpdf",
+    "workshops_checkin",
+    "workshops_teamcheckin",
+    "workshops_actionupdate",
+    "workshops_interimgoal",
 }
 
 GLOBAL = {
@@ -41,6 +45,7 @@ GLOBAL = {
     "workshops_workshopfacilitator",
     "workshops_workshopsession",
     "workshops_cohortpdf",
+    "workshops_checkin",
 }
 
 
