@@ -27,4 +27,11 @@ app.conf.beat_schedule = {
         "task": "tiering.tasks.enqueue_due_recomputes",
         "schedule": crontab(hour=10, minute=0),
     },
+    # Workshops: remind teams of follow-up check-ins coming up or overdue. Which reminders are
+    # due, and which were sent, is decided from the database (workshops/reminders.py): a
+    # repeated run sends nothing twice, a missed day is made up by the next.
+    "workshops-remind-check-ins": {
+        "task": "workshops.tasks.remind_check_ins",
+        "schedule": crontab(hour=14, minute=0),
+    },
 }

@@ -225,6 +225,10 @@ CONTENT_SECURITY_POLICY = {
 # as the records themselves. Seven years by default; prune_audit_log removes older entries.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 7 * 365 + 2)
 
+# Workshop teams are reminded of a follow-up check-in this many days before it is due (and
+# once more when it is overdue).
+CHECK_IN_REMINDER_DAYS = env_int("CHECK_IN_REMINDER_DAYS", 7, minimum=0)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -1,5 +1,6 @@
 """Beat's schedule: a malformed entry stops beat at start-up, and with it every periodic job
-(the recompute, the audit pruning, the partner reminders); nothing else would notice."""
+(the recompute, the audit pruning, the partner and check-in reminders); nothing else would
+notice."""
 
 from celery.beat import PersistentScheduler, ScheduleEntry
 
@@ -17,6 +18,7 @@ def test_every_entry_is_one_a_scheduler_can_run():
         "partners.tasks.remind_stale_partners",
         "districts.tasks.prune_audit_log",
         "tiering.tasks.enqueue_due_recomputes",
+        "workshops.tasks.remind_check_ins",
     }
 
 

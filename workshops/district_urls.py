@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checkin_views, views
 
 app_name = "district_workshops"
 
@@ -27,5 +27,12 @@ urlpatterns = [
         "<int:invitation_id>/plan/<int:action_id>/<slug:field>/",
         views.plan_field,
         name="plan_field",
+    ),
+    path("<int:invitation_id>/check-ins/", checkin_views.team_check_ins, name="check_ins"),
+    path("<int:invitation_id>/check-ins/goal/", checkin_views.goal_set, name="goal"),
+    path(
+        "<int:invitation_id>/check-ins/<int:check_in_id>/",
+        checkin_views.report,
+        name="check_in",
     ),
 ]

@@ -4,7 +4,15 @@ from django import forms
 
 from districts.models import User
 
-from .models import OFFERED_CONSENT_ITEMS, Department, Workshop, WorkshopSession
+from .models import (
+    OFFERED_CONSENT_ITEMS,
+    ActionStatus,
+    CheckIn,
+    Department,
+    InterimGoal,
+    Workshop,
+    WorkshopSession,
+)
 
 
 class WorkshopForm(forms.ModelForm):
@@ -68,3 +76,68 @@ class TeamMemberForm(forms.Form):
         if bool(data.get("user")) == bool(data.get("name", "").strip()):
             raise forms.ValidationError("Choose a person or write a name (one of the two).")
         return data
+
+
+# --- Follow-up check-ins ----------------------------------------------------------------------
+
+
+class CheckInDateForm(forms.ModelForm):
+    class Meta:
+        model = CheckIn
+        fields = ["due_on"]
+        widgets = {"due_on": forms.DateInput(attrs={"type": "date"})}
+
+
+# Existing check-ins are moved, one blank row adds one; none is removed (a team may have
+# reported at it).
+CheckInDateFormSet = forms.modelformset_factory(
+    CheckIn, form=CheckInDateForm, extra=1, can_delete=False
+)
+
+
+class InterimGoalForm(forms.ModelForm):
+    class Meta:
+        model = InterimGoal
+        fields = ["target_rate", "target_date"]
+        widgets = {"target_date": forms.DateInput(attrs={"type": "date"})}
+        help_texts = {
+            "target_rate": "The share of students chronically absent (missing 10% or more of "
+            "their days) the district aims to be at or below.",
+        }
+
+
+class CheckInReportForm(forms.Form):
+    """A team's report at one check-in: a status and a note per action of its plan, and a
+    note for the facilitator."""
+
+    note = forms.CharField(
+        label="What the team wants the facilitator to know",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actions = actions
+        for action in actions:
+            self.fields[f"status_{action.pk}"] = forms.ChoiceField(
+                label="Status", choices=ActionStatus.choices, initial=action.status
+            )
+            self.fields[f"note_{action.pk}"] = forms.CharField(
+                label="Note",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="What was done since the last check-in, and what is in the way.",
+            )
+
+    def action_fields(self) -> list[tuple]:
+        return [(a, self[f"status_{a.pk}"], self[f"note_{a.pk}"]) for a in self.actions]
+
+    def reports(self) -> dict[int, dict[str, str]]:
+        return {
+            a.pk: {
+                "status": self.cleaned_data[f"status_{a.pk}"],
+                "note": self.cleaned_data[f"note_{a.pk}"],
+            }
+            for a in self.actions
+        }

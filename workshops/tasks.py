@@ -6,10 +6,10 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from districts.models import User
+from districts.models import District, User
 from districts.tenancy import TenantTask
 
-from . import exports, packets, progress
+from . import exports, packets, progress, reminders
 from .context import facilitating
 from .models import CohortPdf, Invitation, InvitationStatus, PdfStatus
 
@@ -60,3 +60,21 @@ def build_cohort_pdf(*, pdf_id: int, user_id: int) -> str:
 def cohort_pdf_queue(*, pdf: CohortPdf) -> None:
     pdf_id, user_id = pdf.pk, pdf.requested_by_id
     transaction.on_commit(lambda: build_cohort_pdf.delay(pdf_id=pdf_id, user_id=user_id))
+
+
+@shared_task
+def remind_check_ins() -> int:
+    """Run daily by beat: one reminder task per district, each in its own tenant context (a
+    district's invitations are behind its walls). Which reminders are due, and which went out
+    already, lives in the database (reminders.py), so a missed or repeated day never sends
+    twice."""
+    district_ids = list(District.objects.values_list("pk", flat=True))
+    for district_id in district_ids:
+        send_check_in_reminders.delay(district_id=district_id)
+    return len(district_ids)
+
+
+@shared_task(base=TenantTask, acks_late=True)
+def send_check_in_reminders(*, district_id: int) -> int:
+    district = District.objects.get(pk=district_id)
+    return reminders.check_in_reminders_send(district=district, today=district.today())

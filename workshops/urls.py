@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import checkin_views, views
 
 app_name = "workshops"
 
@@ -24,4 +24,6 @@ urlpatterns = [
         views.team_plan_pdf,
         name="plan_pdf",
     ),
+    path("<int:workshop_id>/check-ins/", checkin_views.schedule, name="check_ins"),
+    path("<int:workshop_id>/progress/", checkin_views.progress, name="progress"),
 ]
