@@ -10,7 +10,7 @@ of the resolver that has no row here, so a new route cannot escape the matrix.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 # Personas (tests/conftest.py), plus an operator of the service and someone not signed in.
 ANON = "anonymous"
@@ -406,6 +406,26 @@ def _plan_field(ids: dict[str, int]) -> dict[str, object]:
     return {**PLAN_ACTION(ids), "field": "next_steps"}
 
 
+# Follow-up check-ins: whoever works on a team's plan reports on it and sets its interim goal
+# (Pat and Bob, on no team, find none); the facilitator sets the dates and reads the progress
+# of their own workshop's teams (Felix finds Fran's workshop nowhere).
+CHECK_IN = _ids(invitation_id="workshop_invitation", check_in_id="check_in")
+CHECK_IN_ROWS = [
+    *(
+        district_row(route, ok=PLAN_WORKERS, hidden=NOT_ON_TEAM, kwargs=kwargs, method=method)
+        for route, kwargs, method in (
+            ("district_workshops:check_ins", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:goal", WORKSHOP_INVITATION, "POST"),
+            ("district_workshops:check_in", CHECK_IN, "GET"),
+        )
+    ),
+    facilitator_row("workshops:check_ins", kwargs=WORKSHOP),
+    replace(
+        facilitator_row("workshops:progress", kwargs=WORKSHOP),
+        variants=("?format=csv", "?format=xlsx"),
+    ),
+]
+
 WORKSHOP_ROWS = [
     district_row("district_workshops:list", ok=ADMIN_ONLY),
     district_row("district_workshops:invitation", ok=ADMIN_ONLY, kwargs=WORKSHOP_INVITATION),
@@ -448,6 +468,7 @@ WORKSHOP_ROWS = [
     facilitator_row("workshops:cohort_pdfs", kwargs=WORKSHOP, method="POST"),
     facilitator_row("workshops:cohort_pdf", kwargs=_ids("workshop", pdf_id="cohort_pdf")),
     facilitator_row("workshops:cohort_pdf_download", kwargs=_ids("workshop", pdf_id="cohort_pdf")),
+    *CHECK_IN_ROWS,
 ]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -235,10 +236,11 @@ def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview, tess
     names Tess, and a plan) and Lakeview (no answer yet, a team and a draft plan) are invited,
     with one cohort PDF built; Felix runs a workshop of his own."""
     from districts.models import District
+    from workshops import checkins
     from workshops import services as workshop_services
     from workshops import tasks as workshop_tasks
     from workshops.context import facilitating
-    from workshops.models import CohortPdf, ConsentItem, Department, PlanKind
+    from workshops.models import CheckIn, CohortPdf, ConsentItem, Department, PlanKind
 
     fields = workshop_services.WorkshopFields(
         title="Strategy workshop",
@@ -284,8 +286,23 @@ def _workshop_ids(facilitator, felix, admin, outsider, riverside, lakeview, tess
         )
     with facilitating(facilitator):
         pdf = CohortPdf.objects.create(workshop=workshop, requested_by=facilitator)
+        # The workshop's first check-in date: a date of the workshop, named under each district.
+        check_in = CheckIn.objects.filter(workshop=workshop).first()
+    riverside_invitation = invitations["riverside"]
+    with system_context(riverside_invitation.district, reason="test fixture"):
+        # Riverside reported at it and set its interim goal.
+        checkins.check_in_record(
+            invitation=riverside_invitation, check_in=check_in, reports={}, note="", by=admin
+        )
+        checkins.interim_goal_set(
+            invitation=riverside_invitation,
+            target_rate=Decimal("15.0"),
+            target_date=date(2027, 6, 1),
+            by=admin,
+        )
     workshop_tasks.build_cohort_pdf.apply(kwargs={"pdf_id": pdf.pk, "user_id": facilitator.pk})
     riverside["cohort_pdf"] = lakeview["cohort_pdf"] = pdf.pk
+    riverside["check_in"] = lakeview["check_in"] = check_in.pk
 
 
 def _support_ids(district, ids: dict[str, int], *, team_member) -> dict[str, int]:
