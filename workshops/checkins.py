@@ -318,7 +318,7 @@ class TeamProgress:
     by_status: dict[str, int]
     goal: InterimGoal | None
     rate: MeasuredRate | None
-    last_report: TeamCheckIn | None
+    shares_rate: bool
 
     @property
     def actions(self) -> int:
@@ -368,7 +368,7 @@ def progress(*, workshop: Workshop) -> list[TeamProgress]:
                 rate=_measured_rate(rates.get(invitation.pk))
                 if ConsentItem.BANDS in shares
                 else None,
-                last_report=max(own.values(), key=lambda r: r.recorded_at, default=None),
+                shares_rate=ConsentItem.BANDS in shares,
             )
         )
     return teams
@@ -426,6 +426,12 @@ PROGRESS_HEADER = [
 ]
 
 
+def _rate_text(team: TeamProgress) -> str:
+    if team.rate:
+        return team.rate.text
+    return "not published yet" if team.shares_rate else "not shared"
+
+
 def progress_rows(teams: list[TeamProgress]) -> list[list[object]]:
     """The progress table as the CSV and XLSX exports write it."""
     return [
@@ -439,7 +445,7 @@ def progress_rows(teams: list[TeamProgress]) -> list[list[object]]:
             team.by_status[ActionStatus.NOT_STARTED],
             team.goal.target_rate if team.goal else "",
             team.goal.target_date if team.goal else "",
-            team.rate.text if team.rate else "not shared",
+            _rate_text(team),
             team.rate.as_of if team.rate and team.rate.as_of else "",
             team.standing.label if team.standing else "",
         ]
