@@ -490,3 +490,19 @@ def test_the_demo_team_has_a_goal_and_one_check_in_done(
     page = client.get(CHECK_INS.format(accepted.pk)).content.decode()
     assert page.count("Done</h3>") == 1 and page.count("Coming</h3>") == 2
     assert all(note in page for _, _, note in DEMO_ACTIONS)
+
+
+def test_only_those_who_work_on_the_plan_report_on_it(
+    client, accepted, facilitator, workshop, principal, pia, outsider, school_team_member
+):
+    first = _check_ins(facilitator, workshop)[0]
+    url = CHECK_INS.format(accepted.pk) + f"{first.pk}/"
+    # Pat, a principal on no team, meets the team like another school's student; Pia, partner
+    # staff, has no part in plans; Oscar belongs to another district.
+    for person, status in ((principal, 404), (pia, 403), (outsider, 404)):
+        client.force_login(person)
+        assert client.post(url, {"note": "Not mine to write"}).status_code == status, person
+    with facilitating(facilitator):
+        assert TeamCheckIn.across_districts.count() == 0
+    client.force_login(school_team_member)
+    assert client.post(url, {"note": "Ours"}).status_code == 302
