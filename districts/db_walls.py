@@ -415,6 +415,11 @@ class DbState:
 _state: ContextVar[DbState | None] = ContextVar("db_walls_state", default=None)
 
 
+def current_state() -> DbState | None:
+    """The state the primary's open transaction is in (None outside any)."""
+    return _state.get()
+
+
 def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
     """Switch the open transaction to `state`; None returns to the bare login role."""
     state = state or DbState(role=None)
