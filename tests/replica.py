@@ -100,6 +100,16 @@ def _installation(cursor) -> Installation:
 
 
 def _accepts_replication(dsn: str) -> bool:
+    """Whether pg_basebackup can copy this server: it writes enough WAL for a standby, and
+    lets DATABASE_URL's account open a replication connection."""
+    link = psycopg2.connect(dsn)
+    try:
+        with link.cursor() as cursor:
+            cursor.execute("SELECT current_setting('wal_level') <> 'minimal'")
+            if not cursor.fetchone()[0]:
+                return False
+    finally:
+        link.close()
     try:
         link = psycopg2.connect(
             dsn, connection_factory=psycopg2.extras.PhysicalReplicationConnection

@@ -79,6 +79,32 @@ def test_a_tiered_list_reads_the_replica_and_records_the_reading_on_the_primary(
     assert _views_recorded(district, page) == 2
 
 
+def test_a_student_page_and_a_list_export_read_the_replica_too(
+    client, tiered, principal, district, school_a, paused
+):
+    with reading(district):
+        student_id = Student.objects.get(sis_id="S4").pk
+    student_page = reverse(
+        "tiering:student", kwargs={"district_slug": "riverside", "student_id": student_id}
+    )
+    export = reverse(
+        "tiering:school", kwargs={"district_slug": "riverside", "school_id": school_a.pk}
+    )
+    client.force_login(principal)
+    _rename(district, "S4", "Renamed-On-The-Primary")
+
+    page = client.get(student_page).text
+    csv = client.get(export, {"format": "csv"}).content.decode()
+
+    for text in (page, csv):
+        assert "Dunn" in text
+        assert "Renamed-On-The-Primary" not in text
+    # The student page's entries (its own, and its sections' from the apps above tiering),
+    # and the export's, are on the primary.
+    assert _views_recorded(district, student_page) > 0
+    assert _views_recorded(district, f"{export}?format=csv") == 1
+
+
 def test_the_apis_reads_come_from_the_replica_too(client, tiered, principal, district, paused):
     client.force_login(principal)
     _rename(district, "S4", "Renamed-On-The-Primary")
