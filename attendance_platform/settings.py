@@ -130,6 +130,28 @@ DATABASE_APP_LOGIN = {
 }
 DATABASES = {"default": {**_admin_database, **DATABASE_APP_LOGIN}}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# A streaming replica of DATABASE_URL's server, for the heavy read-only pages and the API's
+# reads (districts/replica.py); signed in as the app's role, which the replica has from the
+# primary. Unset, every read goes to the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_REPLICA_URL.startswith(("postgres://", "postgresql://")):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must point at PostgreSQL (postgres://…).")
+    DATABASES["replica"] = {  # districts.replica.REPLICA
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL,
+            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+            conn_health_checks=True,
+        ),
+        **DATABASE_APP_LOGIN,
+        # Its transactions are opened by the pages that read from it, never per request.
+        "ATOMIC_REQUESTS": False,
+        # A replica of the test database's server holds the test database too.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["districts.replica.ReplicaRouter"]
+# A page read from the replica says how old its data is once the replica is this far behind.
+REPLICA_LAG_NOTICE_SECONDS = env_int("REPLICA_LAG_NOTICE_SECONDS", 60, minimum=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "districts.User"

@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 
 from . import api_tokens
 from .models import ApiToken, Membership
+from .replica import READ_METHODS, replica_reads
 from .roles import Role
 from .tenancy import (
     TenantContext,
@@ -151,7 +152,9 @@ class ApiThrottle(SimpleRateThrottle):
 
 class DistrictApi(APIView):
     """One operation on one district's data. Subclasses name the role policy (roles.py)
-    that may use it; `accepts_integration_tokens` opens it to integration tokens too."""
+    that may use it; `accepts_integration_tokens` opens it to integration tokens too. Its
+    reads (GET) come from the replica when one is configured (districts/replica.py); the
+    access record and every other write go to the primary."""
 
     policy: ClassVar[frozenset[Role]]
     accepts_integration_tokens: ClassVar[bool] = False
@@ -199,6 +202,8 @@ class DistrictApi(APIView):
         super().initial(request, *args, **kwargs)
         self._walls = ExitStack()
         self._walls.enter_context(tenant_context(self._tenant()))
+        if request.method in READ_METHODS:
+            self._walls.enter_context(replica_reads())
         token = self.token
         now = timezone.now()
         if token is not None and (

@@ -248,14 +248,20 @@ def sequences_sql() -> list[str]:
 
 def analyze_function_sql(tables: Sequence[str]) -> list[str]:
     """`attendance_analyze(table)`: ANALYZE needs ownership, so the tasks that fill these
-    tables call this instead, for these tables only."""
+    tables call this instead, for these tables only.
+
+    SKIP_LOCKED: ANALYZE in a transaction holds its lock on the table until the transaction
+    ends, and two ANALYZEs of one table exclude each other, so every other district's import
+    waited at this step for the first one's whole import to commit. One that finds the table
+    being analyzed goes on without: the other's fresh page and row counts (written in place,
+    seen at once) already describe the table's size to the planner."""
     allowed = ", ".join(f"'{t}'" for t in tables)
     return [
         "CREATE OR REPLACE FUNCTION attendance_analyze(target text) RETURNS void"
         " LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
         f" BEGIN IF target NOT IN ({allowed}) THEN"
         "   RAISE EXCEPTION 'attendance_analyze: % is not on the allow-list', target;"
-        " END IF; EXECUTE format('ANALYZE %I', target); END $$",
+        " END IF; EXECUTE format('ANALYZE (SKIP_LOCKED) %I', target); END $$",
         "REVOKE ALL ON FUNCTION attendance_analyze(text) FROM PUBLIC",
         f"GRANT EXECUTE ON FUNCTION attendance_analyze(text) TO {SYSTEM}, {STAFF}",
     ]
@@ -413,6 +419,11 @@ class DbState:
 
 
 _state: ContextVar[DbState | None] = ContextVar("db_walls_state", default=None)
+
+
+def current_state() -> DbState | None:
+    """The state the primary's open transaction is in (None outside any)."""
+    return _state.get()
 
 
 def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:

@@ -23,6 +23,7 @@ from .factories import (
     SchoolYearFactory,
     UserFactory,
 )
+from .replica import replica  # noqa: F401 — shared fixture
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
 from .workers import broker  # noqa: F401 — shared fixture

@@ -14,6 +14,7 @@ from districts.access import role_required
 from districts.audit import audit_record
 from districts.exports import csv_download, pdf_download, xlsx_download
 from districts.models import AuditAction, School
+from districts.replica import reads_from_replica
 from districts.roles import (
     EDIT_ATTENDANCE_RULES,
     IMPORT_ATTENDANCE,
@@ -331,6 +332,7 @@ def attendance_home_panel(request: HttpRequest) -> str | None:
 
 
 @role_required(READ_STUDENT_ATTENDANCE)
+@reads_from_replica
 def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
     visible = School.objects.for_user(request.user).order_by("name")
     if request.membership.is_school_role and len(visible) == 1:
@@ -354,6 +356,7 @@ def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
 
 
 @role_required(READ_STUDENT_ATTENDANCE)
+@reads_from_replica
 def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
     school = get_object_or_404(School.objects.for_user(request.user), pk=school_id)
     snapshots = Snapshot.objects.for_user(request.user)
@@ -584,6 +587,7 @@ def _filter_summary(form: TieredListForm) -> list[str]:
 
 
 @role_required(READ_STUDENT_ATTENDANCE)
+@reads_from_replica
 def student(request: HttpRequest, district_slug: str, student_id: int) -> HttpResponse:
     standings = Standing.objects.for_user(request.user)
     # A school role reaches a student through a standing at one of its schools, which also
@@ -649,6 +653,7 @@ def _history_row(standing: Standing) -> dict:
 
 
 @role_required(READ_DISTRICT_ATTENDANCE)
+@reads_from_replica
 def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
     snapshots = Snapshot.objects.for_user(request.user)
     standings = Standing.objects.for_user(request.user)
