@@ -78,6 +78,10 @@ class ImportSource(models.TextChoices):
     UPLOAD = "upload", "Uploaded in the browser"
     COMMAND = "command", "Command line (scheduled SIS drop)"
     DEMO = "demo", "Demo data"
+    API = "api", "Sent through the API"
+    # A batch of Ed-Fi studentSchoolAttendanceEvents: each event replaces its student's day,
+    # and the bands follow in a recompute rather than in the batch's own request.
+    EVENTS = "events", "Ed-Fi attendance events (API)"
 
 
 class Coverage(models.TextChoices):
@@ -278,6 +282,11 @@ class AttendanceImport(TenantModel):
     )
     source = models.CharField(
         max_length=16, choices=ImportSource.choices, default=ImportSource.UPLOAD
+    )
+    # The token an import sent through the API came with: an integration token sees the
+    # imports it sent, and no others.
+    api_token = models.ForeignKey(
+        "districts.ApiToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     as_of = models.DateField(null=True, blank=True)
     school_year = models.ForeignKey(

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from districts.models import District, Grade, SchoolYear, User
+from districts.models import ApiToken, District, Grade, SchoolYear, User
 from districts.tenancy import require_working_for, system_context
 
 from . import ingest, progress, readers, recompute, selectors, snapshots
@@ -90,6 +90,7 @@ def attendance_import_create(
     create_schools: bool = False,
     source: ImportSource = ImportSource.UPLOAD,
     coverage: Coverage | None = Coverage.PARTIAL,
+    api_token: ApiToken | None = None,
 ) -> AttendanceImport:
     """Keeps the uploaded file under a generated name and records its import, queued for
     whoever runs it (tasks.py); a file whose content was already imported is recorded as a
@@ -137,6 +138,7 @@ def attendance_import_create(
         size_bytes=size,
         uploaded_by=uploaded_by,
         source=source,
+        api_token=api_token,
         as_of=as_of,
         coverage=coverage or "",
         confirmed_at=timezone.now() if coverage else None,
@@ -514,7 +516,9 @@ def _import(record: AttendanceImport, district: District) -> None:
         )
         collector.raise_if_any(record.filename)
         ingest.analyze_written(cursor, kind)
-    if kind != Kind.ROSTER:
+    # A batch of events leaves the bands to the recompute recorded after it (run_after_import):
+    # classifying the whole district for each batch would cost far more than the batch.
+    if kind != Kind.ROSTER and record.source != ImportSource.EVENTS:
         progress.report(record.pk, 90, "Placing every student in a band")
         _snapshot(record, district, target)
     record.status = ImportStatus.SUCCEEDED
@@ -600,6 +604,7 @@ def _target(record, district, kind, staged, collector) -> ingest.Target:
         as_of=record.as_of,
         create_schools=record.create_schools,
         append=record.daily_mode == DailyMode.APPEND,
+        named_days_only=record.source == ImportSource.EVENTS,
         complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
     )
 
@@ -634,6 +639,11 @@ def _snapshot(record: AttendanceImport, district: District, target: ingest.Targe
 
 
 def _success_message(record: AttendanceImport) -> str:
+    if record.source == ImportSource.EVENTS:
+        return (
+            f"{record.rows_imported:,} attendance events saved; the bands follow in the "
+            "recompute queued after them."
+        )
     message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
     if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
         message += f" The {_students(left_out)} already known at its schools that it left out " + (
