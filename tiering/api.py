@@ -5,6 +5,8 @@ service as the upload page."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -174,24 +176,62 @@ class StandingListApi(DistrictApi):
             grade=params.get("grade"),
         )
         paginator = StandingCursor()
-        page = paginator.paginate_queryset(rows, request, view=self)
+        page = paginator.paginate_queryset(rows.values(*_PAGE_COLUMNS), request, view=self)
         audit_record(
             request,
             action=AuditAction.VIEW,
             model=Student,
-            ids=[row.student_id for row in page],
+            ids=[row["student_id"] for row in page],
             purpose=f"API: standings{f' of {school.name}' if school else ''}",
         )
+        # As OutputSerializer documents it, built from plain rows: its nested serializers
+        # took 0.5 s of a 0.6 s page of 1,000 standings, model instances much of the rest.
         return Response(
-            self.OutputSerializer(
-                {
-                    "snapshot": snapshot,
-                    "next": paginator.get_next_link(),
-                    "previous": paginator.get_previous_link(),
-                    "results": page,
-                }
-            ).data
+            {
+                "snapshot": _SnapshotSerializer(snapshot).data,
+                "next": paginator.get_next_link(),
+                "previous": paginator.get_previous_link(),
+                "results": [_standing_row(row) for row in page],
+            }
         )
+
+
+_STUDENT_COLUMNS = ("sis_id", "first_name", "last_name", "grade")
+_PAGE_COLUMNS = (
+    "id",
+    "student_id",
+    *(f"student__{name}" for name in _STUDENT_COLUMNS),
+    "school_id",
+    "grade",
+    *FIGURES,
+    "percent",
+    "band",
+    "previous_band",
+)
+
+
+def _standing_row(row: dict) -> dict:
+    """A standing as _StandingSerializer gives it, decimals as its DecimalFields write them."""
+    return {
+        "id": row["id"],
+        "student": {
+            "id": row["student_id"],
+            **{name: row[f"student__{name}"] for name in _STUDENT_COLUMNS},
+        },
+        "school": row["school_id"],
+        "grade": row["grade"],
+        **{name: _decimal_text(row[name], _HUNDREDTHS) for name in FIGURES},
+        "percent_missed": _decimal_text(row["percent"], _TENTHS),
+        "band": row["band"],
+        "previous_band": row["previous_band"],
+    }
+
+
+_HUNDREDTHS, _TENTHS = Decimal("0.01"), Decimal("0.1")
+
+
+def _decimal_text(value: Decimal | None, quantum: Decimal) -> str | None:
+    return None if value is None else f"{value.quantize(quantum):f}"
 
 
 class _HistorySerializer(serializers.ModelSerializer):

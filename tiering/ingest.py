@@ -97,6 +97,11 @@ class Target:
     # Each row replaces its student's day and no other (a batch of attendance events): a
     # year-to-date file replaces every day of its students over the dates it spans.
     named_days_only: bool = False
+    # Whether the merge refreshes the statistics of the tables it writes before reading them
+    # again: a batch of at most 10,000 events leaves that to autovacuum, as ANALYZE samples up
+    # to 30,000 rows of a table whatever the batch's size (half a second of each batch), and
+    # no plan for so few rows is slow.
+    refresh_statistics: bool = True
     # The file is complete for its schools: students the district has there whom it does not
     # mention are no longer enrolled there (Coverage.COMPLETE).
     complete: bool = False
@@ -598,8 +603,9 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
     # Students (and schools) may be new in this transaction: planned as the 7-row tables the
     # stale statistics describe, the fact insert re-scanned the whole staging table once per
     # school (38 times, 38 s for 3.5M rows).
-    analyze(cursor, "tiering_student")
-    analyze(cursor, "districts_school")
+    if target.refresh_statistics:
+        analyze(cursor, "tiering_student")
+        analyze(cursor, "districts_school")
     if target.complete:
         _remove_not_mentioned(cursor, target, staged)
     if target.kind == Kind.DAILY:

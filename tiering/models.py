@@ -455,6 +455,13 @@ class Standing(TenantModel):
                 name="standing_one_per_school_and_student",
             )
         ]
+        indexes = [
+            # A student's rows in one snapshot whatever their school: the previous band beside
+            # each row of a page of district standings (the API's). Without it each lookup
+            # scanned the snapshot's whole share of the index above: 3 s per page of 1,000 at
+            # 20,000 students.
+            models.Index(fields=["district", "snapshot", "student"], name="standing_by_student")
+        ]
 
 
 DEFAULT_RECOMPUTE_INTERVAL_DAYS = 14

@@ -515,7 +515,8 @@ def _import(record: AttendanceImport, district: District) -> None:
             for row, col, v, r, code in ingest.problems_in_order(problems)
         )
         collector.raise_if_any(record.filename)
-        ingest.analyze_written(cursor, kind)
+        if target.refresh_statistics:
+            ingest.analyze_written(cursor, kind)
     # A batch of events leaves the bands to the recompute recorded after it (run_after_import):
     # classifying the whole district for each batch would cost far more than the batch.
     if kind != Kind.ROSTER and record.source != ImportSource.EVENTS:
@@ -584,7 +585,8 @@ def _stage(
         # Every row has a problem: there is nothing to check across rows, nor a date to
         # find the school year by, and "no rows of attendance" would only mislead.
         collector.raise_if_any(record.filename)
-    ingest.analyze_stage(cursor)
+    if record.source != ImportSource.EVENTS:  # see ingest.Target.refresh_statistics
+        ingest.analyze_stage(cursor)
     return staged, collector
 
 
@@ -605,6 +607,7 @@ def _target(record, district, kind, staged, collector) -> ingest.Target:
         create_schools=record.create_schools,
         append=record.daily_mode == DailyMode.APPEND,
         named_days_only=record.source == ImportSource.EVENTS,
+        refresh_statistics=record.source != ImportSource.EVENTS,
         complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
     )
 
@@ -616,8 +619,11 @@ def _check_and_merge(cursor, record, target, staged, collector) -> list[ingest.P
     problems = ingest.validate(cursor, target, staged, rows_refused=bool(collector))
     if problems or collector:
         return problems
-    progress.report(record.pk, 70, "Working out what the file changes")
-    record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
+    if not target.named_days_only:
+        # A batch of events replaces only the days it names, so leaves nobody out, and
+        # counting its schools' students would read their whole year's attendance.
+        progress.report(record.pk, 70, "Working out what the file changes")
+        record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
     if record.confirmed_at is None:
         raise _Previewed
     progress.report(record.pk, 75, "Saving attendance")
