@@ -33,4 +33,18 @@ urlpatterns = [
         tiering_api.StudentDetailApi.as_view(),
         name="student",
     ),
+    path(f"{district}imports/", tiering_api.ImportCreateApi.as_view(), name="imports"),
+    path(
+        f"{district}imports/<int:import_id>/", tiering_api.ImportDetailApi.as_view(), name="import"
+    ),
+    path(
+        f"{district}imports/<int:import_id>/confirm/",
+        tiering_api.ImportConfirmApi.as_view(),
+        name="import_confirm",
+    ),
+    path(
+        f"{district}attendance-events/",
+        tiering_api.AttendanceEventsApi.as_view(),
+        name="attendance_events",
+    ),
 ]

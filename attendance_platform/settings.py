@@ -334,7 +334,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"Band": "tiering.bands.Band", "Grade": "districts.models.Grade"},
+    "ENUM_NAME_OVERRIDES": {
+        "Band": "tiering.bands.Band",
+        "Grade": "districts.models.Grade",
+        "FileKind": "tiering.headers.KIND_CHOICES",
+    },
 }
 
 REDIS_URL = env_str("REDIS_URL")

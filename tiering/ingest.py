@@ -94,6 +94,14 @@ class Target:
     as_of: date | None
     create_schools: bool = False
     append: bool = False
+    # Each row replaces its student's day and no other (a batch of attendance events): a
+    # year-to-date file replaces every day of its students over the dates it spans.
+    named_days_only: bool = False
+    # Whether the merge refreshes the statistics of the tables it writes before reading them
+    # again: a batch of at most 10,000 events leaves that to autovacuum, as ANALYZE samples up
+    # to 30,000 rows of a table whatever the batch's size (half a second of each batch), and
+    # no plan for so few rows is slow.
+    refresh_statistics: bool = True
     # The file is complete for its schools: students the district has there whom it does not
     # mention are no longer enrolled there (Coverage.COMPLETE).
     complete: bool = False
@@ -595,12 +603,15 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
     # Students (and schools) may be new in this transaction: planned as the 7-row tables the
     # stale statistics describe, the fact insert re-scanned the whole staging table once per
     # school (38 times, 38 s for 3.5M rows).
-    analyze(cursor, "tiering_student")
-    analyze(cursor, "districts_school")
+    if target.refresh_statistics:
+        analyze(cursor, "tiering_student")
+        analyze(cursor, "districts_school")
     if target.complete:
         _remove_not_mentioned(cursor, target, staged)
     if target.kind == Kind.DAILY:
-        if not target.append:
+        if target.named_days_only:
+            _delete_named_days(cursor, p)
+        elif not target.append:
             _delete_covered_days(cursor, p, staged)
         # The file's few distinct codes, matched ignoring case once rather than per row: the
         # join on lower() also misled the planner into one index probe per row for students.
@@ -690,6 +701,17 @@ def _delete_covered_days(cursor, p: dict, staged: Staged) -> None:
             WHERE d.district_id = %(district)s AND st.district_id = %(district)s
               AND d.student_id = st.id AND d.date BETWEEN %(first)s AND %(last)s
               AND st.sis_id IN (SELECT DISTINCT student_id FROM {STAGE})""",
+        p,
+    )
+
+
+def _delete_named_days(cursor, p: dict) -> None:
+    """Attendance events replace the days they name, each its student's, and no other."""
+    cursor.execute(
+        f"""DELETE FROM tiering_attendanceday d
+            USING {STAGE} s, tiering_student st
+            WHERE d.district_id = %(district)s AND st.district_id = %(district)s
+              AND st.sis_id = s.student_id AND d.student_id = st.id AND d.date = s.date""",
         p,
     )
 

@@ -30,6 +30,7 @@ from districts.tenancy import require_working_for, system_context
 from . import digest, selectors, snapshots
 from .models import (
     AttendanceImport,
+    ImportSource,
     RecomputeRun,
     RecomputeSchedule,
     RecomputeStatus,
@@ -130,9 +131,28 @@ def runs_record_due(*, now: datetime) -> list[RecomputeRun]:
 
 def run_after_import(*, attendance_import: AttendanceImport) -> RecomputeRun:
     """The run that follows a successful import, recorded (once) in the import's transaction:
-    its digest step, telling principals of the import's snapshots."""
+    its digest step, telling principals of the import's snapshots. A batch of attendance events
+    takes no snapshot of its own; its run classifies the district, and a run after earlier
+    batches that no worker has started yet serves this batch too, so that a night's hundred
+    batches cost one or two classifications rather than a hundred."""
     district = attendance_import.district
     require_working_for(district)
+    if attendance_import.source == ImportSource.EVENTS:
+        # Locked until this batch commits: a worker claiming the run waits for it, and so
+        # classifies with this batch's days.
+        waiting = (
+            RecomputeRun.objects.for_district(district)
+            .select_for_update()
+            .filter(
+                trigger=RecomputeTrigger.IMPORT,
+                status=RecomputeStatus.QUEUED,
+                attempts=0,
+                source_import__source=ImportSource.EVENTS,
+            )
+            .first()
+        )
+        if waiting is not None:
+            return waiting
     run, _ = RecomputeRun.objects.get_or_create(
         district=district, trigger=RecomputeTrigger.IMPORT, source_import=attendance_import
     )

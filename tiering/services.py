@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from districts.models import District, Grade, SchoolYear, User
+from districts.models import ApiToken, District, Grade, SchoolYear, User
 from districts.tenancy import require_working_for, system_context
 
 from . import ingest, progress, readers, recompute, selectors, snapshots
@@ -90,6 +90,7 @@ def attendance_import_create(
     create_schools: bool = False,
     source: ImportSource = ImportSource.UPLOAD,
     coverage: Coverage | None = Coverage.PARTIAL,
+    api_token: ApiToken | None = None,
 ) -> AttendanceImport:
     """Keeps the uploaded file under a generated name and records its import, queued for
     whoever runs it (tasks.py); a file whose content was already imported is recorded as a
@@ -137,6 +138,7 @@ def attendance_import_create(
         size_bytes=size,
         uploaded_by=uploaded_by,
         source=source,
+        api_token=api_token,
         as_of=as_of,
         coverage=coverage or "",
         confirmed_at=timezone.now() if coverage else None,
@@ -513,8 +515,11 @@ def _import(record: AttendanceImport, district: District) -> None:
             for row, col, v, r, code in ingest.problems_in_order(problems)
         )
         collector.raise_if_any(record.filename)
-        ingest.analyze_written(cursor, kind)
-    if kind != Kind.ROSTER:
+        if target.refresh_statistics:
+            ingest.analyze_written(cursor, kind)
+    # A batch of events leaves the bands to the recompute recorded after it (run_after_import):
+    # classifying the whole district for each batch would cost far more than the batch.
+    if kind != Kind.ROSTER and record.source != ImportSource.EVENTS:
         progress.report(record.pk, 90, "Placing every student in a band")
         _snapshot(record, district, target)
     record.status = ImportStatus.SUCCEEDED
@@ -580,7 +585,8 @@ def _stage(
         # Every row has a problem: there is nothing to check across rows, nor a date to
         # find the school year by, and "no rows of attendance" would only mislead.
         collector.raise_if_any(record.filename)
-    ingest.analyze_stage(cursor)
+    if record.source != ImportSource.EVENTS:  # see ingest.Target.refresh_statistics
+        ingest.analyze_stage(cursor)
     return staged, collector
 
 
@@ -600,6 +606,8 @@ def _target(record, district, kind, staged, collector) -> ingest.Target:
         as_of=record.as_of,
         create_schools=record.create_schools,
         append=record.daily_mode == DailyMode.APPEND,
+        named_days_only=record.source == ImportSource.EVENTS,
+        refresh_statistics=record.source != ImportSource.EVENTS,
         complete=record.coverage == Coverage.COMPLETE and _replaces_attendance(record),
     )
 
@@ -611,8 +619,11 @@ def _check_and_merge(cursor, record, target, staged, collector) -> list[ingest.P
     problems = ingest.validate(cursor, target, staged, rows_refused=bool(collector))
     if problems or collector:
         return problems
-    progress.report(record.pk, 70, "Working out what the file changes")
-    record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
+    if not target.named_days_only:
+        # A batch of events replaces only the days it names, so leaves nobody out, and
+        # counting its schools' students would read their whole year's attendance.
+        progress.report(record.pk, 70, "Working out what the file changes")
+        record.preview = _preview_json(record, ingest.preview(cursor, target, staged))
     if record.confirmed_at is None:
         raise _Previewed
     progress.report(record.pk, 75, "Saving attendance")
@@ -634,6 +645,11 @@ def _snapshot(record: AttendanceImport, district: District, target: ingest.Targe
 
 
 def _success_message(record: AttendanceImport) -> str:
+    if record.source == ImportSource.EVENTS:
+        return (
+            f"{record.rows_imported:,} attendance events saved; the bands follow in the "
+            "recompute queued after them."
+        )
     message = f"{record.rows_imported:,} rows saved; every student is placed in a band."
     if left_out := record.preview.get("not_mentioned") if _replaces_attendance(record) else 0:
         message += f" The {_students(left_out)} already known at its schools that it left out " + (

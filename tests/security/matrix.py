@@ -55,6 +55,9 @@ class Row:
     # partner's entry), and who gets what there.
     sibling: Kwargs | None = None
     sibling_expect: dict[str, object] = field(default_factory=dict)
+    # What the district's integration token gets (API operations only): it imports
+    # attendance, and sees only the imports it sent.
+    integration: object = FORBIDDEN
 
     @property
     def names_objects(self) -> bool:
@@ -478,12 +481,21 @@ def api_row(
     ok: frozenset[str],
     hidden: frozenset[str] = frozenset(),
     kwargs: Kwargs | None = None,
+    method: str = "GET",
+    integration: object = FORBIDDEN,
 ) -> Row:
     """A /api/v1/districts/<district>/ operation: as a page's district_row, but a request with
     neither session nor token is 401, not sent to sign in. test_isolation_matrix.py sends
-    each persona's request again with a personal token instead of the session."""
+    each persona's request again with a personal token instead of the session, and with the
+    district's integration token, which gets `integration`."""
     row = district_row(route, ok=ok, hidden=hidden, kwargs=kwargs)
-    return Row(route, {**row.expect, ANON: UNAUTHORIZED}, kwargs=kwargs)
+    return Row(
+        route,
+        {**row.expect, ANON: UNAUTHORIZED},
+        kwargs=kwargs,
+        method=method,
+        integration=integration,
+    )
 
 
 # The REST API: the same walls as the pages that show the same rows.
@@ -496,6 +508,18 @@ API_ROWS = [
     api_row("api:snapshots", ok=STAFF),
     api_row("api:standings", ok=STAFF),
     api_row("api:student", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT),
+    # Imports, as on the upload page: district-wide staff, and the integration token, which
+    # sees only the imports it sent (the world's were made otherwise: 404).
+    api_row("api:imports", ok=DISTRICT_WIDE, method="POST", integration=OK),
+    api_row("api:attendance_events", ok=DISTRICT_WIDE, method="POST", integration=OK),
+    api_row("api:import", ok=DISTRICT_WIDE, kwargs=_ids(import_id="import"), integration=NOT_FOUND),
+    api_row(
+        "api:import_confirm",
+        ok=DISTRICT_WIDE,
+        kwargs=_ids(import_id="previewed_import"),
+        method="POST",
+        integration=NOT_FOUND,
+    ),
 ]
 
 ACCOUNT_ROWS = [

@@ -138,6 +138,9 @@ def outcome(response) -> object:
         return ADMIN_LOGIN
     if response.status_code < 400 or response.status_code == 422:
         return OK
+    if response.status_code == 400 and response["Content-Type"] == "application/json":
+        # The API ran the operation and refused the matrix's empty request body.
+        return OK
     return response.status_code
 
 
@@ -286,7 +289,7 @@ class TokenRequests:
 
 def test_api_isolation_matrix_by_token(requests, world, district, other_district):  # noqa: F811
     """Every API operation × every persona holding a token: a personal token gets exactly
-    what its person's session gets; an integration token may read nothing."""
+    what its person's session gets; an integration token may read nothing, and import."""
     secrets = {persona: personal_token(requests.users[persona], district) for persona in MEMBERS}
     secrets[OSCAR] = personal_token(requests.users[OSCAR], other_district)
     secrets[TokenRequests.INTEGRATION] = integration_token(requests.users[ALICE], district)
@@ -302,7 +305,7 @@ def test_api_isolation_matrix_by_token(requests, world, district, other_district
             if got != expected:
                 wrong.append(f"{row.method} {url} by {persona}'s token ({case}): {expected}, {got}")
         for url, expected in (
-            (_url(row, "riverside", world.ids["riverside"]), FORBIDDEN),
+            (_url(row, "riverside", world.ids["riverside"]), row.integration),
             (_url(row, "lakeview", world.ids["lakeview"]), NOT_FOUND),
         ):
             got = outcome(by_token.send(TokenRequests.INTEGRATION, row.method, url))
