@@ -24,7 +24,7 @@ from support import selectors as support_selectors
 from support.models import ConversationReason, InterventionStatus, StudentIntervention
 from tiering import selectors as tiering_selectors
 from tiering.bands import RATED_BANDS, Band
-from tiering.models import Snapshot, Standing
+from tiering.models import AttendanceDay, Snapshot, Standing
 from tiering.selectors import GroupRow
 
 from .charts import RunChart, Week, run_chart
@@ -167,19 +167,47 @@ def participants_of(*, user, cycle: Cycle) -> list[Participant]:
     )
 
 
-def session_days(cycle: Cycle) -> list[date]:
-    """The columns of the 2x10 grid: the weekdays of the test, from its first day to its last
-    (or, before the last day is set, as many weekdays as it plans)."""
+def session_days(cycle: Cycle, *, school_ids: set[int] | None = None) -> list[date]:
+    """The columns of the 2x10 grid: the instructional days of the test, from its first day to
+    its last (or, before the last day is set, as many school days as it plans). A school's
+    calendar is the days it recorded attendance (as the Study's windows count them), so a
+    weekday it recorded none for, with later days on record, was no school day (a holiday, a
+    break) and holds no session; days past the last on record are planned on weekdays. The
+    calendar is that of `school_ids` (a participant's school), else of the cycle's schools."""
     if cycle.first_day is None:
         return []
+    recorded, through = _recorded_days(cycle, school_ids)
     days, day = [], cycle.first_day
     while (cycle.last_day is None and len(days) < cycle.planned_days) or (
         cycle.last_day is not None and day <= cycle.last_day
     ):
-        if day.weekday() < 5:
+        if day.weekday() < 5 and (through is None or day > through or day in recorded):
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def _recorded_days(cycle: Cycle, school_ids: set[int] | None) -> tuple[set[date], date | None]:
+    """The days since the test's first day that the schools recorded attendance for the
+    cycle's participants (read by student, along the daily table's key), and the last of them."""
+    if school_ids is None:
+        school_ids = set(
+            CycleSchool.objects.filter(cycle=cycle).values_list("school_id", flat=True)
+        ) or set(
+            Participant.objects.filter(cycle=cycle).values_list("student__school_id", flat=True)
+        )
+    student_ids = list(Participant.objects.filter(cycle=cycle).values_list("student_id", flat=True))
+    if not student_ids or not school_ids:
+        return set(), None
+    days = set(
+        AttendanceDay.objects.filter(
+            student_id__in=student_ids, school_id__in=school_ids, date__gte=cycle.first_day
+        )
+        .order_by()
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    return days, max(days, default=None)
 
 
 def current_bands(*, student_ids: list[int]) -> dict[int, str]:

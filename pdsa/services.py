@@ -496,7 +496,8 @@ def session_tick(
     _require_runner(cycle)
     if cycle.status == CycleStatus.PLAN:
         raise ValidationError("Sessions are ticked once the test has started (Do).")
-    if held_on not in selectors.session_days(cycle):
+    school_days = selectors.session_days(cycle, school_ids={participant.student.school_id})
+    if held_on not in school_days:
         raise ValidationError(f"{held_on:%b %-d, %Y} is not a school day of this test.")
     sessions = ParticipantSession.objects.filter(participant=participant, held_on=held_on)
     if held and not sessions.exists():

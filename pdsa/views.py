@@ -409,6 +409,15 @@ def _candidates(request: HttpRequest, cycle: Cycle, filters: CandidateFilterForm
     ).exclude(student__in=Participant.objects.filter(cycle=cycle).values("student_id"))
 
 
+def _school_days(cycle: Cycle, participants) -> dict[int | None, set[date]]:
+    """Each participant's school's session days: a cycle at two schools keeps each one's
+    holidays (the grid's columns are those of either)."""
+    return {
+        school_id: set(selectors.session_days(cycle, school_ids={school_id}))
+        for school_id in {p.student.school_id for p in participants}
+    }
+
+
 @role_required(READ_PDSA_PARTICIPANTS)
 def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
     cycle = _cycle_for(request, cycle_id)
@@ -431,10 +440,18 @@ def participants(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
         purpose=f"Participants of the PDSA cycle {cycle}",
     )
     days = selectors.session_days(cycle)
+    school_days = _school_days(cycle, rows)
     grid = [
         {
             "participant": p,
-            "ticks": [(day, day in {s.held_on for s in p.sessions.all()}) for day in days],
+            "ticks": [
+                (
+                    day,
+                    day in {s.held_on for s in p.sessions.all()},
+                    day in school_days[p.student.school_id],
+                )
+                for day in days
+            ],
             "held": len(p.sessions.all()),
         }
         for p in rows
@@ -622,10 +639,14 @@ def grid_save(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpRe
     """The 2x10 grid as one form: each participant's planned sessions and a checkbox per day,
     saved as the changes from what is stored."""
     cycle = _runnable_cycle(request, cycle_id)
-    rows = (
-        Participant.objects.for_user(request.user).filter(cycle=cycle).prefetch_related("sessions")
+    rows = list(
+        Participant.objects.for_user(request.user)
+        .filter(cycle=cycle)
+        .select_related("student")
+        .prefetch_related("sessions")
     )
     days = selectors.session_days(cycle)
+    school_days = _school_days(cycle, rows)
     changed = []
     try:
         for participant in rows:
@@ -640,7 +661,9 @@ def grid_save(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpRe
             }
             held = {s.held_on for s in participant.sessions.all()}
             for day in days:
-                if (day in ticked) != (day in held):
+                if day in school_days[participant.student.school_id] and (day in ticked) != (
+                    day in held
+                ):
                     services.session_tick(
                         participant=participant,
                         held_on=day,
