@@ -156,6 +156,10 @@ class Cycle(TenantModel):
     sessions_planned = models.PositiveIntegerField(default=0)
     sessions_held = models.PositiveIntegerField(default=0)
     completed_all = models.PositiveIntegerField("students completing all sessions", default=0)
+    # The worker's last failed recomputation of the Study (tasks.refresh_studies), kept until one
+    # succeeds, so that the page says its figures are older than the attendance on record.
+    study_failed_at = models.DateTimeField(null=True, blank=True)
+    study_failure = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -552,7 +552,18 @@ def cycle_study_refresh(*, cycle: Cycle) -> StudyResult:
     )
     result.full_clean(validate_unique=False)
     result.save(force_update=stored is not None)
+    if cycle.study_failed_at is not None:
+        cycle.study_failed_at, cycle.study_failure = None, ""
+        cycle.save(update_fields=["study_failed_at", "study_failure"])
     return result
+
+
+def cycle_study_failed(*, cycle: Cycle, error: Exception, at: datetime) -> None:
+    """Records that the worker could not recompute the cycle's Study (the error's first line,
+    as staff would quote it), until a recomputation succeeds."""
+    cycle.study_failed_at = at
+    cycle.study_failure = (str(error).strip().splitlines() or [type(error).__name__])[0][:500]
+    cycle.save(update_fields=["study_failed_at", "study_failure"])
 
 
 def _study_queue(cycle: Cycle) -> None:

@@ -2,8 +2,11 @@
 tiering.bands_changed hook, registered in apps.py), and for one cycle when its participants
 change or it moves to Study (services queue it once their change commits)."""
 
+import logging
+
 from celery import shared_task
 from django.db import transaction
+from django.utils.timezone import now
 
 from districts.models import District
 from districts.tenancy import TenantTask
@@ -11,18 +14,32 @@ from districts.tenancy import TenantTask
 from . import services
 from .models import Cycle
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task(base=TenantTask, acks_late=True)
 def refresh_studies(*, district_id: int) -> int:
-    """Every cycle of the district that has participants and has started. Idempotent: each
-    Study is computed afresh from the attendance on record."""
+    """Every cycle of the district that has participants and has started; returns how many
+    were refreshed. Idempotent: each Study is computed afresh from the attendance on record.
+    Each cycle in a savepoint of its own: one whose Study fails keeps its last figures, with
+    the failure logged and recorded on it, and the district's other cycles are refreshed."""
     district = District.objects.get(pk=district_id)
-    cycles = Cycle.objects.filter(reached__gt=0, first_day__lte=district.today()).select_related(
-        "district"
+    cycles = (
+        Cycle.objects.filter(reached__gt=0, first_day__lte=district.today())
+        .select_related("district")
+        .order_by("pk")
     )
+    refreshed = 0
     for cycle in cycles:
-        services.cycle_study_refresh(cycle=cycle)
-    return len(cycles)
+        try:
+            with transaction.atomic():
+                services.cycle_study_refresh(cycle=cycle)
+        except Exception as error:
+            logger.exception("The Study of PDSA cycle %s could not be recomputed", cycle.pk)
+            services.cycle_study_failed(cycle=cycle, error=error, at=now())
+        else:
+            refreshed += 1
+    return refreshed
 
 
 @shared_task(base=TenantTask, acks_late=True)
