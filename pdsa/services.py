@@ -20,7 +20,9 @@ from districts.models import District, School, User
 from districts.services import require_working_for
 from districts.tenancy import current_tenant
 from partners.models import AbsenceReason, Intervention, PartnerEntry
-from tiering.models import Student
+from support.models import ConversationReason, StudentIntervention
+from tiering import selectors as tiering_selectors
+from tiering.models import Snapshot, Standing, Student
 
 from . import results, selectors
 from .models import (
@@ -39,6 +41,7 @@ from .models import (
     Participant,
     ParticipantSession,
     PlanStep,
+    ReasonTally,
     StudyResult,
     StudySource,
 )
@@ -564,6 +567,62 @@ def cycle_study_failed(*, cycle: Cycle, error: Exception, at: datetime) -> None:
     cycle.study_failed_at = at
     cycle.study_failure = (str(error).strip().splitlines() or [type(error).__name__])[0][:500]
     cycle.save(update_fields=["study_failed_at", "study_failure"])
+
+
+# --- The chain's stored counts -------------------------------------------------------------
+
+
+@transaction.atomic
+def reason_tallies_refresh(*, district: District) -> int:
+    """Counts the chain again for the district's current snapshot: one tally for the district
+    (each student's standing across it) and one for each school with standings in it, from
+    every support record of the district; tallies of older snapshots go. System work, as a
+    school role's walls hide the students who have moved away since. Returns the tallies."""
+    require_working_for(district)
+    if not current_tenant().is_system:
+        raise PermissionDenied("The chain is counted for the whole district only.")
+    snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.all())
+    ReasonTally.objects.exclude(snapshot=snapshot).delete()
+    if snapshot is None:
+        return 0
+    reasons = ConversationReason.objects.all()
+    records = StudentIntervention.objects.all()
+    counts = selectors.reason_counts(
+        reasons=reasons,
+        records=records,
+        scoped=Standing.objects.across_district(snapshot=snapshot),
+    ) | selectors.reason_counts(
+        reasons=reasons,
+        records=records,
+        scoped=Standing.objects.filter(snapshot=snapshot, school__isnull=False),
+        by_school=True,
+    )
+    # Every school with standings has its tally, those with no reason recorded too: a tally
+    # missing means not counted yet, and the page counts as it opens.
+    school_ids = set(
+        Standing.objects.filter(snapshot=snapshot, school__isnull=False)
+        .order_by()
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
+    computed_at = now()
+    tallies = []
+    for school_id in [None, *sorted(school_ids)]:
+        bands, students, tried = counts.get(school_id, ({}, 0, {}))
+        tallies.append(
+            ReasonTally(
+                district=district,
+                snapshot=snapshot,
+                school_id=school_id,
+                computed_at=computed_at,
+                students=students,
+                bands=bands,
+                tried=[[reason, *row] for reason, rows in sorted(tried.items()) for row in rows],
+            )
+        )
+    ReasonTally.objects.filter(snapshot=snapshot).delete()
+    ReasonTally.objects.bulk_create(tallies)
+    return len(tallies)
 
 
 def _study_queue(cycle: Cycle) -> None:

@@ -1,6 +1,8 @@
 """The Study's recomputation, in a worker: after every import and recompute of a district (the
 tiering.bands_changed hook, registered in apps.py), and for one cycle when its participants
-change or it moves to Study (services queue it once their change commits)."""
+change or it moves to Study (services queue it once their change commits). The chain's
+counts likewise: after every import and recompute, and after every change of a Caring
+Conversation or an intervention (the support.records_changed hook)."""
 
 import logging
 
@@ -51,6 +53,20 @@ def refresh_study(*, district_id: int, cycle_id: int) -> bool:
     return True
 
 
+@shared_task(base=TenantTask, acks_late=True)
+def refresh_reason_tallies(*, district_id: int) -> int:
+    """The chain's counts for the district's current snapshot. Idempotent: counted afresh."""
+    return services.reason_tallies_refresh(district=District.objects.get(pk=district_id))
+
+
 def bands_changed(*, district_id: int) -> None:
-    """tiering.bands_changed's hook: queue the district's Studies once the change commits."""
+    """tiering.bands_changed's hook: queue the district's Studies and the chain's counts once
+    the change commits."""
     transaction.on_commit(lambda: refresh_studies.delay(district_id=district_id))
+    transaction.on_commit(lambda: refresh_reason_tallies.delay(district_id=district_id))
+
+
+def support_records_changed(*, district_id: int) -> None:
+    """support.records_changed's hook (called once a change of reasons or interventions has
+    committed): queue the chain's counts."""
+    refresh_reason_tallies.delay(district_id=district_id)
