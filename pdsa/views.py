@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from districts.access import role_required, school_page_of_school_role
@@ -728,7 +729,7 @@ def _chain(request: HttpRequest, *, school: School | None) -> HttpResponse:
     snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.for_user(request.user))
     context = {
         "school": school,
-        "schools": School.objects.for_user(request.user).order_by("name"),
+        "schools": _chain_school_links(request),
         "snapshot": snapshot,
         "band_key": BAND_KEY,
     }
@@ -749,6 +750,18 @@ def _chain(request: HttpRequest, *, school: School | None) -> HttpResponse:
     if export in DOWNLOADS:
         return _chain_export(request, export, found)
     return render(request, "pdsa/chain.html", context | {"chain": found})
+
+
+def _chain_school_links(request: HttpRequest) -> list[tuple[int, str, str]]:
+    """(id, name, chain page) of each school the reader may open, by name. The address is
+    reversed once and completed per school: a district of 960 schools spent half a second of
+    every district chain page reversing one URL per school in the template."""
+    schools = School.objects.for_user(request.user).order_by("name").values_list("pk", "name")
+    first = reverse(
+        "pdsa:school_chain", kwargs={"district_slug": request.district.slug, "school_id": 1}
+    )
+    prefix = first.removesuffix("1/")
+    return [(pk, name, f"{prefix}{pk}/") for pk, name in schools]
 
 
 def _chain_export(request: HttpRequest, export: str, found: selectors.Chain) -> HttpResponse:

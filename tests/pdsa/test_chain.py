@@ -178,7 +178,10 @@ def test_a_principal_follows_each_reason_at_their_school(client, principal, reco
 def test_district_roles_see_the_chain_across_schools(client, cabinet_member, recorded):
     client.force_login(cabinet_member)
 
-    chain = client.get(DISTRICT_URL).context["chain"]
+    page = client.get(DISTRICT_URL)
+    chain = page.context["chain"]
+    # Every school's own chain is a link away.
+    assert f'<a href="{_school_url(recorded)}">{recorded.name}</a>' in page.content.decode()
 
     transport = _links(chain)[TRANSPORT]
     assert _bands(transport) == {"severe_chronic": 2}  # Dunn and Ives
