@@ -11,7 +11,9 @@ then one JSON line (design.md §7).
 For the chain to have something to count, one chronically absent student in ten (at the
 review point) gets a Caring Conversation naming one or two reasons for absence, and most of
 them an active intervention aligned to the first; the cycle names the reason and intervention
-of the first. They are written in bulk: the bench measures the page, not the services.
+of the first. They are written in bulk: the bench measures the page, not the services. Then
+the worker's count of the chain (pdsa.services.reason_tallies_refresh, chain_count_s), which
+the page reads, as it runs after every change of support records, import and recompute.
 
 The district gets a roster and a daily file of its first 70 school days, imported through the
 real import path, and a review point (snapshot) the day before the test: a 10-day test starting
@@ -262,6 +264,11 @@ def main() -> None:
             windows = [w["progress"] for w in result.windows]
         with_reasons = _support_records(district, days, cycle)
         vacuum_analyze(url)
+        with system_context(district, reason="bench"):
+            # What the worker does once the support records commit (support.records_changed).
+            start = time.perf_counter()
+            tallies = services.reason_tallies_refresh(district=district)
+            count_s = time.perf_counter() - start
         chain_first, chain_ms = _chain_latency(district, args.requests)
     figures = {
         "bench": "pdsa",
@@ -274,6 +281,8 @@ def main() -> None:
         "study_first_s": round(seconds[0], 3),
         "study_max_s": round(max(seconds), 3),
         "students_with_reasons": with_reasons,
+        "chain_count_s": round(count_s, 3),
+        "chain_tallies": tallies,
         "requests": args.requests,
         **latencies("chain", chain_ms),
         "chain_first_ms": round(chain_first, 1),
@@ -282,6 +291,10 @@ def main() -> None:
     print(
         f"{'Study (cycle_study_refresh)':<30}{figures['study_s']:>10}"
         f"{figures['study_first_s']:>10}{figures['study_max_s']:>10}"
+    )
+    print(
+        f"{'Chain counts (worker)':<30}{figures['chain_count_s']:>10}"
+        f"  ({tallies} tallies: the district and each school)"
     )
     print(f"{'page':<30}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'first ms':>10}")
     print(

@@ -8,9 +8,11 @@ class PdsaConfig(AppConfig):
 
     def ready(self) -> None:
         from districts.roles import RUN_PDSA_CYCLES
+        from support import records_changed
         from tiering import bands_changed, list_columns
 
         from .tasks import bands_changed as refresh_after_bands_change
+        from .tasks import support_records_changed
         from .views import list_action_targets
 
         # "Add to a PDSA cycle" on a school's tiered list (issue 19: participants are chosen
@@ -29,5 +31,8 @@ class PdsaConfig(AppConfig):
                 no_target_url_name="pdsa:create",
             )
         )
-        # Study results are recomputed after every import and recompute of the district.
+        # Study results and the chain's counts are recomputed after every import and
+        # recompute of the district; the chain's counts after every change of reasons for
+        # absence or interventions too.
         bands_changed.register(refresh_after_bands_change)
+        records_changed.register(support_records_changed)

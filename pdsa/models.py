@@ -18,7 +18,7 @@ from districts.models import School, TenantModel
 from districts.querysets import TenantManager
 from partners.models import AbsenceReason, Intervention, PartnerEntry
 from tiering.bands import Band
-from tiering.models import Student
+from tiering.models import Snapshot, Student
 
 from .querysets import (
     ChangeIdeaQuerySet,
@@ -26,6 +26,7 @@ from .querysets import (
     CycleQuerySet,
     ParticipantQuerySet,
     ParticipantSessionQuerySet,
+    ReasonTallyQuerySet,
 )
 
 # The 2x10 strategy's ten consecutive school days; a longer test is a choice, not a default.
@@ -156,6 +157,10 @@ class Cycle(TenantModel):
     sessions_planned = models.PositiveIntegerField(default=0)
     sessions_held = models.PositiveIntegerField(default=0)
     completed_all = models.PositiveIntegerField("students completing all sessions", default=0)
+    # The worker's last failed recomputation of the Study (tasks.refresh_studies), kept until one
+    # succeeds, so that the page says its figures are older than the attendance on record.
+    study_failed_at = models.DateTimeField(null=True, blank=True)
+    study_failure = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -407,3 +412,40 @@ class StudyResult(TenantModel):
 
     def __str__(self) -> str:
         return f"Study of {self.cycle_id} computed {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class ReasonTally(TenantModel):
+    """The chain's counts for one school (or, school empty, the whole district) in one
+    snapshot: the students with each recorded reason for absence per band, how many have any
+    reason, and the interventions tried for each reason with their students. Counting them as
+    the page opens reads every standing of a district (half a second at 500,000 students),
+    so the worker stores them (services.reason_tallies_refresh) after every import and
+    recompute and after every change of Caring Conversations or interventions, and the page
+    says when they were counted. Counts of students only, but computed from students' records.
+
+    `bands` {reason id: {band: students}}; `tried` [[reason id, intervention id, tier,
+    students]]."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    computed_at = models.DateTimeField(default=now)
+    students = models.PositiveIntegerField("students with a recorded reason", default=0)
+    bands = models.JSONField(default=dict, blank=True)
+    tried = models.JSONField(default=list, blank=True)
+
+    objects = TenantManager.from_queryset(ReasonTallyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "snapshot", "school"],
+                nulls_distinct=False,
+                name="reason_tally_one_per_snapshot_and_school",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reasons tally of {self.school or 'the district'} counted {self.computed_at}"

@@ -12,7 +12,6 @@ from django.db import connection
 from django.db.models import Q
 
 from districts.models import District
-from tiering.bands import Band
 from tiering.ingest import day_absence_sql
 from tiering.models import AttendanceCategory, RuleSet, Snapshot, Standing
 
@@ -179,23 +178,26 @@ def start_snapshot(*, rule_set: RuleSet, before: date) -> Snapshot | None:
     )
 
 
+# A comparison stratum: a school, a band at the start and a grade (None: no grade on record).
+Stratum = tuple[int, str, int | None]
+
+
 def comparison_students(
-    *,
-    snapshot: Snapshot,
-    school_ids: Collection[int],
-    bands: Collection[Band],
-    grades: Collection[int | None],
-    excluded: Collection[int],
+    *, snapshot: Snapshot, strata: Collection[Stratum], excluded: Collection[int]
 ) -> list[int]:
-    """Students of the same schools, in the same bands at the start and the same grades, who
-    are in none of the excluded students (the cycle's and any overlapping cycle's)."""
-    same_grade = Q(grade__in=[g for g in grades if g is not None])
-    if None in grades:
-        same_grade |= Q(grade__isnull=True)
+    """Students in a participant's stratum at the start (the review point `snapshot`): the
+    same school, the same band and the same grade as one participant, so that a Severe
+    third-grader is compared with Severe third-graders of that school and never with a
+    Severe fourth-grader only because another participant is in grade 4. None of the
+    excluded students (the cycle's and any overlapping cycle's)."""
+    if not strata:
+        return []
+    same_stratum = Q()
+    for school_id, band, grade in sorted(set(strata), key=str):
+        grade_match = Q(grade=grade) if grade is not None else Q(grade__isnull=True)
+        same_stratum |= Q(school_id=school_id, band=band) & grade_match
     return list(
-        Standing.objects.filter(
-            same_grade, snapshot=snapshot, school_id__in=school_ids, band__in=bands
-        )
+        Standing.objects.filter(same_stratum, snapshot=snapshot)
         .exclude(student_id__in=excluded)
         .order_by("student_id")
         .values_list("student_id", flat=True)

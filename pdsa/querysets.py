@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from districts.querysets import TenantQuerySet
 from districts.roles import (
     DISTRICT_WIDE_ROLES,
+    READ_PDSA_CHAIN,
     READ_PDSA_CYCLES,
     READ_PDSA_PARTICIPANTS,
     SCHOOL_ROLES,
@@ -85,3 +86,11 @@ class ParticipantQuerySet(TenantQuerySet):
 
 class ParticipantSessionQuerySet(ParticipantQuerySet):
     cycle_lookup = "participant__cycle"
+
+
+class ReasonTallyQuerySet(TenantQuerySet):
+    """The chain's stored counts: staff, and school roles those of their schools (the
+    district's own row, school empty, is the district roles')."""
+
+    readable_by = READ_PDSA_CHAIN
+    school_lookup = "school"

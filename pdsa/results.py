@@ -16,7 +16,6 @@ from statistics import mean
 
 from districts.models import School
 from tiering import selectors as tiering_selectors
-from tiering.bands import Band
 from tiering.models import RuleSet, Snapshot, Standing
 
 from . import outcomes, selectors, study
@@ -77,8 +76,13 @@ def compute(*, cycle: Cycle, today: date) -> dict:
     start = outcomes.start_snapshot(rule_set=rule_set, before=first_day)
     now = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.all())
     at_start = _standings(start, participants, school_ids)
-    bands = {row[0]: at_start.get(row[0], (row[3], row[2]))[0] for row in rows}
-    grades = {at_start.get(row[0], (row[3], row[2]))[1] for row in rows}
+    # Each participant's stratum: school, band and grade at the start (as the participant was
+    # added, where the review point has no standing of theirs at the cycle's schools).
+    strata = {
+        at_start.get(student, (school, band, grade))
+        for student, school, grade, band in rows
+        if student in at_start or school in school_ids
+    }
     comparison = []
     if start is not None:
         excluded = set(participants) | set(
@@ -88,9 +92,7 @@ def compute(*, cycle: Cycle, today: date) -> dict:
         )
         comparison = outcomes.comparison_students(
             snapshot=start,
-            school_ids=school_ids,
-            bands={Band(b) for b in bands.values() if b},
-            grades=grades,
+            strata={(school, band, grade) for school, band, grade in strata if band},
             excluded=excluded,
         )
     district = cycle.district
@@ -122,18 +124,21 @@ def compute(*, cycle: Cycle, today: date) -> dict:
     return values
 
 
-def _standings(snapshot, student_ids, school_ids) -> dict[int, tuple[str, int | None]]:
+def _standings(snapshot, student_ids, school_ids) -> dict[int, outcomes.Stratum]:
+    """Each student's (school, band, grade) at the cycle's schools in a snapshot."""
     if snapshot is None:
         return {}
     rows = Standing.objects.filter(
         snapshot=snapshot, student_id__in=student_ids, school_id__in=school_ids
-    ).values_list("student_id", "band", "grade")
-    return {student: (band, grade) for student, band, grade in rows}
+    ).values_list("student_id", "school_id", "band", "grade")
+    return {student: (school, band, grade) for student, school, band, grade in rows}
 
 
 def _band_mix(start, now, student_ids, school_ids) -> dict[str, dict[str, int]]:
     return {
-        name: dict(Counter(band for band, _ in _standings(snap, student_ids, school_ids).values()))
+        name: dict(
+            Counter(band for _, band, _ in _standings(snap, student_ids, school_ids).values())
+        )
         for name, snap in (("start", start), ("now", now))
     }
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -24,7 +24,7 @@ from support import selectors as support_selectors
 from support.models import ConversationReason, InterventionStatus, StudentIntervention
 from tiering import selectors as tiering_selectors
 from tiering.bands import RATED_BANDS, Band
-from tiering.models import Snapshot, Standing
+from tiering.models import AttendanceDay, Snapshot, Standing
 from tiering.selectors import GroupRow
 
 from .charts import RunChart, Week, run_chart
@@ -34,6 +34,7 @@ from .models import (
     CycleSchool,
     CycleStatus,
     Participant,
+    ReasonTally,
     StudyResult,
     StudySource,
 )
@@ -167,19 +168,47 @@ def participants_of(*, user, cycle: Cycle) -> list[Participant]:
     )
 
 
-def session_days(cycle: Cycle) -> list[date]:
-    """The columns of the 2x10 grid: the weekdays of the test, from its first day to its last
-    (or, before the last day is set, as many weekdays as it plans)."""
+def session_days(cycle: Cycle, *, school_ids: set[int] | None = None) -> list[date]:
+    """The columns of the 2x10 grid: the instructional days of the test, from its first day to
+    its last (or, before the last day is set, as many school days as it plans). A school's
+    calendar is the days it recorded attendance (as the Study's windows count them), so a
+    weekday it recorded none for, with later days on record, was no school day (a holiday, a
+    break) and holds no session; days past the last on record are planned on weekdays. The
+    calendar is that of `school_ids` (a participant's school), else of the cycle's schools."""
     if cycle.first_day is None:
         return []
+    recorded, through = _recorded_days(cycle, school_ids)
     days, day = [], cycle.first_day
     while (cycle.last_day is None and len(days) < cycle.planned_days) or (
         cycle.last_day is not None and day <= cycle.last_day
     ):
-        if day.weekday() < 5:
+        if day.weekday() < 5 and (through is None or day > through or day in recorded):
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def _recorded_days(cycle: Cycle, school_ids: set[int] | None) -> tuple[set[date], date | None]:
+    """The days since the test's first day that the schools recorded attendance for the
+    cycle's participants (read by student, along the daily table's key), and the last of them."""
+    if school_ids is None:
+        school_ids = set(
+            CycleSchool.objects.filter(cycle=cycle).values_list("school_id", flat=True)
+        ) or set(
+            Participant.objects.filter(cycle=cycle).values_list("student__school_id", flat=True)
+        )
+    student_ids = list(Participant.objects.filter(cycle=cycle).values_list("student_id", flat=True))
+    if not student_ids or not school_ids:
+        return set(), None
+    days = set(
+        AttendanceDay.objects.filter(
+            student_id__in=student_ids, school_id__in=school_ids, date__gte=cycle.first_day
+        )
+        .order_by()
+        .values_list("date", flat=True)
+        .distinct()
+    )
+    return days, max(days, default=None)
 
 
 def current_bands(*, student_ids: list[int]) -> dict[int, str]:
@@ -261,6 +290,7 @@ class Chain:
     families: list[ChainFamily]
     quiet: list[AbsenceReason]  # reasons nothing here names yet
     students: int  # students with a recorded reason, each once
+    counted_at: datetime | None  # when the stored counts were taken; None: as the page opened
 
     @property
     def mix_rows(self) -> list[GroupRow]:
@@ -283,73 +313,89 @@ TRIED_STATUSES = (
 )
 
 
-def _reason_bands(user, scoped: QuerySet[Standing]) -> tuple[dict[int, dict[str, int]], int]:
-    """Students with each recorded reason per band, and how many students have any reason.
-    One query: the recorded reasons joined to the scope's standings (one a student) in SQL, as
-    a correlated band lookup per reason costs a scan of the standings each across a district;
-    the empty grouping set counts each student once."""
-    reasons = ConversationReason.objects.for_user(user).values_list("student_id", "reason_id")
-    bands = scoped.values_list("student_id", "band")
-    reasons_sql, reasons_params = reasons.query.sql_with_params()
-    bands_sql, bands_params = bands.query.sql_with_params()
+def _scope_sql(scoped: QuerySet[Standing], by_school: bool) -> tuple[str, list, str]:
+    """The scope's standings as SQL (student_id, school_id, band), its parameters, and the
+    school each count is kept under: the standing's school, or (one count) none."""
+    sql, params = scoped.values_list("student_id", "school_id", "band").query.sql_with_params()
+    return sql, list(params), "s.school_id" if by_school else "NULL::bigint"
+
+
+def _reason_bands(
+    reasons: QuerySet[ConversationReason], scoped: QuerySet[Standing], *, by_school: bool
+) -> dict[int | None, tuple[dict[int, dict[str, int]], int]]:
+    """Students with each recorded reason per band, and how many students have any reason:
+    for the whole scope (key None), or for each school of its standings. One query: the
+    recorded reasons joined to the scope's standings in SQL, as a correlated band lookup per
+    reason costs a scan of the standings each across a district; the grouping set without
+    the reason counts each student once."""
+    reasons_sql, reasons_params = reasons.values_list(
+        "student_id", "reason_id"
+    ).query.sql_with_params()
+    bands_sql, bands_params, school = _scope_sql(scoped, by_school)
     with connection.cursor() as cursor:
-        # Both inner queries and their parameters are Django's, read under the request's
+        # Both inner queries and their parameters are Django's, read under the caller's
         # tenant context (row-level security applies to them as to any read).
         cursor.execute(
-            f"""SELECT cr.reason_id, s.band, count(DISTINCT cr.student_id), GROUPING(cr.reason_id)
+            f"""SELECT {school}, cr.reason_id, s.band, count(DISTINCT cr.student_id),
+                       GROUPING(cr.reason_id)
                 FROM ({reasons_sql}) AS cr (student_id, reason_id)
-                JOIN ({bands_sql}) AS s (student_id, band) ON s.student_id = cr.student_id
-                GROUP BY GROUPING SETS ((cr.reason_id, s.band), ())""",  # noqa: S608
+                JOIN ({bands_sql}) AS s (student_id, school_id, band)
+                  ON s.student_id = cr.student_id
+                GROUP BY GROUPING SETS (({school}, cr.reason_id, s.band), ({school}))""",  # noqa: S608
             [*reasons_params, *bands_params],
         )
         rows = cursor.fetchall()
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    students = 0
-    for reason_id, band, n, total in rows:
+    counts: dict[int | None, tuple[dict[int, dict[str, int]], int]] = {}
+    for school_id, reason_id, band, n, total in rows:
+        bands, students = counts.get(school_id, ({}, 0))
         if total:
             students = n
         else:
-            counts[reason_id][band] = n
-    return counts, students
+            bands.setdefault(reason_id, {})[band] = n
+        counts[school_id] = (bands, students)
+    return counts
 
 
-def _tried(user, scoped: QuerySet[Standing]) -> dict[int, list[tuple[int, str, int]]]:
-    """(intervention id, tier, students) tried for each reason by the scope's students: the
-    reason a record names, or, for a record naming none, every reason recorded for its
-    student. One query: the two scoped reads joined in SQL."""
-    students = scoped.values("student_id")
-    records = (
-        StudentIntervention.objects.for_user(user)
-        .filter(student_id__in=students, status__in=TRIED_STATUSES)
-        .values_list("student_id", "intervention_id", "tier", "reason_id")
-    )
-    reasons = (
-        ConversationReason.objects.for_user(user)
-        .filter(student_id__in=students)
-        .values_list("student_id", "reason_id")
+def _tried(
+    records: QuerySet[StudentIntervention],
+    reasons: QuerySet[ConversationReason],
+    scoped: QuerySet[Standing],
+    *,
+    by_school: bool,
+) -> dict[int | None, dict[int, list[tuple[int, str, int]]]]:
+    """(intervention id, tier, students) tried for each reason by the scope's students (key
+    None), or by each school's: the reason a record names, or, for a record naming none,
+    every reason recorded for its student. One query: the scoped reads joined in SQL."""
+    records = records.filter(status__in=TRIED_STATUSES).values_list(
+        "student_id", "intervention_id", "tier", "reason_id"
     )
     records_sql, records_params = records.query.sql_with_params()
-    reasons_sql, reasons_params = reasons.query.sql_with_params()
+    reasons_sql, reasons_params = reasons.values_list(
+        "student_id", "reason_id"
+    ).query.sql_with_params()
+    scope_sql, scope_params, school = _scope_sql(scoped, by_school)
     with connection.cursor() as cursor:
-        # Both inner queries and their parameters are Django's, read under the request's
+        # The inner queries and their parameters are Django's, read under the caller's
         # tenant context (row-level security applies to them as to any read).
         cursor.execute(
-            f"""SELECT reason, intervention_id, tier, count(DISTINCT student_id)
+            f"""SELECT school, reason, intervention_id, tier, count(DISTINCT student_id)
                 FROM (
-                    SELECT si.student_id, si.intervention_id, si.tier,
+                    SELECT {school} AS school, si.student_id, si.intervention_id, si.tier,
                            COALESCE(si.reason_id, cr.reason_id) AS reason
                     FROM ({records_sql}) AS si (student_id, intervention_id, tier, reason_id)
+                    JOIN ({scope_sql}) AS s (student_id, school_id, band)
+                      ON s.student_id = si.student_id
                     LEFT JOIN ({reasons_sql}) AS cr (student_id, reason_id)
                       ON si.reason_id IS NULL AND cr.student_id = si.student_id
                 ) AS tried
                 WHERE reason IS NOT NULL
-                GROUP BY reason, intervention_id, tier""",  # noqa: S608
-            [*records_params, *reasons_params],
+                GROUP BY school, reason, intervention_id, tier""",  # noqa: S608
+            [*records_params, *scope_params, *reasons_params],
         )
         rows = cursor.fetchall()
-    out: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for reason_id, intervention_id, tier, n in rows:
-        out[reason_id].append((intervention_id, tier, n))
+    out: dict[int | None, dict[int, list[tuple[int, str, int]]]] = {}
+    for school_id, reason_id, intervention_id, tier, n in rows:
+        out.setdefault(school_id, defaultdict(list))[reason_id].append((intervention_id, tier, n))
     return out
 
 
@@ -378,16 +424,50 @@ def _chain_cycles(user, school: School | None) -> list[Cycle]:
     )
 
 
+ReasonCounts = tuple[dict[int, dict[str, int]], int, dict[int, list[tuple[int, str, int]]]]
+
+
+def reason_counts(
+    *,
+    reasons: QuerySet[ConversationReason],
+    records: QuerySet[StudentIntervention],
+    scoped: QuerySet[Standing],
+    by_school: bool = False,
+) -> dict[int | None, ReasonCounts]:
+    """The chain's counts over the scope's standings: students per reason and band, students
+    with any reason, and the interventions tried per reason; for the whole scope (key None),
+    or with `by_school` for each school of its standings (those with any count)."""
+    bands = _reason_bands(reasons, scoped, by_school=by_school)
+    tried = _tried(records, reasons, scoped, by_school=by_school)
+    keys = set(bands) | set(tried) | (set() if by_school else {None})
+    return {key: (*bands.get(key, ({}, 0)), tried.get(key, defaultdict(list))) for key in keys}
+
+
+def stored_counts(tally: ReasonTally) -> ReasonCounts:
+    """The same counts as the worker stored them (JSON keys are strings)."""
+    tried: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for reason_id, intervention_id, tier, n in tally.tried:
+        tried[reason_id].append((intervention_id, tier, n))
+    bands = {int(reason_id): counts for reason_id, counts in tally.bands.items()}
+    return bands, tally.students, tried
+
+
 def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
     """For each reason for absence (by root cause): its students per band, the partners
     aligned to it here, the interventions tried for it and the cycles that tested them (those
     naming the reason, or an intervention aligned to it or tried for it), with their results.
     At a school, or (school None) across the district for district-wide readers."""
-    scoped = support_selectors.scope_standings(
-        standings=Standing.objects.for_user(user), snapshot=snapshot, school=school
-    )
-    bands, students = _reason_bands(user, scoped)
-    tried = _tried(user, scoped)
+    tally = ReasonTally.objects.for_user(user).filter(snapshot=snapshot, school=school).first()
+    if tally is not None:
+        bands, students, tried = stored_counts(tally)
+    else:  # not counted yet for this snapshot (the worker's count is queued): count now
+        bands, students, tried = reason_counts(
+            reasons=ConversationReason.objects.for_user(user),
+            records=StudentIntervention.objects.for_user(user),
+            scoped=support_selectors.scope_standings(
+                standings=Standing.objects.for_user(user), snapshot=snapshot, school=school
+            ),
+        )[None]
     partners = _partners(user, school)
     cycles = _chain_cycles(user, school)
     interventions = {
@@ -405,6 +485,10 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
     mix = tiering_selectors.band_counts(
         standings=Standing.objects.for_user(user), snapshot=snapshot, school=school
     )
+    summaries = {
+        result.cycle_id: cycle_result_summary(result)
+        for result in StudyResult.objects.for_user(user).filter(cycle__in=cycles)
+    }
     where = school.name if school else "the district"
     families, quiet = [], []
     reasons = list(AbsenceReason.objects.order_by("position"))
@@ -433,7 +517,7 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
                     bands=row,
                     partners=partners.get(reason.pk, []),
                     tried=_tried_list(tried_here, testing, interventions),
-                    cycles=with_results(user=user, cycles=testing),
+                    cycles=[CycleWithResult(c, summaries.get(c.pk)) for c in testing],
                 )
             )
         if links:
@@ -445,6 +529,7 @@ def chain(*, user, snapshot: Snapshot, school: School | None) -> Chain:
         families=families,
         quiet=quiet,
         students=students,
+        counted_at=tally.computed_at if tally is not None else None,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +20,9 @@ from districts.models import District, School, User
 from districts.services import require_working_for
 from districts.tenancy import current_tenant
 from partners.models import AbsenceReason, Intervention, PartnerEntry
-from tiering.models import Student
+from support.models import ConversationReason, StudentIntervention
+from tiering import selectors as tiering_selectors
+from tiering.models import Snapshot, Standing, Student
 
 from . import results, selectors
 from .models import (
@@ -39,6 +41,7 @@ from .models import (
     Participant,
     ParticipantSession,
     PlanStep,
+    ReasonTally,
     StudyResult,
     StudySource,
 )
@@ -496,7 +499,8 @@ def session_tick(
     _require_runner(cycle)
     if cycle.status == CycleStatus.PLAN:
         raise ValidationError("Sessions are ticked once the test has started (Do).")
-    if held_on not in selectors.session_days(cycle):
+    school_days = selectors.session_days(cycle, school_ids={participant.student.school_id})
+    if held_on not in school_days:
         raise ValidationError(f"{held_on:%b %-d, %Y} is not a school day of this test.")
     sessions = ParticipantSession.objects.filter(participant=participant, held_on=held_on)
     if held and not sessions.exists():
@@ -551,7 +555,74 @@ def cycle_study_refresh(*, cycle: Cycle) -> StudyResult:
     )
     result.full_clean(validate_unique=False)
     result.save(force_update=stored is not None)
+    if cycle.study_failed_at is not None:
+        cycle.study_failed_at, cycle.study_failure = None, ""
+        cycle.save(update_fields=["study_failed_at", "study_failure"])
     return result
+
+
+def cycle_study_failed(*, cycle: Cycle, error: Exception, at: datetime) -> None:
+    """Records that the worker could not recompute the cycle's Study (the error's first line,
+    as staff would quote it), until a recomputation succeeds."""
+    cycle.study_failed_at = at
+    cycle.study_failure = (str(error).strip().splitlines() or [type(error).__name__])[0][:500]
+    cycle.save(update_fields=["study_failed_at", "study_failure"])
+
+
+# --- The chain's stored counts -------------------------------------------------------------
+
+
+@transaction.atomic
+def reason_tallies_refresh(*, district: District) -> int:
+    """Counts the chain again for the district's current snapshot: one tally for the district
+    (each student's standing across it) and one for each school with standings in it, from
+    every support record of the district; tallies of older snapshots go. System work, as a
+    school role's walls hide the students who have moved away since. Returns the tallies."""
+    require_working_for(district)
+    if not current_tenant().is_system:
+        raise PermissionDenied("The chain is counted for the whole district only.")
+    snapshot = tiering_selectors.current_snapshot(snapshots=Snapshot.objects.all())
+    ReasonTally.objects.exclude(snapshot=snapshot).delete()
+    if snapshot is None:
+        return 0
+    reasons = ConversationReason.objects.all()
+    records = StudentIntervention.objects.all()
+    counts = selectors.reason_counts(
+        reasons=reasons,
+        records=records,
+        scoped=Standing.objects.across_district(snapshot=snapshot),
+    ) | selectors.reason_counts(
+        reasons=reasons,
+        records=records,
+        scoped=Standing.objects.filter(snapshot=snapshot, school__isnull=False),
+        by_school=True,
+    )
+    # Every school with standings has its tally, those with no reason recorded too: a tally
+    # missing means not counted yet, and the page counts as it opens.
+    school_ids = set(
+        Standing.objects.filter(snapshot=snapshot, school__isnull=False)
+        .order_by()
+        .values_list("school_id", flat=True)
+        .distinct()
+    )
+    computed_at = now()
+    tallies = []
+    for school_id in [None, *sorted(school_ids)]:
+        bands, students, tried = counts.get(school_id, ({}, 0, {}))
+        tallies.append(
+            ReasonTally(
+                district=district,
+                snapshot=snapshot,
+                school_id=school_id,
+                computed_at=computed_at,
+                students=students,
+                bands=bands,
+                tried=[[reason, *row] for reason, rows in sorted(tried.items()) for row in rows],
+            )
+        )
+    ReasonTally.objects.filter(snapshot=snapshot).delete()
+    ReasonTally.objects.bulk_create(tallies)
+    return len(tallies)
 
 
 def _study_queue(cycle: Cycle) -> None:

@@ -43,6 +43,7 @@ STUDENT_TABLES = [
     "support_supportchange",
     "pdsa_participant",
     "pdsa_participantsession",
+    "pdsa_reasontally",
 ]
 # Which schools a partner serves is read by every reader of the district (partners 0004).
 UNSCOPED_SCHOOL_TABLES = {"partners_partnerentryschool"}

@@ -22,16 +22,21 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import DatabaseError, transaction
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from districts.models import AuditAction, AuditEvent, District, MembershipSchool, User
 from districts.tenancy import system_context
 from partners.models import AbsenceReason, Intervention
 from pdsa import services
-from pdsa.models import StudyResult, StudySource
+from pdsa.models import ReasonTally, StudyResult, StudySource
+from support import services as support_services
 from support.models import InterventionStatus
 from tests.partners.fixtures import make_entry
 from tests.reading import reading
 from tests.support import factories as support
+from tiering import bands_changed
 
 from .conftest import as_member
 
@@ -53,8 +58,9 @@ def _school_url(school):
     return f"/d/riverside/pdsa/chain/schools/{school.pk}/"
 
 
-@pytest.fixture
+@pytest.fixture(params=["counted as the page opens", "stored by the worker"])
 def recorded(
+    request,
     tiered,
     school_b,
     school_team_member,
@@ -92,6 +98,10 @@ def recorded(
             schools=[school_b],
             reasons=AbsenceReason.objects.filter(code=TRANSPORT),
         )
+    if request.param == "stored by the worker":
+        # Every test of the chain reads the same figures from the stored tallies.
+        with system_context(district, reason="test"):
+            assert services.reason_tallies_refresh(district=district) == 3  # district, 2 schools
     return tiered
 
 
@@ -168,7 +178,10 @@ def test_a_principal_follows_each_reason_at_their_school(client, principal, reco
 def test_district_roles_see_the_chain_across_schools(client, cabinet_member, recorded):
     client.force_login(cabinet_member)
 
-    chain = client.get(DISTRICT_URL).context["chain"]
+    page = client.get(DISTRICT_URL)
+    chain = page.context["chain"]
+    # Every school's own chain is a link away.
+    assert f'<a href="{_school_url(recorded)}">{recorded.name}</a>' in page.content.decode()
 
     transport = _links(chain)[TRANSPORT]
     assert _bands(transport) == {"severe_chronic": 2}  # Dunn and Ives
@@ -267,3 +280,88 @@ def test_the_demo_principal_follows_the_chain_at_their_school(db, tmp_path, clie
     # Partners are aligned to health and housing, and no cycle has tested anything for them.
     untested = {link.reason.code for link in response.context["chain"].untested}
     assert {"anxiety", HOUSING} <= untested
+
+
+def _counts(chain):
+    return {code: (_bands(link), _tried(link)) for code, link in _links(chain).items()}
+
+
+def test_the_stored_counts_say_when_they_were_taken_and_follow_every_change(
+    client,
+    cabinet_member,
+    tiered,
+    school_team_member,
+    principal,
+    adams_cycle,
+    django_capture_on_commit_callbacks,
+):
+    """Stored counts are what the page shows, with when they were counted, until the worker
+    counts again: after a Caring Conversation recorded through the services (the support
+    hook), and after an import or a recompute (the bands hook)."""
+    district, tess = tiered.district, school_team_member
+    dunn, egan = support.student(district, "S4"), support.student(district, "S5")
+    support.conversation(dunn, staff=tess, held_on=district.today(), reasons=[HOUSING])
+    client.force_login(cabinet_member)
+    page = client.get(DISTRICT_URL)
+    assert page.context["chain"].counted_at is None
+    assert "counted as this page opened" in page.content.decode()
+
+    with system_context(district, reason="test"):
+        services.reason_tallies_refresh(district=district)
+        counted = ReasonTally.objects.get(school=None).computed_at
+    page = client.get(DISTRICT_URL)
+    chain = page.context["chain"]
+    assert chain.counted_at == counted and chain.students == 1
+    assert _counts(chain) == {HOUSING: ({"severe_chronic": 1}, [])}
+    assert f"counted {date_format(localtime(counted), 'M j, Y, g:i a')}" in (page.content.decode())
+
+    # A record written behind the services' back stays out of the stored counts: stale.
+    support.conversation(egan, staff=tess, held_on=district.today(), reasons=[HOUSING])
+    assert client.get(DISTRICT_URL).context["chain"].students == 1
+
+    # Through the services, the change's commit has the worker count again.
+    with as_member(principal), django_capture_on_commit_callbacks(execute=True):
+        support_services.caring_conversation_create(
+            student=egan,
+            fields=support_services.ConversationFields(
+                held_on=district.today(),
+                staff=tess,
+                with_whom="family",
+                reasons=list(AbsenceReason.objects.filter(code=DISENGAGED)),
+            ),
+            recorded_by=principal,
+        )
+    chain = client.get(DISTRICT_URL).context["chain"]
+    assert chain.counted_at > counted and chain.students == 2
+    assert _counts(chain) == {
+        HOUSING: ({"severe_chronic": 1, "extreme_chronic": 1}, []),
+        DISENGAGED: ({"extreme_chronic": 1}, []),
+    }
+
+    # An import's or recompute's hook counts again too (the intervention below was written
+    # behind the services' back, so only the hook brings it in).
+    support.intervention(dunn, owner=tess, tier="II", reason=HOUSING)
+    with django_capture_on_commit_callbacks(execute=True):
+        bands_changed.notify(district_id=district.pk)
+    chain = client.get(DISTRICT_URL).context["chain"]
+    assert _tried(_links(chain)[HOUSING]) == [(_playbook("II"), "Tier II", 1, 0)]
+
+
+def test_the_stored_counts_keep_behind_the_walls(
+    recorded, principal, other_school_principal, pia, school_b
+):
+    """Adams's principal reads Adams's tally only: not Banneker's, not the district's; partner
+    staff have no privilege on them at all (counted from students' records)."""
+    district = recorded.district
+    with system_context(district, reason="test"):
+        services.reason_tallies_refresh(district=district)
+    with as_member(principal):
+        assert [t.school_id for t in ReasonTally.unscoped.all()] == [recorded.pk]
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            ReasonTally.unscoped.filter(school=recorded).update(school=school_b)
+    with (
+        as_member(pia),
+        pytest.raises(DatabaseError, match="permission denied"),
+        transaction.atomic(),
+    ):
+        list(ReasonTally.unscoped.all())

@@ -65,9 +65,7 @@ def test_the_study_of_a_test_read_from_the_daily_facts(district, school):
         assert (
             outcomes.comparison_students(
                 snapshot=start,
-                school_ids=[school.pk],
-                bands=[Band.SEVERE_CHRONIC],
-                grades=[3],
+                strata=[(school.pk, Band.SEVERE_CHRONIC, 3)],
                 excluded=participants,
             )
             == others
@@ -116,3 +114,36 @@ def test_the_daily_facts_are_read_under_the_callers_walls(
                 district=district, school_ids=[school.pk], student_ids=s3, since=date(2026, 8, 17)
             )
         assert len(calendar) == expected_days
+
+
+def test_the_comparison_group_matches_each_participant_by_stratum(district, school):
+    """At the Oct 16 review point Adams has, in grade 3, S1 (2 of 10 absent), S3 (4) and S4
+    (3) Severe and S2 (1 of 10) Moderate; in grade 4, S5 (2 of 10) Severe and S6 (none)
+    Satisfactory. Participants S4 (Severe, grade 3) and S6 (Satisfactory, grade 4): their
+    strata draw S1 and S3 (Severe third-graders) and no Satisfactory fourth-grader but S6.
+    S5 is Severe and in grade 4, so the sets of bands {Severe, Satisfactory} and grades
+    {3, 4} would take S5; no participant is a Severe fourth-grader, so the strata do not."""
+    with system_context(district, reason="test"):
+        rule_set = RuleSet.objects.get(is_primary=True)
+        start = outcomes.start_snapshot(rule_set=rule_set, before=TEST_FIRST)
+        s1, s3, s4, s5, s6 = ids(district, "S1", "S3", "S4", "S5", "S6")
+        strata = [
+            (school.pk, Band.SEVERE_CHRONIC, 3),
+            (school.pk, Band.SATISFACTORY, 4),
+        ]
+        assert outcomes.comparison_students(snapshot=start, strata=strata, excluded=[s4, s6]) == [
+            s1,
+            s3,
+        ]
+        # The same strata at another school draw no Adams student.
+        assert (
+            outcomes.comparison_students(
+                snapshot=start,
+                strata=[(school.pk + 1000, Band.SEVERE_CHRONIC, 3)],
+                excluded=[s4, s6],
+            )
+            == []
+        )
+        assert s5 not in outcomes.comparison_students(
+            snapshot=start, strata=strata, excluded=[s4, s6]
+        )

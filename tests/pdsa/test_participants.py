@@ -12,7 +12,10 @@ from pdsa.models import Cycle, CycleStatus, Participant
 from tests.reading import reading
 from tiering.models import Student
 
+from ..sis import import_file
+from ..tiered import write
 from .conftest import as_member
+from .handmade import HOLIDAY, TEST_FIRST, TEST_LAST, daily, import_days, two_by_ten
 
 MONDAY = date(2026, 10, 5)
 TEST_DAYS = [MONDAY + timedelta(days=d) for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)]
@@ -119,7 +122,8 @@ def test_ticks_wait_for_the_test_and_fall_on_its_school_days(adams_cycle, runnin
             services.session_tick(
                 participant=ada, held_on=date(2026, 10, 19), held=True, ticked_by=principal
             )
-    assert selectors.session_days(running) == TEST_DAYS
+        # No day of the test is on record: every weekday of it is planned.
+        assert selectors.session_days(running) == TEST_DAYS
 
 
 def test_no_ticks_before_the_test_starts(adams_cycle, principal):
@@ -133,5 +137,40 @@ def test_no_ticks_before_the_test_starts(adams_cycle, principal):
 
 def test_without_a_last_day_the_grid_plans_as_many_weekdays_as_the_test(adams_cycle):
     adams_cycle.first_day = date(2026, 10, 8)  # a Thursday
-    days = selectors.session_days(adams_cycle)
+    with reading():
+        days = selectors.session_days(adams_cycle)
     assert len(days) == 10 and days[0] == date(2026, 10, 8) and days[-1] == date(2026, 10, 21)
+
+
+def test_the_grid_plans_sessions_on_the_schools_instructional_days(
+    district, school_year, school_a, school_b, principal, tmp_path, client
+):
+    """The hand-made school's test runs Oct 19-30 with Wednesday Oct 28 a holiday (handmade.py).
+    With days on record only up to Oct 16, all ten weekdays are planned; once the days up to
+    Nov 13 are imported the school recorded none on Oct 28, so it holds no session: nine
+    columns, and a tick on Oct 28 is refused."""
+    import_days(district, tmp_path, date(2026, 10, 16))
+    cycle = two_by_ten(district, school_a, principal)
+    weekdays = [TEST_FIRST + timedelta(days=d) for d in (0, 1, 2, 3, 4, 7, 8, 9, 10, 11)]
+    with as_member(principal):
+        assert selectors.session_days(cycle) == weekdays
+    to_nov_13 = import_file(
+        district,
+        write(tmp_path, "to-nov-13.csv", daily(date(2026, 11, 13))),
+        as_of=date(2026, 11, 13),
+    )
+    assert to_nov_13.status == "succeeded", to_nov_13.errors
+    school_days = [day for day in weekdays if day != HOLIDAY]
+    with as_member(principal):
+        assert selectors.session_days(cycle) == school_days
+        services.question_add(cycle=cycle, text="Will they come?", prediction="Yes")
+        services.cycle_advance(cycle=cycle, to=CycleStatus.DO)
+        cole = Participant.objects.get(cycle=cycle, student__sis_id="S3")
+        with pytest.raises(ValidationError, match="Oct 28, 2026 is not a school day"):
+            services.session_tick(participant=cole, held_on=HOLIDAY, held=True, ticked_by=principal)
+        services.session_tick(participant=cole, held_on=TEST_LAST, held=True, ticked_by=principal)
+
+    client.force_login(principal)
+    page = client.get(f"/d/riverside/pdsa/{cycle.pk}/participants/").content.decode()
+    assert "Thu 10/29" in page and "Wed 10/28" not in page
+    assert "1 of 10" in page  # the planned count stays the team's own

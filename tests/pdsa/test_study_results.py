@@ -5,13 +5,15 @@ worked out beside it."""
 
 from datetime import date
 
+import psycopg2
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from districts.tenancy import system_context
-from pdsa import services
+from pdsa import services, tasks
 from pdsa.models import Cycle, StudyResult, StudySource
 
+from ..databases import database_url
 from ..sis import import_file
 from ..tiered import CURRENT, PREVIOUS, ROSTER, write
 from .conftest import as_member
@@ -285,3 +287,84 @@ def test_the_group_of_eight_improves_against_its_comparison_group(
         for c in result.comparisons
     ] == [(10.0, 0.0, 10.0), (10.0, 0.0, 10.0)]
     assert all(c["descriptive_only"] for c in result.comparisons)
+
+
+class RefusedStudy:
+    """A database that refuses to store one cycle's Study (a trigger on the table, committed
+    by the test database's own account): a failure inside the database, as a broken row or a
+    lost connection would be, which aborts the transaction it happens in."""
+
+    def __init__(self) -> None:
+        self.admin = psycopg2.connect(database_url(as_admin=True))
+        self.admin.autocommit = True
+
+    def refuse(self, cycle_id: int) -> None:
+        with self.admin.cursor() as cursor:
+            cursor.execute(
+                "CREATE FUNCTION test_refuse_study() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN RAISE EXCEPTION 'The Study of cycle % was refused', NEW.cycle_id; END $$"
+            )
+            cursor.execute(
+                "CREATE TRIGGER test_refuse_study BEFORE INSERT OR UPDATE ON pdsa_studyresult"
+                f" FOR EACH ROW WHEN (NEW.cycle_id = {int(cycle_id)})"
+                " EXECUTE FUNCTION test_refuse_study()"
+            )
+
+    def lift(self) -> None:
+        with self.admin.cursor() as cursor:
+            cursor.execute("DROP TRIGGER IF EXISTS test_refuse_study ON pdsa_studyresult")
+            cursor.execute("DROP FUNCTION IF EXISTS test_refuse_study()")
+
+
+@pytest.fixture
+def refused_study():
+    refused = RefusedStudy()
+    yield refused
+    refused.lift()
+    refused.admin.close()
+
+
+def test_one_cycle_whose_study_fails_keeps_the_others_refreshed(
+    transactional_db,
+    district,
+    school_year,
+    school_a,
+    school_b,
+    principal,
+    tmp_path,
+    refused_study,
+    caplog,
+    client,
+):
+    """Two cycles at Adams; the database refuses the first one's Study. The district's
+    refresh (the worker's task after an import) stores the second one's Study all the same,
+    logs the first one's failure and records it on that cycle, whose page says so; once the
+    Study can be stored again the next refresh clears it."""
+    import_days(district, tmp_path, date(2026, 10, 16), NOV_13)
+    refused = two_by_ten(district, school_a, principal)
+    other = two_by_ten(district, school_a, principal, students=("S1",))
+    assert refused.pk < other.pk  # the failing one first: its abort would block the next
+    with system_context(district, reason="test"):
+        StudyResult.objects.all().delete()
+    refused_study.refuse(refused.pk)
+
+    assert tasks.refresh_studies(district_id=district.pk) == 1
+    with system_context(district, reason="test"):
+        assert list(StudyResult.objects.values_list("cycle_id", flat=True)) == [other.pk]
+        failed = Cycle.objects.get(pk=refused.pk)
+        assert not Cycle.objects.get(pk=other.pk).study_failed_at
+    assert failed.study_failed_at is not None
+    assert failed.study_failure == f"The Study of cycle {refused.pk} was refused"
+    assert f"The Study of PDSA cycle {refused.pk} could not be recomputed" in caplog.text
+
+    client.force_login(principal)
+    page = client.get(f"/d/riverside/pdsa/{refused.pk}/").content.decode()
+    assert "The Study could not be recomputed on" in page
+    assert f"The Study of cycle {refused.pk} was refused" in page
+
+    refused_study.lift()
+    assert tasks.refresh_studies(district_id=district.pk) == 2
+    with system_context(district, reason="test"):
+        fixed = Cycle.objects.get(pk=refused.pk)
+        assert StudyResult.objects.filter(cycle=fixed).exists()
+    assert (fixed.study_failed_at, fixed.study_failure) == (None, "")
