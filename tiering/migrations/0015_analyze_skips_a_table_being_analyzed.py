@@ -15,7 +15,7 @@ ANALYZABLE_TABLES = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tiering", "0012_problem_codes")]
+    dependencies = [("tiering", "0014_standings_by_student")]
 
     operations = [
         migrations.RunSQL(db_walls.analyze_function_sql(ANALYZABLE_TABLES), migrations.RunSQL.noop)
