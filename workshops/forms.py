@@ -4,7 +4,7 @@ from django import forms
 
 from districts.models import User
 
-from .models import OFFERED_CONSENT_ITEMS, Department, Workshop, WorkshopSession
+from .models import ConsentItem, Department, Workshop, WorkshopSession
 
 
 class WorkshopForm(forms.ModelForm):
@@ -42,7 +42,7 @@ class InviteForm(forms.Form):
 class ConsentForm(forms.Form):
     items = forms.MultipleChoiceField(
         label="What we share with the workshop",
-        choices=[(item.value, item.label) for item in OFFERED_CONSENT_ITEMS],
+        choices=ConsentItem.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
