@@ -207,6 +207,21 @@ def action_plan_tables(district: District) -> list[dict]:
     ]
 
 
+PARTNER_COVERAGE_KEY = "partner_coverage"
+
+
+def _partners_cell(names: list[str]) -> dict:
+    """The partners' names, and how many: a district shown by its alias is shown the count
+    only (selectors), as its partners' names would name it."""
+    return {"text": ", ".join(names) or "No partner yet", "value": len(names), "hidden": False}
+
+
+def partners_counted(cell: dict) -> dict:
+    n = cell["value"]
+    text = f"{n} partner{'s' if n != 1 else ''}" if n else "No partner yet"
+    return {**cell, "text": text}
+
+
 def partner_coverage_tables(district: District) -> list[dict]:
     """For each reason for absence, health-related reasons first: how many of the district's
     schools a partner serves for it, and which partners (an entry naming no school serves
@@ -241,7 +256,7 @@ def partner_coverage_tables(district: District) -> list[dict]:
                     len(covered.get(reason.pk, ())),
                     f"{len(covered.get(reason.pk, ()))} of {len(schools)}",
                 ),
-                _text(", ".join(sorted(partners.get(reason.pk, ()))) or "No partner yet"),
+                _partners_cell(sorted(partners.get(reason.pk, ()))),
             ],
         }
         for reason in reasons
@@ -249,7 +264,7 @@ def partner_coverage_tables(district: District) -> list[dict]:
     return [
         _table(
             ConsentItem.PARTNER_COVERAGE,
-            "partner_coverage",
+            PARTNER_COVERAGE_KEY,
             "Partner coverage by reason for absence (health-related reasons first)",
             "Reason for absence",
             ["Root cause", "Schools served", "Partners"],

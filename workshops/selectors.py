@@ -25,6 +25,7 @@ from .models import (
     TeamMember,
     Workshop,
 )
+from .packet_planning import PARTNER_COVERAGE_KEY, partners_counted
 from .packets import DISTRICT_KEY, SCHOOLS_KEY
 
 # Like-sized districts side by side (the flyer's "networking opportunity with another
@@ -129,12 +130,15 @@ def _accepted(workshop: Workshop) -> list[Invitation]:
 
 def _as_shown(invitation: Invitation, named: bool, tables: list, anchor: str) -> CohortDistrict:
     """The district under its name or its alias ("District A"). An anonymised district's
-    schools are numbered rather than named, or they would name it."""
+    schools are numbered rather than named, and its partners counted, or they would name it."""
     if not named:
         for table in tables:
             if table.key == SCHOOLS_KEY:
                 for n, row in enumerate(table.figures["rows"], start=1):
                     row["label"] = f"School {n}"
+            if table.key == PARTNER_COVERAGE_KEY:
+                for row in table.figures["rows"]:
+                    row["cells"][-1] = partners_counted(row["cells"][-1])
     return CohortDistrict(
         label=invitation.district.name if named else invitation.alias,
         named=named,

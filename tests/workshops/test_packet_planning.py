@@ -239,4 +239,6 @@ def test_the_packet_pages_and_pdfs_read_back(
     pdf = client.get(reverse("workshops:packet_pdf", kwargs=kwargs))
     pdf_text = " ".join(pdf_reading(pdf.content).split())
     assert "Data packet: District A" in pdf_text and "Adams" not in pdf_text
-    assert "Chronic and acute illness" in pdf_text
+    # Its partners' names would name it: counted instead.
+    assert "Chronic and acute illness Health 2 of 2 1 partner" in pdf_text
+    assert "Youth Club" not in pdf_text and "Youth Club" not in page
