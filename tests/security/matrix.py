@@ -433,9 +433,10 @@ WORKSHOP_ROWS = [
             ("district_workshops:plan_add", WORKSHOP_INVITATION, "POST"),
             ("district_workshops:plan_remove", PLAN_ACTION, "POST"),
             ("district_workshops:plan_field", _plan_field, "POST"),
-            # The district's own data packet: its team's, as the plan is.
+            # The district's own data packet and the teams' cohort: its team's, as the plan is.
             ("district_workshops:packet", WORKSHOP_INVITATION, "GET"),
             ("district_workshops:packet_pdf", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:cohort", WORKSHOP_INVITATION, "GET"),
         )
     ),
     facilitator_row("workshops:list"),
