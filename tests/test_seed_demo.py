@@ -16,7 +16,8 @@ from districts.tenancy import context_for_membership, system_context, tenant_con
 from pdsa.models import ChangeIdea, Cycle, Participant, ParticipantSession, StudyResult
 from pdsa.selectors import Participation
 from tiering.models import AttendanceDay, AttendanceImport, Snapshot, Standing, Student
-from workshops.models import Consent, Invitation, PacketTable, TeamMember, Workshop
+from workshops.context import facilitating
+from workshops.models import Consent, Invitation, PacketTable, PlanAction, TeamMember, Workshop
 
 AS_OF = date(2026, 11, 23)
 
@@ -166,6 +167,66 @@ def test_the_demo_facilitator_lands_on_a_workshop_the_demo_district_shares_with(
         assert TeamMember.objects.count() == 4
     cohort = client.get(f"/workshops/{workshop.pk}/cohort/").content.decode()
     assert "District A" in cohort and "By school" in cohort and "Cedar Valley" not in cohort
+    # Pine Ridge accepted under its name; Harbor Point has not answered, so is not shown.
+    assert "Pine Ridge School District" in cohort and "Harbor Point" not in cohort
+    with facilitating(facilitator):
+        statuses = dict(
+            Invitation.across_districts.filter(workshop=workshop).values_list(
+                "district__slug", "status"
+            )
+        )
+        plans = PlanAction.across_districts.filter(workshop=workshop).count()
+    assert statuses == {
+        "cedar-valley": "accepted",
+        "pine-ridge": "accepted",
+        "harbor-point": "pending",
+    }
+    assert plans == 4
+    packet = client.get(
+        f"/workshops/{workshop.pk}/packets/{_invitation_id(workshop, 'cedar-valley')}/"
+    ).content.decode()
+    assert "Self-assessment ingredient profile" in packet and "PDSA cycles" in packet
+    assert "Cedar Valley" not in packet
+
+
+def _invitation_id(workshop, slug) -> int:
+    with system_context(District.objects.get(slug=slug), reason="test"):
+        return Invitation.objects.get(workshop=workshop).pk
+
+
+def test_the_demos_other_districts_come_through_the_same_import_path_with_an_admin_each(
+    db, tmp_path, client
+):
+    printed = _seed(tmp_path)
+    sizes = {}
+    for slug, admin in (
+        ("pine-ridge", "admin@pineridge.example"),
+        ("harbor-point", "admin@harborpoint.example"),
+    ):
+        district = District.objects.get(slug=slug)
+        assert admin in printed
+        with system_context(district, reason="test"):
+            assert (
+                AttendanceImport.unscoped.filter(district=district, status="succeeded").count() == 4
+            )
+            taken = set(Snapshot.unscoped.filter(district=district).values_list("as_of", flat=True))
+            sizes[slug] = Student.unscoped.filter(district=district).count()
+            role = Membership.unscoped.get(district=district, user__email=admin).role
+        assert role == Role.DISTRICT_ADMIN
+        # Now and the same point of last year, which the packet compares.
+        assert {AS_OF, date(2025, 11, 24)} <= taken
+        assert client.login(request=HttpRequest(), username=admin, password=DEMO_PASSWORD)
+    # A quarter and five eighths of the demo district's 700 students, this year or last.
+    assert 150 < sizes["pine-ridge"] < 250 and 380 < sizes["harbor-point"] < 520
+    # Pine Ridge's team reads the cohort: itself by name, the demo district by its alias.
+    client.force_login(User.objects.get(email="admin@pineridge.example"))
+    with system_context(District.objects.get(slug="cedar-valley"), reason="test"):
+        workshop = Workshop.objects.get()
+    cohort = client.get(
+        f"/d/pine-ridge/workshops/{_invitation_id(workshop, 'pine-ridge')}/cohort/"
+    ).content.decode()
+    assert "Pine Ridge School District" in cohort and "District A" in cohort
+    assert "Cedar Valley" not in cohort
 
 
 def test_the_demo_principal_sees_the_2x10_studys_improvement(db, tmp_path, client):

@@ -1,9 +1,15 @@
 """The demo's workshop: the Thriving Schools Strategy Workshop run by the demo facilitator, to
-which the demo district is invited and has accepted, sharing its band mix and its breakdowns
-under the alias "District A", with a cross-departmental team of two logins and two people
-without one. Only the demo district is invited: the demo has no second district yet.
+which three districts are invited:
 
-Idempotent: an existing workshop of that title is left as it is."""
+- the demo district accepted, sharing everything but its name (the others see "District A"),
+  and shows the other teams its figures; its team is two logins and two people without one;
+- the second accepted, sharing its band mix under its own name, and shows the other teams its
+  figures; its team is its administrator and a nurse without a login;
+- the third has not answered yet.
+
+Each accepted team has written a few rows of its plan; the demo district's team has set its
+interim goal and reported at the first follow-up check-in. Idempotent: an existing workshop of that
+title is left as it is."""
 
 from __future__ import annotations
 
@@ -28,19 +34,74 @@ from .models import (
 
 TITLE = "Thriving Schools Strategy Workshop"
 PLACE = "Sacramento County Office of Education"
-SHARED = [ConsentItem.BANDS, ConsentItem.BREAKDOWNS]
-# (login or None, name for someone without one, department)
-TEAM = (
-    ("admin@cedarvalley.example", "", Department.CABINET),
-    ("team@cedarvalley.example", "", Department.ATTENDANCE),
-    (None, "Renee Alvarez, district nurse", Department.HEALTH),
-    (None, "Tomas Reyes, family engagement coordinator", Department.FAMILY_ENGAGEMENT),
+# What each accepted district shares, in the order they are invited (the last has not answered).
+SHARED = (
+    [
+        ConsentItem.BANDS,
+        ConsentItem.BREAKDOWNS,
+        ConsentItem.SELF_ASSESSMENT,
+        ConsentItem.ACTION_PLAN,
+        ConsentItem.PARTNER_COVERAGE,
+        ConsentItem.PDSA_RESULTS,
+        ConsentItem.COHORT,
+    ],
+    [ConsentItem.BANDS, ConsentItem.NAME, ConsentItem.COHORT],
+)
+# (login or None, name for someone without one, department), per accepted district.
+TEAMS = (
+    (
+        ("admin@cedarvalley.example", "", Department.CABINET),
+        ("team@cedarvalley.example", "", Department.ATTENDANCE),
+        (None, "Renee Alvarez, district nurse", Department.HEALTH),
+        (None, "Tomas Reyes, family engagement coordinator", Department.FAMILY_ENGAGEMENT),
+    ),
+    (
+        ("admin@pineridge.example", "", Department.ATTENDANCE),
+        (None, "Mei Chen, lead school nurse", Department.HEALTH),
+    ),
+)
+# (part, action, next steps, responsible, days after the workshop), per accepted district.
+PLANS = (
+    (
+        (
+            PlanKind.STRATEGIC_ACTION,
+            "Nurses join the attendance team's review every two weeks",
+            "Add the district nurse to the review invitation; share the tiered list",
+            "Attendance office with Renee Alvarez",
+            30,
+        ),
+        (
+            PlanKind.ALIGNMENT,
+            "One shared goal for chronic absence in the health and attendance plans",
+            "Draft the goal at the cabinet retreat",
+            "Cabinet",
+            60,
+        ),
+    ),
+    (
+        (
+            PlanKind.STRATEGIC_ACTION,
+            "Asthma action plans for every chronically absent student with asthma",
+            "List the students with the school nurses",
+            "Mei Chen",
+            45,
+        ),
+        (
+            PlanKind.ALIGNMENT,
+            "A data-sharing agreement with the county health department",
+            "Ask the county for its template",
+            "Superintendent's office",
+            90,
+        ),
+    ),
 )
 
 
 def seed_demo_workshop(
-    *, district: District, facilitator: User, admin: User, as_of: date
+    *, districts: list[tuple[District, User]], facilitator: User, as_of: date
 ) -> Workshop:
+    """`districts`: each invited district with its administrator, in the order of invitation;
+    the first ones accept as SHARED says, the rest have not answered."""
     with facilitating(facilitator):
         workshop = Workshop.objects.facilitated_by(facilitator).filter(title=TITLE).first()
         if workshop is not None:
@@ -58,56 +119,64 @@ def seed_demo_workshop(
         )
     # A new context, as the next request's: it names the new workshop among the facilitator's.
     with facilitating(facilitator):
-        invitation = services.invitation_create(
-            workshop=workshop, district=district, invited_by=facilitator
-        )
-    with system_context(district, reason="command:seed_demo"):
-        invitation = Invitation.objects.get(pk=invitation.pk)
-        services.invitation_respond(invitation=invitation, accept=True, items=SHARED, by=admin)
-        for email, name, department in TEAM:
-            services.team_member_add(
-                invitation=invitation,
-                department=department,
-                user=User.objects.get(email=email) if email else None,
-                name=name,
-            )
-        # What the task queued by the answer does, here, so the demo opens with its packet.
-        packets.packet_refresh(invitation=invitation)
-        seed_demo_check_in(invitation=invitation, admin=admin)
+        invitations = [
+            services.invitation_create(workshop=workshop, district=d, invited_by=facilitator)
+            for d, _ in districts
+        ]
+    answered = len(SHARED)
+    for (district, admin), invitation, items, team, plan in zip(
+        districts[:answered], invitations[:answered], SHARED, TEAMS, PLANS, strict=True
+    ):
+        with system_context(district, reason="command:seed_demo"):
+            invitation = Invitation.objects.get(pk=invitation.pk)
+            _accept(invitation, admin, items, team, plan)
+            if district == districts[0][0]:
+                seed_demo_check_in(invitation=invitation, admin=admin)
     return workshop
 
 
-# The team's first strategic actions (for a plan still empty when its check-in is seeded),
-# with their status and note at the first check-in.
-DEMO_ACTIONS = (
-    (
-        "Pair each school nurse with a school attendance team",
-        ActionStatus.IN_PROGRESS,
-        "Three schools paired so far; each pair meets every two weeks.",
+def _accept(invitation: Invitation, admin: User, items, team, plan) -> None:
+    services.invitation_respond(invitation=invitation, accept=True, items=items, by=admin)
+    for email, name, department in team:
+        services.team_member_add(
+            invitation=invitation,
+            department=department,
+            user=User.objects.get(email=email) if email else None,
+            name=name,
+        )
+    for kind, action, next_steps, responsible, days in plan:
+        row = services.plan_action_add(invitation=invitation, kind=kind, by=admin)
+        fields = {
+            "action": action,
+            "next_steps": next_steps,
+            "responsible": responsible,
+            "target_date": invitation.workshop.last_day + timedelta(days=days),
+        }
+        for field, value in fields.items():
+            row = services.plan_field_save(
+                action=row, field=field, value=value, base_revision=0, editor=admin
+            )
+    # What the task queued by the answer does, here, so the demo opens with its packet.
+    packets.packet_refresh(invitation=invitation)
+
+
+# The demo district's report at the first check-in: its plan's actions (PLANS[0]) as they stood.
+DEMO_REPORTS = {
+    PLANS[0][0][1]: checkins.ActionReport(
+        ActionStatus.IN_PROGRESS, "Three schools' nurses join so far; the rest after the break."
     ),
-    (
-        "Send a health-and-attendance message home before each break",
-        ActionStatus.DONE,
-        "Sent before the last break, in English and Spanish.",
+    PLANS[0][1][1]: checkins.ActionReport(
+        ActionStatus.DONE, "Adopted at the cabinet retreat: 15% chronic absence by June."
     ),
-)
+}
 
 
 def seed_demo_check_in(*, invitation: Invitation, admin: User) -> None:
     """The team's report at the first follow-up check-in (made early: the demo's workshop is
     still to come) and its interim goal, two points under the rate its packet published; in
-    the district's context. Actions seeded before it are reported on as they stand."""
-    if not PlanAction.objects.filter(invitation=invitation).exists():
-        for text, _, _ in DEMO_ACTIONS:
-            action = services.plan_action_add(
-                invitation=invitation, kind=PlanKind.STRATEGIC_ACTION, by=admin
-            )
-            services.plan_field_save(
-                action=action, field="action", value=text, base_revision=0, editor=admin
-            )
-    reported = {text: checkins.ActionReport(status, note) for text, status, note in DEMO_ACTIONS}
+    the district's context."""
     reports = {
-        action.pk: reported.get(action.action, checkins.ActionReport(ActionStatus.IN_PROGRESS))
+        action.pk: DEMO_REPORTS.get(action.action, checkins.ActionReport(ActionStatus.NOT_STARTED))
         for action in PlanAction.objects.filter(invitation=invitation)
     }
     first = CheckIn.objects.filter(workshop_id=invitation.workshop_id).first()

@@ -46,6 +46,26 @@ def team_plan_html(*, workshop: Workshop, plan: selectors.TeamPlan, prepared_by)
     )
 
 
+def packet_html(*, workshop: Workshop, packet: selectors.CohortDistrict, prepared_by) -> str:
+    """A district's data packet, for the pre-work and the data review: its chart, then every
+    table of the items it shares, as published."""
+    groups = [selectors.SizeGroup(label="", districts=[packet])]
+    return render_to_string(
+        "workshops/pdf/packet.html",
+        {
+            "workshop": workshop,
+            "packet": packet,
+            "chart": charts.rate_chart(selectors.rate_bars(groups)),
+            "prepared_by": prepared_by,
+            "footer_css": confidentiality(workshop),
+        },
+    )
+
+
+def packet_filename(packet: selectors.CohortDistrict) -> str:
+    return f"data-packet-{slugify(packet.label)}.pdf"
+
+
 def plan_filename(plan: selectors.TeamPlan) -> str:
     return f"action-plan-{slugify(plan.label)}.pdf"
 
@@ -73,10 +93,6 @@ def cohort_pdf_build(*, pdf: CohortPdf) -> CohortPdf:
             "sessions": sessions,
             "groups": groups,
             "chart": chart,
-            "band_columns": next(
-                (t.figures["columns"] for g in groups for d in g.districts for t in d.tables),
-                [],
-            ),
             "plans": plans,
             "team_parts": team_parts,
             "prepared_by": pdf.requested_by,

@@ -5,9 +5,9 @@ from django import forms
 from districts.models import User
 
 from .models import (
-    OFFERED_CONSENT_ITEMS,
     ActionStatus,
     CheckIn,
+    ConsentItem,
     Department,
     InterimGoal,
     Workshop,
@@ -50,7 +50,7 @@ class InviteForm(forms.Form):
 class ConsentForm(forms.Form):
     items = forms.MultipleChoiceField(
         label="What we share with the workshop",
-        choices=[(item.value, item.label) for item in OFFERED_CONSENT_ITEMS],
+        choices=ConsentItem.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )

@@ -24,6 +24,7 @@ from selfassessment.models import Ingredient, Priority, RevisedFields
 
 from .querysets import (
     AcrossDistricts,
+    InCohort,
     PlanActionQuerySet,
     TenantWorkshopQuerySet,
     WorkshopQuerySet,
@@ -128,13 +129,13 @@ class ConsentItem(models.TextChoices):
     SELF_ASSESSMENT = "self_assessment", "Our self-assessment profile"
     ACTION_PLAN = "action_plan", "Our action plan"
     PARTNER_COVERAGE = "partner_coverage", "Partner coverage by reason for absence"
+    PDSA_RESULTS = "pdsa_results", "The results of our PDSA cycles (group figures only)"
     NAME = "name", "Our district's name (without it, the other districts see “District A”)"
-
-
-# The items a district can consent to today: those the packets carry. The self-assessment
-# profile, the action plan and partner coverage join when their packet pages are built; until
-# then nobody is asked to share what nothing would show.
-OFFERED_CONSENT_ITEMS = (ConsentItem.BANDS, ConsentItem.BREAKDOWNS, ConsentItem.NAME)
+    COHORT = (
+        "cohort",
+        "Show what we share to the other districts’ teams (without it, only the facilitators "
+        "see it)",
+    )
 
 
 class Invitation(TenantModel):
@@ -563,3 +564,41 @@ class CheckInReminder(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.check_in} — {self.get_kind_display()}"
+
+
+class CohortTable(TenantModel):
+    """One band table of a district's packet as the other districts' teams read it, while the
+    district consents to show them (ConsentItem.COHORT): under its name or its alias, its
+    schools numbered unless it is named, so that no row here names more than the district
+    chose. Written by the system persona with the packet; the teams of the workshop's other
+    districts that show theirs read it (migrations/0009_cohort_walls.py)."""
+
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, related_name="+")
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="+")
+    label = models.CharField(max_length=200)
+    named = models.BooleanField(default=False)
+    item = models.CharField(max_length=32, choices=ConsentItem.choices)
+    key = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    as_of = models.DateField(null=True, blank=True)
+    last_year_as_of = models.DateField(null=True, blank=True)
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=now)
+
+    objects = TenantManager.from_queryset(TenantWorkshopQuerySet)()
+    in_cohort = InCohort()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["invitation_id", "position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "invitation", "key"],
+                name="one_cohort_table_per_key",
+                violation_error_message="This district already shows the cohort this table.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.title}"

@@ -1,6 +1,7 @@
 """A district's data packet for one workshop, materialised by the system persona into
 PacketTable rows for the items it consented to: the band mix and chronic absence rate now and
-at the same point of last year, across the district, and by school, grade and student group.
+at the same point of last year, across the district, and by school, grade and student group;
+then its planning (packet_planning.py).
 
 Every figure passes suppression.py with the workshop's minimum n before it is written, so the
 facilitator's persona, which reads these rows and no student table, never holds a small count.
@@ -10,6 +11,7 @@ of the others), so those sums are suppression lines too.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -23,10 +25,23 @@ from tiering.models import Snapshot, Standing
 from tiering.selectors import BandRow
 
 from . import suppression
-from .models import Consent, ConsentItem, Invitation, InvitationStatus, PacketTable
+from .models import (
+    CohortTable,
+    Consent,
+    ConsentItem,
+    Invitation,
+    InvitationStatus,
+    PacketTable,
+)
+from .packet_planning import PLANNING_ITEMS, planning_tables
 
-# The items whose figures this module materialises.
-PACKET_ITEMS = (ConsentItem.BANDS, ConsentItem.BREAKDOWNS)
+# The items whose figures are materialised into the packet.
+PACKET_ITEMS = (ConsentItem.BANDS, ConsentItem.BREAKDOWNS, *PLANNING_ITEMS)
+# What the other districts' teams see of a district that shows them (ConsentItem.COHORT): the
+# same measures side by side, not its planning.
+COHORT_ITEMS = (ConsentItem.BANDS, ConsentItem.BREAKDOWNS)
+# The items whose giving rewrites the packet and the cohort tables.
+REFRESHING_ITEMS = (*PACKET_ITEMS, ConsentItem.NAME, ConsentItem.COHORT)
 BAND_COLUMNS = (*RATED_BANDS, Band.NOT_YET_RATED)
 # Not chronic (Satisfactory, At-risk) and chronic (Moderate, Severe, Extreme): the rate gives
 # away each group's sum.
@@ -150,6 +165,8 @@ def _tables(
 
 
 COLUMNS = [*(band.label for band in BAND_COLUMNS), "Students"]
+# The band tables' rows: {"label", "bands", "students", "rate", "rate_last_year"}.
+BAND_LAYOUT = "bands"
 
 
 @transaction.atomic
@@ -160,15 +177,17 @@ def packet_refresh(*, invitation: Invitation) -> int:
     district = invitation.district
     require_working_for(district, invitation)
     PacketTable.objects.filter(invitation=invitation).delete()
+    CohortTable.objects.filter(invitation=invitation).delete()
     if invitation.status != InvitationStatus.ACCEPTED:
         return 0
     items = set(Consent.objects.filter(invitation=invitation).values_list("item", flat=True))
+    minimum_n = invitation.workshop.minimum_n
     tables = _tables(
         standings=Standing.objects.for_district(district),
         snapshots=Snapshot.objects.for_district(district),
-        items=items & set(PACKET_ITEMS),
-        minimum_n=invitation.workshop.minimum_n,
-    )
+        items=items,
+        minimum_n=minimum_n,
+    ) + planning_tables(district, items, minimum_n)
     now = timezone.now()
     PacketTable.objects.bulk_create(
         PacketTable(
@@ -181,9 +200,44 @@ def packet_refresh(*, invitation: Invitation) -> int:
             position=n,
             as_of=table["as_of"],
             last_year_as_of=table["last_year_as_of"],
-            figures={"columns": COLUMNS, "rows": table["rows"]},
+            figures={
+                "columns": table.get("columns", COLUMNS),
+                "rows": table["rows"],
+                "layout": table.get("layout", BAND_LAYOUT),
+                "heading": table.get("heading", ""),
+            },
             computed_at=now,
         )
         for n, table in enumerate(tables)
     )
+    if ConsentItem.COHORT in items:
+        _cohort_tables_write(invitation, tables, named=ConsentItem.NAME in items, now=now)
     return len(tables)
+
+
+def _cohort_tables_write(invitation: Invitation, tables: list[dict], *, named: bool, now) -> None:
+    """The band tables again, for the other districts' teams: under the alias unless the
+    district is named, its schools numbered, so that the row names no more than it chose."""
+    shown = [copy.deepcopy(t) for t in tables if t["item"] in COHORT_ITEMS]
+    for table in shown:
+        if table["key"] == SCHOOLS_KEY and not named:
+            for n, row in enumerate(table["rows"], start=1):
+                row["label"] = f"School {n}"
+    CohortTable.objects.bulk_create(
+        CohortTable(
+            district_id=invitation.district_id,
+            invitation=invitation,
+            workshop_id=invitation.workshop_id,
+            label=invitation.district.name if named else invitation.alias,
+            named=named,
+            item=table["item"],
+            key=table["key"],
+            title=table["title"],
+            position=n,
+            as_of=table["as_of"],
+            last_year_as_of=table["last_year_as_of"],
+            figures={"columns": COLUMNS, "rows": table["rows"], "layout": BAND_LAYOUT},
+            computed_at=now,
+        )
+        for n, table in enumerate(shown)
+    )

@@ -64,3 +64,16 @@ class AcrossDistricts(models.Manager):
     def get_queryset(self) -> models.QuerySet:
         user = current_facilitator()
         return super().get_queryset().filter(workshop__facilitators=user)
+
+
+class InCohort(models.Manager):
+    """The cohort tables a district's team reads: every district's of the workshops its own
+    district shows its figures to (ConsentItem.COHORT), its own among them. The database's
+    policy says the same (migrations/0009_cohort_walls.py)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        from .models import Consent, ConsentItem  # the models import this module
+
+        ctx = current_tenant()
+        consents = Consent.objects.filter(district_id=ctx.district_id, item=ConsentItem.COHORT)
+        return super().get_queryset().filter(workshop_id__in=consents.values("workshop_id"))

@@ -14,6 +14,7 @@ from districts.roles import STAFF_ROLES
 from selfassessment.models import Assessment, Ingredient, Priority, TemplateVersion
 
 from .models import (
+    CohortTable,
     Consent,
     ConsentItem,
     Invitation,
@@ -24,6 +25,7 @@ from .models import (
     TeamMember,
     Workshop,
 )
+from .packet_planning import PARTNER_COVERAGE_KEY, partners_counted
 from .packets import DISTRICT_KEY, SCHOOLS_KEY
 
 # Like-sized districts side by side (the flyer's "networking opportunity with another
@@ -78,6 +80,7 @@ class CohortDistrict:
     named: bool
     # A page-unique name for the district's headings and tables ("d1", "d2", …).
     anchor: str
+    invitation_id: int
     tables: list[PacketTable] = field(default_factory=list)
 
     @property
@@ -125,10 +128,38 @@ def _accepted(workshop: Workshop) -> list[Invitation]:
     return sorted(accepted, key=lambda i: (len(i.alias), i.alias))
 
 
+def _as_shown(invitation: Invitation, named: bool, tables: list, anchor: str) -> CohortDistrict:
+    """The district under its name or its alias ("District A"). An anonymised district's
+    schools are numbered rather than named, and its partners counted, or they would name it."""
+    if not named:
+        for table in tables:
+            if table.key == SCHOOLS_KEY:
+                for n, row in enumerate(table.figures["rows"], start=1):
+                    row["label"] = f"School {n}"
+            if table.key == PARTNER_COVERAGE_KEY:
+                for row in table.figures["rows"]:
+                    row["cells"][-1] = partners_counted(row["cells"][-1])
+    return CohortDistrict(
+        label=invitation.district.name if named else invitation.alias,
+        named=named,
+        anchor=anchor,
+        invitation_id=invitation.pk,
+        tables=tables,
+    )
+
+
+def _by_size(districts: list[CohortDistrict]) -> list[SizeGroup]:
+    groups = []
+    for _, label in (*SIZE_CLASSES, (None, SIZE_NOT_SHARED)):
+        members = [d for d in districts if d.size_class == label]
+        if members:
+            groups.append(SizeGroup(label=label, districts=members))
+    return groups
+
+
 def cohort(*, workshop: Workshop) -> list[SizeGroup]:
-    """The accepted districts side by side, grouped by size, each under its name or its alias
-    ("District A"), with the packet tables of the items it shares now. An anonymised district's
-    schools are numbered rather than named, or they would name it."""
+    """The accepted districts side by side, grouped by size, each under its name or its alias,
+    with the packet tables of the items it shares now (facilitator)."""
     shared = _shared(workshop)
     tables: dict[int, list[PacketTable]] = defaultdict(list)
     for table in PacketTable.across_districts.filter(workshop=workshop):
@@ -137,26 +168,57 @@ def cohort(*, workshop: Workshop) -> list[SizeGroup]:
     districts = []
     for invitation in _accepted(workshop):
         named = ConsentItem.NAME in shared[invitation.pk]
-        own = tables[invitation.pk]
-        if not named:
-            for table in own:
-                if table.key == SCHOOLS_KEY:
-                    for n, row in enumerate(table.figures["rows"], start=1):
-                        row["label"] = f"School {n}"
         districts.append(
-            CohortDistrict(
-                label=invitation.district.name if named else invitation.alias,
-                named=named,
-                anchor=f"d{len(districts) + 1}",
-                tables=own,
-            )
+            _as_shown(invitation, named, tables[invitation.pk], f"d{len(districts) + 1}")
         )
-    groups = []
-    for _, label in (*SIZE_CLASSES, (None, SIZE_NOT_SHARED)):
-        members = [d for d in districts if d.size_class == label]
-        if members:
-            groups.append(SizeGroup(label=label, districts=members))
-    return groups
+    return _by_size(districts)
+
+
+def facilitator_packet(*, workshop: Workshop, invitation_id: int) -> CohortDistrict | None:
+    """One accepted district's packet as the facilitator reads it (under the name it chose),
+    or None for an invitation that is not accepted or not of this workshop."""
+    invitation = next((i for i in _accepted(workshop) if i.pk == invitation_id), None)
+    if invitation is None:
+        return None
+    shared = _shared(workshop)[invitation.pk]
+    tables = [
+        t
+        for t in PacketTable.across_districts.filter(workshop=workshop, invitation=invitation)
+        if t.item in shared
+    ]
+    return _as_shown(invitation, ConsentItem.NAME in shared, tables, "packet")
+
+
+def team_cohort(*, invitation: Invitation) -> list[SizeGroup] | None:
+    """The cohort as a district's team reads it: the districts of the workshop that show the
+    other teams their figures, side by side, under the names they chose; None while the
+    team's own district shows nothing (it then reads nothing either)."""
+    shows = Consent.objects.filter(invitation=invitation, item=ConsentItem.COHORT).exists()
+    if not shows:
+        return None
+    tables: dict[int, list[CohortTable]] = defaultdict(list)
+    for table in CohortTable.in_cohort.filter(workshop_id=invitation.workshop_id):
+        tables[table.invitation_id].append(table)
+    districts = [
+        CohortDistrict(
+            label=own[0].label,
+            named=own[0].named,
+            anchor=f"d{n}",
+            invitation_id=invitation_id,
+            tables=own,
+        )
+        for n, (invitation_id, own) in enumerate(
+            sorted(tables.items(), key=lambda pair: (len(pair[1][0].label), pair[1][0].label)),
+            start=1,
+        )
+    ]
+    return _by_size(districts)
+
+
+def district_packet(*, invitation: Invitation) -> CohortDistrict:
+    """The district's own packet, as its team reads it: under its own name."""
+    tables = list(PacketTable.objects.filter(invitation=invitation))
+    return _as_shown(invitation, True, tables, "packet")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .models import (
     OBJECTIVES,
     CheckIn,
     CohortPdf,
+    CohortTable,
     Consent,
     ConsentItem,
     Department,
@@ -39,7 +40,7 @@ from .models import (
     WorkshopFacilitator,
     WorkshopSession,
 )
-from .packets import PACKET_ITEMS
+from .packets import COHORT_ITEMS, REFRESHING_ITEMS
 from .suppression import DEFAULT_MINIMUM_N
 
 # --- The facilitator's side -------------------------------------------------------------------
@@ -180,7 +181,8 @@ def invitation_respond(
 @transaction.atomic
 def consent_set(*, invitation: Invitation, items: list[ConsentItem], by: User) -> ConsentChange:
     """The items the district shares from now on. A withdrawn item's figures leave the packet
-    here, in this transaction; a newly given one's are materialised by the district's task."""
+    and the other teams' cohort here, in this transaction; a newly given one's are materialised
+    by the district's task."""
     require_working_for(invitation.district, invitation)
     wanted = {ConsentItem(i) for i in items}
     if wanted and invitation.status != InvitationStatus.ACCEPTED:
@@ -190,6 +192,11 @@ def consent_set(*, invitation: Invitation, items: list[ConsentItem], by: User) -
     withdrawn = sorted({ConsentItem(i) for i in current} - wanted)
     Consent.objects.filter(invitation=invitation, item__in=withdrawn).delete()
     PacketTable.objects.filter(invitation=invitation, item__in=withdrawn).delete()
+    # The other teams' copy goes whole (its name or its figures may be what was withdrawn);
+    # the task writes back what is still shown.
+    shown_to_teams = {*COHORT_ITEMS, ConsentItem.NAME, ConsentItem.COHORT}
+    if set(withdrawn) & shown_to_teams:
+        CohortTable.objects.filter(invitation=invitation).delete()
     for item in given:
         consent = Consent(
             district_id=invitation.district_id,
@@ -200,7 +207,7 @@ def consent_set(*, invitation: Invitation, items: list[ConsentItem], by: User) -
         )
         consent.full_clean()
         consent.save()
-    if set(given) & set(PACKET_ITEMS):
+    if set(given) & set(REFRESHING_ITEMS) or set(withdrawn) & shown_to_teams:
         tasks.packets_queue(district_id=invitation.district_id, invitation_id=invitation.pk)
     return ConsentChange(given=given, withdrawn=withdrawn)
 

@@ -18,6 +18,16 @@ urlpatterns = [
         views.cohort_pdf_download,
         name="cohort_pdf_download",
     ),
+    path(
+        "<int:workshop_id>/packets/<int:invitation_id>/",
+        views.facilitator_packet,
+        name="packet",
+    ),
+    path(
+        "<int:workshop_id>/packets/<int:invitation_id>/pdf/",
+        views.facilitator_packet_pdf,
+        name="packet_pdf",
+    ),
     path("<int:workshop_id>/plans/", views.team_plans, name="plans"),
     path(
         "<int:workshop_id>/plans/<int:invitation_id>/pdf/",

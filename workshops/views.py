@@ -151,17 +151,48 @@ def cohort(request: HttpRequest, workshop_id: int) -> HttpResponse:
         "workshop": workshop,
         "groups": groups,
         "bars": selectors.rate_bars(groups),
-        "band_columns": _band_columns(groups),
     }
     return render(request, "workshops/cohort.html", context)
 
 
-def _band_columns(groups) -> list[str]:
-    for group in groups:
-        for district in group.districts:
-            for table in district.tables:
-                return table.figures["columns"]
-    return []
+@facilitator_required
+def facilitator_packet(request: HttpRequest, workshop_id: int, invitation_id: int) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    packet = _facilitator_packet(workshop, invitation_id)
+    pdf_url = reverse(
+        "workshops:packet_pdf", kwargs={"workshop_id": workshop.pk, "invitation_id": invitation_id}
+    )
+    back = reverse("workshops:cohort", kwargs={"workshop_id": workshop.pk})
+    return _packet_page(request, workshop, packet, pdf_url=pdf_url, back=back)
+
+
+@facilitator_required
+def facilitator_packet_pdf(
+    request: HttpRequest, workshop_id: int, invitation_id: int
+) -> HttpResponse:
+    workshop = workshop_for(request, workshop_id)
+    packet = _facilitator_packet(workshop, invitation_id)
+    html = exports.packet_html(workshop=workshop, packet=packet, prepared_by=request.user)
+    return pdf_download(filename=exports.packet_filename(packet), html=html)
+
+
+def _facilitator_packet(workshop, invitation_id: int) -> selectors.CohortDistrict:
+    packet = selectors.facilitator_packet(workshop=workshop, invitation_id=invitation_id)
+    if packet is None:
+        raise Http404("No accepted district has this packet.")
+    return packet
+
+
+def _packet_page(request, workshop, packet, *, pdf_url: str, back: str) -> HttpResponse:
+    groups = [selectors.SizeGroup(label="", districts=[packet])]
+    context = {
+        "workshop": workshop,
+        "packet": packet,
+        "bars": selectors.rate_bars(groups),
+        "pdf_url": pdf_url,
+        "back": back,
+    }
+    return render(request, "workshops/packet.html", context)
 
 
 def facilitator_home_panel(request: HttpRequest) -> str | None:
@@ -500,6 +531,45 @@ def plan_pdf(request: HttpRequest, district_slug: str, invitation_id: int) -> Ht
         workshop=invitation.workshop, plan=team_plan, prepared_by=request.user
     )
     return pdf_download(filename=exports.plan_filename(team_plan), html=html)
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def packet(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    """The district's own data packet, for its team: what it shares with the workshop."""
+    invitation = _plan_invitation(request, invitation_id)
+    kwargs = {"district_slug": invitation.district.slug, "invitation_id": invitation.pk}
+    return _packet_page(
+        request,
+        invitation.workshop,
+        selectors.district_packet(invitation=invitation),
+        pdf_url=reverse("district_workshops:packet_pdf", kwargs=kwargs),
+        back=reverse("district_workshops:plan", kwargs=kwargs),
+    )
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def team_cohort(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    """The cohort side by side for the district's team, where the districts agreed."""
+    invitation = _plan_invitation(request, invitation_id)
+    groups = selectors.team_cohort(invitation=invitation)
+    context = {
+        "invitation": invitation,
+        "workshop": invitation.workshop,
+        "groups": groups or [],
+        "shows_cohort": groups is not None,
+        "bars": selectors.rate_bars(groups or []),
+    }
+    return render(request, "workshops/team_cohort.html", context)
+
+
+@role_required(WORK_ON_WORKSHOP_PLANS)
+def packet_pdf(request: HttpRequest, district_slug: str, invitation_id: int) -> HttpResponse:
+    invitation = _plan_invitation(request, invitation_id)
+    packet = selectors.district_packet(invitation=invitation)
+    html = exports.packet_html(
+        workshop=invitation.workshop, packet=packet, prepared_by=request.user
+    )
+    return pdf_download(filename=exports.packet_filename(packet), html=html)
 
 
 def plan_home_panel(request: HttpRequest) -> str | None:

@@ -10,8 +10,12 @@ from playwright.sync_api import expect
 
 from selfassessment.charts import distribution_chart, profile_chart
 from selfassessment.selectors import IngredientChange
+from workshops import services as workshop_services
+from workshops.context import facilitating
+from workshops.models import ConsentItem
 
 from ..support import factories as support
+from ..workshops.conftest import FIELDS, accept, invite
 from .test_sign_in import sign_in
 
 LAPTOP = {"width": 1280, "height": 800}
@@ -271,3 +275,42 @@ def test_the_support_pages_fit_with_students_on_them(
         assert _sideways_overflow(page) is None, f"{path}: {_sideways_overflow(page)}"
         journey.check(f"support-{_label(path.split('?')[0])}")
     expect(page.locator("#tiered-list tbody tr").first).to_contain_text("overdue")
+
+
+def test_the_workshop_packet_and_cohort_pages_fit_a_phone_and_pass_axe(
+    journey, tiered, district, district_admin, facilitator, taxonomy
+):
+    with facilitating(facilitator):
+        workshop = workshop_services.workshop_create(created_by=facilitator, fields=FIELDS)
+    invitation = invite(workshop, district, facilitator)
+    shared = [
+        ConsentItem.BANDS,
+        ConsentItem.BREAKDOWNS,
+        ConsentItem.PARTNER_COVERAGE,
+        ConsentItem.COHORT,
+    ]
+    accept(invitation, district, district_admin, shared)
+    page = journey.page
+    page.set_viewport_size(PHONE)
+    for user, paths in (
+        (
+            district_admin,
+            [
+                f"/d/riverside/workshops/{invitation.pk}/packet/",
+                f"/d/riverside/workshops/{invitation.pk}/cohort/",
+            ],
+        ),
+        (
+            facilitator,
+            [
+                f"/workshops/{workshop.pk}/packets/{invitation.pk}/",
+                f"/workshops/{workshop.pk}/cohort/",
+            ],
+        ),
+    ):
+        page.context.clear_cookies()
+        sign_in(journey, user)
+        for path in paths:
+            journey.open(path)
+            assert _sideways_overflow(page) is None, f"{path}: {_sideways_overflow(page)}"
+            journey.check(path.strip("/").replace("/", "-"))

@@ -456,6 +456,10 @@ WORKSHOP_ROWS = [
             ("district_workshops:plan_add", WORKSHOP_INVITATION, "POST"),
             ("district_workshops:plan_remove", PLAN_ACTION, "POST"),
             ("district_workshops:plan_field", _plan_field, "POST"),
+            # The district's own data packet and the teams' cohort: its team's, as the plan is.
+            ("district_workshops:packet", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:packet_pdf", WORKSHOP_INVITATION, "GET"),
+            ("district_workshops:cohort", WORKSHOP_INVITATION, "GET"),
         )
     ),
     facilitator_row("workshops:list"),
@@ -467,6 +471,12 @@ WORKSHOP_ROWS = [
     facilitator_row("workshops:plans", kwargs=WORKSHOP),
     facilitator_row(
         "workshops:plan_pdf", kwargs=_ids("workshop", invitation_id="workshop_invitation")
+    ),
+    facilitator_row(
+        "workshops:packet", kwargs=_ids("workshop", invitation_id="workshop_invitation")
+    ),
+    facilitator_row(
+        "workshops:packet_pdf", kwargs=_ids("workshop", invitation_id="workshop_invitation")
     ),
     facilitator_row("workshops:cohort_pdfs", kwargs=WORKSHOP, method="POST"),
     facilitator_row("workshops:cohort_pdf", kwargs=_ids("workshop", pdf_id="cohort_pdf")),

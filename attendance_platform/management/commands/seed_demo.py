@@ -1,5 +1,7 @@
 """Creates (or brings up to date) the demo district, one login per role, and its SIS export,
-imported through the real import path so the demo opens with real bands.
+imported through the real import path so the demo opens with real bands; then the two smaller
+districts of the demo workshop, through the same generator and import path, each with its
+administrator's login.
 
 It sits in the project package rather than an app because it assembles every app's demo data.
 Running it again changes nothing: every step looks for what exists before creating it, and the
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import zoneinfo
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -58,6 +61,37 @@ DEMO_PEOPLE: tuple[tuple[str, str, Role | None], ...] = (
 
 ADMIN_LOGIN = DEMO_PEOPLE[0][0]
 FACILITATOR_LOGIN = DEMO_PEOPLE[-1][0]
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """Another district of the demo workshop, a share of the demo district's size."""
+
+    slug: str
+    name: str
+    share: float
+    seed: int
+    admin: tuple[str, str]
+
+
+# Two other sizes for the cohort's like-sized groups (600 and 1,500 students beside the demo
+# district's 2,400 by default); kept small, as the demo is seeded on a laptop.
+NEIGHBOURS = (
+    Neighbour(
+        "pine-ridge",
+        "Pine Ridge School District",
+        0.25,
+        DEMO_SEED + 1,
+        ("admin@pineridge.example", "Sam Whitehorse"),
+    ),
+    Neighbour(
+        "harbor-point",
+        "Harbor Point School District",
+        0.625,
+        DEMO_SEED + 2,
+        ("admin@harborpoint.example", "Priya Raman"),
+    ),
+)
 
 
 def demo_school_year_start(as_of: date) -> date:
@@ -109,7 +143,7 @@ class Command(BaseCommand):
             variant=1,
         )
         with transaction.atomic():
-            district = self._district()
+            district = self._district(DEMO_SLUG, DEMO_NAME)
             with system_context(district, reason="command:seed_demo"):
                 last_school_year = self._school_year(district, last_calendar)
                 year = self._school_year(district, calendar)
@@ -150,19 +184,70 @@ class Command(BaseCommand):
             imports.append(self._import(district, study_days, Kind.DAILY))
         # Each cycle's Study, as the worker computes it after an import.
         refresh_studies(district_id=district.pk)
+        neighbours = [
+            self._neighbour(
+                neighbour,
+                students=max(1, round(options["students"] * neighbour.share)),
+                output=output,
+                calendars=(last_calendar, calendar),
+                through=generated.through,
+            )
+            for neighbour in NEIGHBOURS
+        ]
         workshop = seed_demo_workshop(
-            district=district,
+            districts=[(district, User.objects.get(email=ADMIN_LOGIN))]
+            + [
+                (d, User.objects.get(email=n.admin[0]))
+                for n, d in zip(NEIGHBOURS, neighbours, strict=True)
+            ],
             facilitator=User.objects.get(email=FACILITATOR_LOGIN),
-            admin=User.objects.get(email=ADMIN_LOGIN),
             as_of=generated.through,
         )
         self._report(district, year, schools, generated, files, people, imports)
         if supported:
             self.stdout.write(f"  Support records for {supported} students at {schools[0].name}")
+        for neighbour, other in zip(NEIGHBOURS, neighbours, strict=True):
+            self.stdout.write(
+                f"  {other.name} (/d/{other.slug}/): {neighbour.admin[0]} (District administrator)"
+            )
         self.stdout.write(
             f"  Workshop: {workshop.title} (/workshops/{workshop.pk}/), run by "
-            f"{FACILITATOR_LOGIN}; {district.name} accepted, shown to others as District A"
+            f"{FACILITATOR_LOGIN}: {district.name} accepted, shown to the others as District A; "
+            f"{neighbours[0].name} accepted, named; {neighbours[1].name} has not answered yet"
         )
+
+    def _neighbour(
+        self, neighbour: Neighbour, *, students: int, output: Path, calendars, through: date
+    ) -> District:
+        """A smaller district: this year and last through the import path, its administrator,
+        and two snapshots (now and the same point of last year), which its packet compares."""
+        last_calendar, calendar = calendars
+        generated = synthetic.generate_district(
+            seed=neighbour.seed, students=students, first_day=calendar.first_day, through=through
+        )
+        last_year = synthetic.generate_district(
+            seed=neighbour.seed, students=students, first_day=last_calendar.first_day, variant=1
+        )
+        district = self._district(neighbour.slug, neighbour.name)
+        with system_context(district, reason="command:seed_demo"):
+            self._school_year(district, last_calendar)
+            self._school_year(district, calendar)
+            schools = [self._school(district, spec) for spec in generated.schools]
+            email, name = neighbour.admin
+            self._person(district, schools[0], email, name, Role.DISTRICT_ADMIN)
+        for year, label in ((last_year, "last-year"), (generated, "this-year")):
+            stem = f"{neighbour.slug}-{label}"
+            roster = synthetic.write_roster_csv(year, output / f"{stem}-roster.csv")
+            daily = synthetic.write_daily_csv(year, output / f"{stem}-daily_attendance.csv")
+            self._import(district, roster, Kind.ROSTER)
+            self._import(district, daily, Kind.DAILY)
+        same_point = last_calendar.first_day + (through - calendar.first_day)
+        last_days = [d for d in last_calendar.instructional_days if d <= same_point]
+        with system_context(district, reason="command:seed_demo"):
+            taken = set(Snapshot.objects.for_district(district).values_list("as_of", flat=True))
+            for point in sorted({last_days[-1], through} - taken):
+                snapshots.snapshots_take(district=district, as_of=point)
+        return district
 
     def _review_points(self, district: District, calendar, *, through: date) -> None:
         """A snapshot every two weeks of school, as a team reviewing its data every two weeks
@@ -195,9 +280,9 @@ class Command(BaseCommand):
             raise CommandError(f"The demo's {path.name} did not import: {record.message}")
         return record
 
-    def _district(self) -> District:
-        return District.objects.filter(slug=DEMO_SLUG).first() or district_create(
-            slug=DEMO_SLUG, name=DEMO_NAME, state="CA", timezone=DEMO_TIMEZONE
+    def _district(self, slug: str, name: str) -> District:
+        return District.objects.filter(slug=slug).first() or district_create(
+            slug=slug, name=name, state="CA", timezone=DEMO_TIMEZONE
         )
 
     def _school_year(self, district: District, calendar) -> SchoolYear:
