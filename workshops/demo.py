@@ -163,7 +163,8 @@ def _accept(invitation: Invitation, admin: User, items, team, plan) -> None:
 # The demo district's report at the first check-in: its plan's actions (PLANS[0]) as they stood.
 DEMO_REPORTS = {
     PLANS[0][0][1]: checkins.ActionReport(
-        ActionStatus.IN_PROGRESS, "Three schools' nurses join so far; the rest after the break."
+        ActionStatus.IN_PROGRESS,
+        "The nurses of three schools join so far; the rest after the break.",
     ),
     PLANS[0][1][1]: checkins.ActionReport(
         ActionStatus.DONE, "Adopted at the cabinet retreat: 15% chronic absence by June."
