@@ -261,6 +261,25 @@ def analyze_function_sql(tables: Sequence[str]) -> list[str]:
     ]
 
 
+def school_set_function_sql(name: str, query: str) -> list[str]:
+    """`name()`: the ids `query` selects, for a school role's walls to read once per statement
+    (`id IN (SELECT name())`) rather than through other tables' walls. SECURITY DEFINER, so
+    the tables it reads are under their district walls only (row security is forced on the
+    owner too), never their school walls; `query` must narrow to the caller's own schools
+    itself, with the variables `district` and `schools` (its tenant settings, read into
+    variables first: written into the query, conditions calling current_setting would not be
+    searched by index under row security, and the district would be scanned). STABLE: it
+    reads. Only the school persona may execute it."""
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF bigint"
+        " LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
+        f" DECLARE district bigint := {_DISTRICT}; schools bigint[] := {_SCHOOLS};"
+        f" BEGIN RETURN QUERY {query}; END $$",
+        f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {name}() TO {SCHOOL}",
+    ]
+
+
 def drop_tenant_table_sql(table: str) -> list[str]:
     t = _q(table)
     return [
