@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, migrations
+from django.db import DEFAULT_DB_ALIAS, connections, migrations, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
@@ -440,9 +440,11 @@ def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
     schools = ",".join(str(s) for s in sorted(state.school_ids or ()))
     workshops = ",".join(str(w) for w in sorted(state.workshop_ids or ()))
     with connections[using].cursor() as cursor:
-        cursor.execute(f"SET LOCAL ROLE {state.role or 'NONE'}")
+        # One round trip for both (psycopg2 sends them as one query): every transaction of
+        # every request begins with it.
         cursor.execute(
-            "SELECT set_config('app.district_id', %s, true),"
+            f"SET LOCAL ROLE {state.role or 'NONE'};"
+            " SELECT set_config('app.district_id', %s, true),"
             " set_config('app.school_ids', %s, true), set_config('app.user_id', %s, true),"
             " set_config('app.workshop_ids', %s, true), set_config('app.token_digest', %s, true)",
             [
@@ -456,9 +458,20 @@ def apply(state: DbState | None, using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 @contextmanager
-def entered(state: DbState, using: str = DEFAULT_DB_ALIAS):
+def transaction_as(state: DbState, using: str = DEFAULT_DB_ALIAS):
+    """A transaction under `state` (a savepoint, inside one already open). A whole transaction
+    takes its settings with it when it ends, so nothing is given back after it: two statements
+    fewer, on every request's few transactions."""
+    whole = not connections[using].in_atomic_block
+    with transaction.atomic(using=using), entered(state, using, give_back=not whole):
+        yield
+
+
+@contextmanager
+def entered(state: DbState, using: str = DEFAULT_DB_ALIAS, *, give_back: bool = True):
     """Inside an open transaction: apply `state`, and on the way out give back the enclosing
-    one (a settled savepoint keeps SET LOCAL values until the whole transaction ends)."""
+    one (a settled savepoint keeps SET LOCAL values until the whole transaction ends), unless
+    the caller ends the transaction right after (`give_back=False`)."""
     if is_owner_connection(using):
         # Migrations run as the owner; their data steps need no persona.
         yield
@@ -473,7 +486,7 @@ def entered(state: DbState, using: str = DEFAULT_DB_ALIAS):
         _state.reset(token)
         raise
     _state.reset(token)
-    if connections[using].needs_rollback:
+    if not give_back or connections[using].needs_rollback:
         # Marked for rollback (a page answering 5xx): the rollback restores the settings, and
         # any statement before it would fail.
         return
