@@ -90,8 +90,20 @@ def navigation(request: HttpRequest) -> dict:
     a menu of one is a click for nothing. `may_open`: see _PagesOpenTo."""
     if not request.user.is_authenticated:
         return {}
+    # A page rendering several templates (the home's panels) asks again: worked out once.
+    known = getattr(request, "navigation_context", None)
+    if known is None:
+        known = request.navigation_context = _navigation(request)
+    return known
+
+
+def _navigation(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
-    context = {"nav_items": [], "user_memberships": list(memberships_of(request.user))}
+    # The tenant middleware read them already on a district's pages.
+    memberships = getattr(request, "user_memberships", None)
+    if memberships is None:
+        memberships = memberships_of(request.user)
+    context = {"nav_items": [], "user_memberships": list(memberships)}
     if membership is None:
         return context
     context["may_open"] = _PagesOpenTo(membership)

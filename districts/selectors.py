@@ -7,18 +7,13 @@ from django.db.models import Count, QuerySet
 from .audit import student_record_types
 from .models import AuditEvent, Membership, School, SchoolYear, User
 from .roles import Role
-from .tenancy import own_rows
+from .tenancy import own_memberships
 
 
 def memberships_of(user: User) -> list[Membership]:
     """Every district the user may enter, for the district switcher. The only read across
     districts, and it is limited to the user's own membership rows."""
-    with own_rows(user):
-        return list(
-            Membership.unscoped.filter(user=user, user__is_active=True)
-            .select_related("district")
-            .order_by("district__name")
-        )
+    return own_memberships(user)
 
 
 def visible_schools(*, user: User) -> QuerySet[School]:

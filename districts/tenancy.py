@@ -12,10 +12,11 @@ settings leak through pooled connections; see security-notes.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from celery import Task
@@ -28,6 +29,8 @@ from django.urls import Resolver404, resolve
 
 from . import db_walls
 from .roles import DISTRICT_WIDE_ROLES, SCHOOL_ROLES, Role
+
+T = TypeVar("T")
 
 
 class TenantContextMissing(RuntimeError):
@@ -54,6 +57,8 @@ class TenantContext:
 
 
 _current: ContextVar[TenantContext | None] = ContextVar("tenant_context", default=None)
+# Values read once per tenant context (`remembered`).
+_remembered: ContextVar[dict[str, object] | None] = ContextVar("remembered", default=None)
 
 
 def current_tenant() -> TenantContext:
@@ -64,6 +69,17 @@ def current_tenant() -> TenantContext:
             "or wrap task and command code in districts.tenancy.system_context(district)."
         )
     return ctx
+
+
+def remembered(key: str, compute: Callable[[], T]) -> T:
+    """`compute()`, once per tenant context (a request, a task): for what several parts of one
+    page ask the database each (the latest import, on which cached figures depend), which
+    nothing in the same request changes before they read it."""
+    current_tenant()
+    values = _remembered.get()
+    if key not in values:
+        values[key] = compute()
+    return values[key]
 
 
 def require_working_for(district, *objects) -> None:
@@ -100,25 +116,26 @@ def tenant_context(ctx: TenantContext) -> Iterator[TenantContext]:
         school_ids=ctx.school_ids,
         user_id=ctx.user_id,
     )
-    with transaction.atomic(), db_walls.entered(state):
-        token = _current.set(ctx)
+    with db_walls.transaction_as(state):
+        token, values = _current.set(ctx), _remembered.set({})
         try:
             yield ctx
         finally:
+            _remembered.reset(values)
             _current.reset(token)
 
 
 @contextmanager
 def own_rows(user) -> Iterator[None]:
     """Before any district is chosen: the signed-in user's own memberships, nothing else."""
-    with transaction.atomic(), db_walls.entered(db_walls.DbState(role=None, user_id=user.pk)):
+    with db_walls.transaction_as(db_walls.DbState(role=None, user_id=user.pk)):
         yield
 
 
 @contextmanager
 def token_rows(digest: str) -> Iterator[None]:
     """Before any district is chosen: the one API token whose secret's digest this is."""
-    with transaction.atomic(), db_walls.entered(db_walls.DbState(role=None, token_digest=digest)):
+    with db_walls.transaction_as(db_walls.DbState(role=None, token_digest=digest)):
         yield
 
 
@@ -127,7 +144,7 @@ def operator_context(*, user=None, reason: str) -> Iterator[None]:
     """Work across districts on configuration, never on student records: the operators'
     admin site and setting up districts. Scoped querysets still refuse to run here."""
     state = db_walls.DbState(role=db_walls.OPERATOR, user_id=getattr(user, "pk", None))
-    with transaction.atomic(), db_walls.entered(state):
+    with db_walls.transaction_as(state):
         yield
 
 
@@ -145,12 +162,17 @@ def context_for_membership(membership) -> TenantContext:
 
     school_ids = None
     if membership.role in SCHOOL_ROLES:
-        with own_rows(membership.user):
-            school_ids = frozenset(
-                MembershipSchool.unscoped.filter(
-                    district_id=membership.district_id, membership=membership
-                ).values_list("school_id", flat=True)
-            )
+        # Memberships read by own_memberships know their schools already.
+        known = getattr(membership, "own_school_ids", None)
+        if known is not None:
+            school_ids = frozenset(known)
+        else:
+            with own_rows(membership.user):
+                school_ids = frozenset(
+                    MembershipSchool.unscoped.filter(
+                        district_id=membership.district_id, membership=membership
+                    ).values_list("school_id", flat=True)
+                )
     return TenantContext(
         district_id=membership.district_id,
         user_id=membership.user_id,
@@ -160,17 +182,35 @@ def context_for_membership(membership) -> TenantContext:
     )
 
 
-def membership_for(user, district_slug: str):
-    """The user's membership in the district named by the URL, or None. Unknown districts and
-    districts the user does not belong to look the same, so nobody can probe which exist."""
-    from .models import Membership
+def own_memberships(user) -> list:
+    """Every district the user may enter, by name, each membership with its district, its
+    user and (`own_school_ids`) its schools: in one statement, what a request needs to choose
+    its district, enter its tenant context and show the district switcher."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
+    from .models import Membership, MembershipSchool
 
     with own_rows(user):
-        return (
-            Membership.unscoped.select_related("district", "user")
-            .filter(user=user, district__slug=district_slug, user__is_active=True)
-            .first()
+        return list(
+            Membership.unscoped.filter(user=user, user__is_active=True)
+            .select_related("district", "user")
+            .annotate(
+                own_school_ids=ArraySubquery(
+                    MembershipSchool.unscoped.filter(membership=OuterRef("pk")).values("school_id")
+                )
+            )
+            .order_by("district__name")
         )
+
+
+def membership_for(user, district_slug: str, memberships: list | None = None):
+    """The user's membership in the district named by the URL, or None (among `memberships`,
+    when own_memberships was read already). Unknown districts and districts the user does not
+    belong to look the same, so nobody can probe which exist."""
+    if memberships is None:
+        memberships = own_memberships(user)
+    return next((m for m in memberships if m.district.slug == district_slug), None)
 
 
 class TenantMiddleware:
@@ -183,6 +223,7 @@ class TenantMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.district = None
         request.membership = None
+        request.user_memberships = None
         try:
             match = resolve(request.path_info)
         except Resolver404:
@@ -202,7 +243,9 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()}, safe="/")
             return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")
-        membership = membership_for(request.user, slug)
+        # Kept for the district switcher (attendance_platform/navigation.py).
+        request.user_memberships = own_memberships(request.user)
+        membership = membership_for(request.user, slug, request.user_memberships)
         if membership is None:
             raise Http404("No such district.")
         request.district = membership.district

@@ -3,6 +3,7 @@ its own, against the real PostgreSQL, as the app's login role."""
 
 import importlib
 from binascii import unhexlify
+from datetime import date
 
 import pytest
 from django.db import DatabaseError, connection, transaction
@@ -20,12 +21,14 @@ from districts.tenancy import (
     system_context,
     tenant_context,
 )
+from support.models import CaringConversation
 from tiering.models import Student
 
 from .factories import StudentFactory
 from .reading import reading
 from .sis import import_file
-from .tiered import MOVE, write
+from .support.factories import conversation
+from .tiered import MOVE, ROSTER, write
 
 # Students' records and what is computed from them (the tables each app's migration walls
 # with student_data=True): no partner or facilitator persona may reach them.
@@ -319,6 +322,85 @@ def test_a_principal_reads_a_student_who_left_their_school_but_cannot_write_them
     # S9 and S10 were never at Adams.
     assert seen == {f"S{n}" for n in range(1, 9)}
     assert gray.school_id == tiered_school(district, "102").pk
+
+
+# --- A school role's walls read their sets once per statement (tiering 0013, support 0003)
+
+SET_FUNCTIONS = ("attendance_own_school_students", "attendance_students_named_by_own_standings")
+
+
+def _sis_ids(district, function):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM {function}()")  # noqa: S608 — a constant
+        ids = [row[0] for row in cursor.fetchall()]
+    with reading(district):
+        return set(Student.unscoped.filter(pk__in=ids).values_list("sis_id", flat=True))
+
+
+def test_the_walls_sets_are_a_school_roles_own_schools_students_and_no_other(
+    tiered, principal, district, other_district, other_school, tmp_path
+):
+    record = import_file(district, write(tmp_path, "move.csv", MOVE))  # S7 to Banneker
+    assert record.status == "succeeded", record.errors
+    StudentFactory(district=other_district, sis_id="S1", school=other_school)
+    with _as_member(principal, district):
+        now_at_adams = _sis_ids(district, "attendance_own_school_students")
+        named_at_adams = _sis_ids(district, "attendance_students_named_by_own_standings")
+    assert now_at_adams == {f"S{n}" for n in range(1, 9)} - {"S7"}
+    assert named_at_adams == {f"S{n}" for n in range(1, 9)}
+    # Settings naming Adams in another district's context (a forged one) find nothing: the
+    # functions' reads are under the district walls, forced on their owner too.
+    adams = tiered_school(district, "101")
+    forged = db_walls.DbState(
+        role=db_walls.SCHOOL, district_id=other_district.pk, school_ids=frozenset({adams.pk})
+    )
+    with transaction.atomic(), db_walls.entered(forged):
+        for function in SET_FUNCTIONS:
+            assert _one(f"SELECT count(*) FROM {function}()") == (0,), function  # noqa: S608
+
+
+@pytest.mark.parametrize("persona", [db_walls.STAFF, db_walls.SYSTEM, db_walls.PARTNER, None])
+def test_only_the_school_persona_may_call_the_walls_set_functions(persona, tiered, district):
+    state = db_walls.DbState(role=persona, district_id=district.pk)
+    for function in SET_FUNCTIONS:
+        denied = pytest.raises(DatabaseError, match=f"permission denied for function {function}")
+        with denied, transaction.atomic(), db_walls.entered(state):
+            _one(f"SELECT count(*) FROM {function}()")  # noqa: S608 — a constant
+
+
+def test_a_principal_reads_support_records_of_their_schools_students_now_and_no_other(
+    tiered, principal, district_admin, district, outsider, other_district, other_school, tmp_path
+):
+    for sis_id in ("S4", "S5", "S9"):  # S9 is at Banneker
+        conversation(student_of(district, sis_id), staff=district_admin, held_on=date(2026, 11, 2))
+    elsewhere = StudentFactory(district=other_district, sis_id="S4", school=other_school)
+    conversation(elsewhere, staff=outsider, held_on=date(2026, 11, 2))
+
+    def read_by_principal():
+        with _as_member(principal, district):
+            return set(CaringConversation.unscoped.values_list("student__sis_id", flat=True))
+
+    assert read_by_principal() == {"S4", "S5"}
+    # S4 moves to Banneker: the records go with them, out of Adams' reach.
+    moved = ROSTER.replace("S4,Di,Dunn,3,101,", "S4,Di,Dunn,3,102,")
+    assert import_file(district, write(tmp_path, "moved.csv", moved)).status == "succeeded"
+    assert read_by_principal() == {"S5"}
+    with _as_member(principal, district):
+        rejected = pytest.raises(DatabaseError, match="row-level security")
+        with rejected, transaction.atomic():
+            CaringConversation.unscoped.create(
+                district=district,
+                student=student_of(district, "S9"),
+                held_on=date(2026, 11, 3),
+                with_whom="family",
+                staff=principal,
+                recorded_by=principal,
+            )
+
+
+def student_of(district, sis_id):
+    with reading(district):
+        return Student.unscoped.get(sis_id=sis_id)
 
 
 def tiered_school(district, sis_code):

@@ -41,7 +41,7 @@ from django.db.models import (
 from django.db.models.functions import NullIf
 
 from districts.models import District, Grade, School, User
-from districts.tenancy import current_tenant
+from districts.tenancy import current_tenant, remembered
 
 from .bands import CHRONIC_BANDS, RATED_BANDS, SCHOOL_YEAR_DAYS, Band
 from .headers import Kind, Recognition, recognise
@@ -493,7 +493,10 @@ def _version(record: Snapshot | AttendanceImport | None) -> str:
 
 
 def _latest_import() -> str:
-    return _version(AttendanceImport.objects.order_by("-pk").first())
+    return remembered(
+        "tiering.latest_import",
+        lambda: _version(AttendanceImport.objects.order_by("-pk").first()),
+    )
 
 
 def figures_version(snapshot: Snapshot | None) -> str:

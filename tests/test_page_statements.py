@@ -1,0 +1,36 @@
+"""How many statements the busiest pages run (issue 22, pages at scale): each one is a round
+trip to the database, and those every request repeats (the session, the membership and its
+schools, the district switcher, the tenant settings, the navigation's counts) were most of a
+principal's home. Upper bounds, so that a change adding statements to every request fails
+here rather than in a benchmark; they count a request as the server runs it, one whole
+transaction (a test's enclosing transaction would add savepoints)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+# As measured when the bounds were set (before: 55 on the home, 51 on the list).
+PRINCIPAL_HOME = 24
+TIERED_LIST = 27
+
+
+def _statements(client, url: str) -> list[str]:
+    client.get(url)  # the figures a page caches are then cached, as on every later visit
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_principals_home_and_tiered_list_run_a_bounded_number_of_statements(
+    client, tiered, principal
+):
+    client.force_login(principal)
+    home = _statements(client, "/d/riverside/")
+    listed = _statements(client, f"/d/riverside/attendance/schools/{tiered.pk}/")
+    assert len(home) <= PRINCIPAL_HOME, "\n".join(s[:150] for s in home)
+    assert len(listed) <= TIERED_LIST, "\n".join(s[:150] for s in listed)
+    # The district is chosen once: one read of the user's memberships, their schools with it.
+    for statements in (home, listed):
+        assert sum('FROM "districts_membership"' in sql for sql in statements) == 1
+        assert not any('districts_membershipschool"."school_id" AS' in sql for sql in statements)
