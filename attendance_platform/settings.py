@@ -308,7 +308,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"Band": "tiering.bands.Band", "Grade": "districts.models.Grade"},
+    "ENUM_NAME_OVERRIDES": {
+        "Band": "tiering.bands.Band",
+        "Grade": "districts.models.Grade",
+        "Tier": "partners.models.Tier",
+        "AssessmentStatus": "selfassessment.models.AssessmentStatus",
+        "PriorityStatus": "selfassessment.models.PriorityStatus",
+        "CycleStatus": "pdsa.models.CycleStatus",
+        "InterventionStatus": "support.models.InterventionStatus",
+        "RegistryStatus": ["stale", "current"],
+    },
 }
 
 REDIS_URL = env_str("REDIS_URL")
