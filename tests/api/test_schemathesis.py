@@ -23,7 +23,6 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from districts.tenancy import operator_context
-from pdsa.models import CycleTemplate
 from selfassessment.models import TemplateVersion
 
 from ..security.world import world  # noqa: F401 — the fixture
@@ -45,19 +44,15 @@ PERSONAS = [
 
 
 @pytest.fixture
-def reference_data(transactional_db):
+def reference_data(transactional_db, template):
     """A live server's test empties every table after it runs, the rows data migrations
-    seeded included: put the self-assessment tool and the PDSA templates back as the
-    migrations write them (the partner taxonomy's fixture does its own)."""
-    seeds = (
-        (TemplateVersion, "selfassessment.migrations.0002_template_version_1", "seed_version_1"),
-        (CycleTemplate, "pdsa.migrations.0003_template_2x10", "seed"),
-    )
-    # Reference data is the operators' to write once migrations are done.
-    with operator_context(reason="test fixture"):
-        for model, migration, seed in seeds:
-            if not model.objects.exists():
-                getattr(importlib.import_module(migration), seed)(django_apps, None)
+    seeded included: put the self-assessment tool back as its migration writes it (the PDSA
+    template's and the partner taxonomy's fixtures do their own)."""
+    if not TemplateVersion.objects.exists():
+        migration = importlib.import_module("selfassessment.migrations.0002_template_version_1")
+        # Reference data is the operators' to write once migrations are done.
+        with operator_context(reason="test fixture"):
+            migration.seed_version_1(django_apps, None)
 
 
 def test_every_operation_keeps_to_the_schema_for_every_persona(
