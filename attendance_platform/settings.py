@@ -296,8 +296,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attendance Platform API",
     "DESCRIPTION": (
-        "A district's schools, school years, snapshots and students' standings, behind the "
-        "same walls as the pages: a personal token acts with its membership's role and schools."
+        "A district's schools and years, attendance rules, snapshots, students' standings, "
+        "daily attendance and support records, the dashboard's counts, self-assessments, the "
+        "partner registry and PDSA cycles, behind the same walls as the pages: a personal "
+        "token acts with its membership's role and schools."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

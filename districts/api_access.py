@@ -199,6 +199,7 @@ def form_data(form: forms.Form) -> dict:
 
 
 def json_object(request: Request) -> dict:
+    """The request's JSON body, which a page's form reads as it reads a posted form."""
     if not isinstance(request.data, dict):
         raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
     return request.data
