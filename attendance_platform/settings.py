@@ -322,8 +322,10 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attendance Platform API",
     "DESCRIPTION": (
-        "A district's schools, school years, snapshots and students' standings, behind the "
-        "same walls as the pages: a personal token acts with its membership's role and schools."
+        "A district's schools and years, attendance rules, snapshots, students' standings, "
+        "daily attendance and support records, the dashboard's counts, self-assessments, the "
+        "partner registry and PDSA cycles, behind the same walls as the pages: a personal "
+        "token acts with its membership's role and schools."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -338,6 +340,12 @@ SPECTACULAR_SETTINGS = {
         "Band": "tiering.bands.Band",
         "Grade": "districts.models.Grade",
         "FileKind": "tiering.headers.KIND_CHOICES",
+        "Tier": "partners.models.Tier",
+        "AssessmentStatus": "selfassessment.models.AssessmentStatus",
+        "PriorityStatus": "selfassessment.models.PriorityStatus",
+        "CycleStatus": "pdsa.models.CycleStatus",
+        "InterventionStatus": "support.models.InterventionStatus",
+        "RegistryStatus": ["stale", "current"],
     },
 }
 

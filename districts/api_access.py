@@ -17,17 +17,24 @@ from contextlib import ExitStack
 from datetime import timedelta
 from typing import ClassVar
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import exceptions
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.authentication import (
     BaseAuthentication,
     SessionAuthentication,
     get_authorization_header,
 )
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
@@ -150,6 +157,55 @@ class ApiThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
+_ERROR = inline_serializer("Error", {"detail": serializers.CharField()})
+# Every district operation may answer these, whatever it does when it succeeds: the schema
+# says so, so that a client (and schemathesis) knows each answer it can get.
+ERROR_RESPONSES = {
+    "400": OpenApiResponse(
+        OpenApiTypes.OBJECT, description="The request's mistakes, by field (as the page's form)."
+    ),
+    "401": OpenApiResponse(_ERROR, description="No session or token, or a token not usable."),
+    "403": OpenApiResponse(_ERROR, description="Your role in this district does not include it."),
+    "404": OpenApiResponse(
+        _ERROR, description="No such district, or nothing by that id you may see."
+    ),
+    "429": OpenApiResponse(_ERROR, description="Too many requests with this token: wait."),
+}
+
+
+class DistrictSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, response in ERROR_RESPONSES.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(response, code, direction=direction)
+        return responses
+
+
+def _field_name(field: str) -> str:
+    return "non_field_errors" if field == NON_FIELD_ERRORS else field
+
+
+def form_data(form: forms.Form) -> dict:
+    """The cleaned data of a page's form filled from the request's JSON body, or 400 with the
+    form's own messages by field: the API validates exactly as the page does."""
+    if not form.is_valid():
+        raise exceptions.ValidationError(
+            {
+                _field_name(field): [error["message"] for error in errors]
+                for field, errors in form.errors.get_json_data().items()
+            }
+        )
+    return form.cleaned_data
+
+
+def json_object(request: Request) -> dict:
+    """The request's JSON body, which a page's form reads as it reads a posted form."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return request.data
+
+
 class DistrictApi(APIView):
     """One operation on one district's data. Subclasses name the role policy (roles.py)
     that may use it; `accepts_integration_tokens` opens it to integration tokens too. Its
@@ -157,12 +213,15 @@ class DistrictApi(APIView):
     access record and every other write go to the primary."""
 
     policy: ClassVar[frozenset[Role]]
+    # The policy of the operation's writes (POST, PUT), when the same address also reads.
+    write_policy: ClassVar[frozenset[Role] | None] = None
     accepts_integration_tokens: ClassVar[bool] = False
 
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes: ClassVar[list] = []
     throttle_classes = [ApiThrottle]
     renderer_classes = [JSONRenderer]
+    schema = DistrictSchema()
 
     membership: Membership | None = None
     _walls: ExitStack | None = None
@@ -195,8 +254,13 @@ class DistrictApi(APIView):
                 raise exceptions.PermissionDenied(
                     "An integration token may only import attendance."
                 )
-        elif self.membership.role not in self.policy:
+        elif self.membership.role not in self._policy(request.method):
             raise exceptions.PermissionDenied("Your role in this district does not include this.")
+
+    def _policy(self, method: str) -> frozenset[Role]:
+        if self.write_policy is not None and method not in SAFE_METHODS:
+            return self.write_policy
+        return self.policy
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -229,6 +293,13 @@ class DistrictApi(APIView):
         if self._walls is not None:
             walls, self._walls = self._walls, None
             walls.__exit__(type(exc), exc, exc.__traceback__)
+        if isinstance(exc, DjangoValidationError):
+            # A service's refusal (the page shows it above its form): 400 with its messages.
+            by_field = exc.message_dict if hasattr(exc, "error_dict") else {}
+            exc = exceptions.ValidationError(
+                {_field_name(field): list(messages) for field, messages in by_field.items()}
+                or {"non_field_errors": exc.messages}
+            )
         return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):

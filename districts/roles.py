@@ -78,6 +78,8 @@ READ_DISTRICT_ATTENDANCE = DISTRICT_WIDE_ROLES
 # Imports span the whole district: only district-wide roles run and review them.
 IMPORT_ATTENDANCE = DISTRICT_WIDE_ROLES
 EDIT_ATTENDANCE_RULES = _ADMIN
+# The rule sets are read where they are edited: the rules page (and the API's rule sets).
+READ_ATTENDANCE_RULES = EDIT_ATTENDANCE_RULES
 RUN_RECOMPUTE = _ADMIN
 
 # --- The cabinet's self-assessment ------------------------------------------------------------

@@ -304,6 +304,19 @@ def _percent() -> ExpressionWrapper:
     )
 
 
+def _in_groups(rows: QuerySet[Standing], filters: ListFilters) -> QuerySet[Standing]:
+    """The standings of the filters' grade and subgroups (the dashboard's DIMENSIONS)."""
+    if filters.grade is not None:
+        rows = rows.filter(grade=filters.grade)
+    for name in ("gender", "race_ethnicity", "zip_code"):
+        if value := getattr(filters, name):
+            rows = rows.filter(**{f"student__{name}": value})
+    for name in ("disability", "english_learner", "low_income"):
+        if (value := getattr(filters, name)) is not None:
+            rows = rows.filter(**{f"student__{name}": value})
+    return rows
+
+
 def tiered_students(
     *,
     standings: QuerySet[Standing],
@@ -354,14 +367,7 @@ def tiered_students(
         rows = rows.filter(band__in=CHRONIC_BANDS)
     elif filters.band:
         rows = rows.filter(band=filters.band)
-    if filters.grade is not None:
-        rows = rows.filter(grade=filters.grade)
-    for name in ("gender", "race_ethnicity", "zip_code"):
-        if value := getattr(filters, name):
-            rows = rows.filter(**{f"student__{name}": value})
-    for name in ("disability", "english_learner", "low_income"):
-        if (value := getattr(filters, name)) is not None:
-            rows = rows.filter(**{f"student__{name}": value})
+    rows = _in_groups(rows, filters)
     for word in filters.q.split():
         rows = rows.filter(
             Q(student__first_name__icontains=word)
@@ -386,14 +392,14 @@ def snapshot_standings(
     previous: Snapshot | None,
     school: School | None,
     bands: Sequence[str] = (),
-    grade: int | None = None,
+    groups: ListFilters = ListFilters(),
 ) -> QuerySet[Standing]:
     """The standings of a snapshot a reader may see, with their percent missed and previous
     band (the REST API's standings): one school's as its tiered list has them; else, for
     readers of the whole district, each student's standing across the district (previous band
     likewise), and for a school role its schools' rows (previous band at the same school).
-    Filtered by bands (``CHRONIC_FILTER`` for the three chronic ones) and grade; ordered by
-    the caller."""
+    Filtered by bands (``CHRONIC_FILTER`` for the three chronic ones) and by the grade and
+    subgroups of ``groups`` (its other filters are the tiered list's); ordered by the caller."""
     wanted = {b for band in bands for b in (CHRONIC_BANDS if band == CHRONIC_FILTER else (band,))}
     if school is not None:
         rows = tiered_students(
@@ -401,7 +407,7 @@ def snapshot_standings(
             snapshot=snapshot,
             previous=previous,
             school=school,
-            filters=ListFilters(grade=grade),
+            filters=groups,
         )
         return rows.filter(band__in=wanted) if wanted else rows
     whole_district = current_tenant().school_ids is None
@@ -423,9 +429,7 @@ def snapshot_standings(
         rows = rows.annotate(previous_band=Subquery(before.values("band")[:1]))
     if wanted:
         rows = rows.filter(band__in=wanted)
-    if grade is not None:
-        rows = rows.filter(grade=grade)
-    return rows
+    return _in_groups(rows, groups)
 
 
 def transfer_dates(

@@ -493,18 +493,32 @@ def api_row(
     kwargs: Kwargs | None = None,
     method: str = "GET",
     integration: object = FORBIDDEN,
+    sibling: Kwargs | None = None,
+    sibling_hidden: frozenset[str] = frozenset(),
 ) -> Row:
     """A /api/v1/districts/<district>/ operation: as a page's district_row, but a request with
     neither session nor token is 401, not sent to sign in. test_isolation_matrix.py sends
     each persona's request again with a personal token instead of the session, and with the
-    district's integration token, which gets `integration`."""
-    row = district_row(route, ok=ok, hidden=hidden, kwargs=kwargs)
+    district's integration token, which gets `integration`. A write is sent with an empty
+    body: those it lets through answer 400 with the form's mistakes."""
+    row = district_row(
+        route,
+        ok=ok,
+        hidden=hidden,
+        kwargs=kwargs,
+        method=method,
+        sibling=sibling,
+        sibling_hidden=sibling_hidden,
+    )
+    unauthorized = {ANON: UNAUTHORIZED}
     return Row(
         route,
-        {**row.expect, ANON: UNAUTHORIZED},
+        {**row.expect, **unauthorized},
         kwargs=kwargs,
         method=method,
         integration=integration,
+        sibling=sibling,
+        sibling_expect={**row.sibling_expect, **unauthorized} if sibling else {},
     )
 
 
@@ -529,6 +543,51 @@ API_ROWS = [
         kwargs=_ids(import_id="previewed_import"),
         method="POST",
         integration=NOT_FOUND,
+    ),
+    api_row("api:rule_sets", ok=frozenset({ALICE})),
+    api_row(
+        "api:student_attendance", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT
+    ),
+    api_row("api:aggregates", ok=DISTRICT_WIDE),
+    # Student support: read by the staff (a school role its schools' students), written by
+    # district administrators and the school's principal and attendance team.
+    api_row("api:student_support", ok=DISTRICT_WIDE | SCHOOL, hidden=ADAMS_HIDDEN, kwargs=STUDENT),
+    *(
+        api_row(route, ok=SUPPORT_WRITERS, hidden=ADAMS_HIDDEN, kwargs=STUDENT, method="POST")
+        for route in ("api:student_conversations", "api:student_interventions")
+    ),
+    api_row("api:self_assessments", ok=STAFF),
+    api_row("api:self_assessment", ok=STAFF, kwargs=ASSESSMENT),
+    # The partner registry: partner staff read and write their own organisation's entries.
+    api_row("api:partners", ok=MEMBERS),
+    api_row("api:partners", ok=EDITORS, method="POST"),
+    api_row(
+        "api:partner",
+        ok=MEMBERS,
+        kwargs=ENTRY,
+        sibling=FOOD_ENTRY,
+        sibling_hidden=frozenset({PIA}),
+    ),
+    api_row(
+        "api:partner",
+        ok=EDITORS,
+        kwargs=ENTRY,
+        method="PUT",
+        sibling=FOOD_ENTRY,
+        sibling_hidden=frozenset({PIA}),
+    ),
+    api_row("api:partners_hsds", ok=DISTRICT_WIDE),
+    # PDSA cycles: as the pages (the Adams cycle names the youth club's entry).
+    api_row("api:pdsa_cycles", ok=MEMBERS),
+    api_row("api:pdsa_cycles", ok=PDSA_RUNNERS, method="POST"),
+    api_row("api:pdsa_cycle", ok=PDSA_READERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE),
+    api_row("api:pdsa_cycle", ok=ADAMS_RUNNERS, hidden=ADAMS_HIDDEN, kwargs=CYCLE, method="PUT"),
+    api_row(
+        "api:pdsa_cycle_advance",
+        ok=ADAMS_RUNNERS,
+        hidden=ADAMS_HIDDEN,
+        kwargs=CYCLE,
+        method="POST",
     ),
 ]
 
@@ -657,14 +716,22 @@ def admin_model_rows() -> list[Row]:
     return rows
 
 
-ROWS: dict[str, Row] = {
-    row.route: row
-    for row in (
+def _keyed(rows: list[Row]) -> dict[str, Row]:
+    """Rows by route; a route's second method (an API address that reads and writes) by
+    "route METHOD"."""
+    keyed: dict[str, Row] = {}
+    for row in rows:
+        keyed[row.route if row.route not in keyed else f"{row.route} {row.method}"] = row
+    return keyed
+
+
+ROWS: dict[str, Row] = _keyed(
+    [
         *DISTRICT_ROWS,
         *WORKSHOP_ROWS,
         *API_ROWS,
         *ACCOUNT_ROWS,
         *ADMIN_ROWS,
         *admin_model_rows(),
-    )
-}
+    ]
+)
