@@ -340,6 +340,7 @@ SPECTACULAR_SETTINGS = {
         "Band": "tiering.bands.Band",
         "Grade": "districts.models.Grade",
         "FileKind": "tiering.headers.KIND_CHOICES",
+        "ImportStatus": "tiering.models.ImportStatus",
         "Tier": "partners.models.Tier",
         "AssessmentStatus": "selfassessment.models.AssessmentStatus",
         "PriorityStatus": "selfassessment.models.PriorityStatus",
