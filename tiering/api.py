@@ -468,6 +468,23 @@ class _ImportApi(DistrictApi):
         problems = [error.as_json() for error in refusal.errors]
         return Response({"detail": str(refusal), "problems": problems}, status=400)
 
+    def refused_request(self, errors: dict) -> Response:
+        """The request's own mistakes (no file, an unknown kind) as an import's problems, in
+        the one shape every refused import answers with."""
+        problems = [
+            readers.RowError(
+                row=0,
+                column=field,
+                value="",
+                reason=str(message),
+                code=ProblemCode.FILE if field == "file" else ProblemCode.VALUE,
+            ).as_json()
+            for field, messages in errors.items()
+            for message in messages
+        ]
+        detail = "Nothing was imported: " + " ".join(p["reason"] for p in problems)
+        return Response({"detail": detail, "problems": problems}, status=400)
+
 
 class ImportCreateApi(_ImportApi):
     """Sends a file to import, as the upload page does: it is checked, then waits for the
@@ -503,7 +520,8 @@ class ImportCreateApi(_ImportApi):
     )
     def post(self, request: Request, district_slug: str) -> Response:
         form = self.InputSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
+        if not form.is_valid():
+            return self.refused_request(form.errors)
         data = form.validated_data
         try:
             record = services.attendance_import_create(

@@ -146,7 +146,11 @@ def test_a_refused_file_keeps_nothing_and_is_recorded(district, district_admin, 
     with system_context(district, reason="test"):
         assert not AttendanceImport.objects.exists()
         assert AuditEvent.objects.filter(purpose__startswith="Upload refused").exists()
-    assert api.post(IMPORTS, {}).status_code == 400  # no file at all
+    # No file at all: the same refusal's shape, the missing field named as its column.
+    missing = api.post(IMPORTS, {"kind": "daily"})
+    assert missing.status_code == 400
+    assert [(p["column"], p["code"]) for p in missing.json()["problems"]] == [("file", "file")]
+    assert missing.json()["detail"].startswith("Nothing was imported: ")
 
 
 def test_an_integration_token_imports_but_reads_no_student_nor_others_imports(
