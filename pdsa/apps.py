@@ -34,5 +34,5 @@ class PdsaConfig(AppConfig):
         # Study results and the chain's counts are recomputed after every import and
         # recompute of the district; the chain's counts after every change of reasons for
         # absence or interventions too.
-        bands_changed.register(refresh_after_bands_change)
-        records_changed.register(support_records_changed)
+        bands_changed.hooks.register(refresh_after_bands_change)
+        records_changed.hooks.register(support_records_changed)

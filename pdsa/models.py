@@ -245,14 +245,23 @@ class PlanStep(TenantModel):
         return f"Step {self.position}"
 
 
-class CycleSchool(TenantModel):
+class CyclePart(TenantModel):
+    """What a cycle involves, one row per thing named: its schools, reasons for absence,
+    interventions and partner entries."""
+
     cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE)
-    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
 
     objects = TenantManager.from_queryset(CyclePartQuerySet)()
 
     class Meta:
+        abstract = True
         default_manager_name = "objects"
+
+
+class CycleSchool(CyclePart):
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+")
+
+    class Meta(CyclePart.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "cycle", "school"], name="pdsa_cycle_school_once"
@@ -261,14 +270,10 @@ class CycleSchool(TenantModel):
         indexes = [models.Index(fields=["district", "school"])]
 
 
-class CycleReason(TenantModel):
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE)
+class CycleReason(CyclePart):
     reason = models.ForeignKey(AbsenceReason, on_delete=models.PROTECT, related_name="+")
 
-    objects = TenantManager.from_queryset(CyclePartQuerySet)()
-
-    class Meta:
-        default_manager_name = "objects"
+    class Meta(CyclePart.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "cycle", "reason"], name="pdsa_cycle_reason_once"
@@ -276,14 +281,10 @@ class CycleReason(TenantModel):
         ]
 
 
-class CycleIntervention(TenantModel):
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE)
+class CycleIntervention(CyclePart):
     intervention = models.ForeignKey(Intervention, on_delete=models.PROTECT, related_name="+")
 
-    objects = TenantManager.from_queryset(CyclePartQuerySet)()
-
-    class Meta:
-        default_manager_name = "objects"
+    class Meta(CyclePart.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "cycle", "intervention"], name="pdsa_cycle_intervention_once"
@@ -291,17 +292,13 @@ class CycleIntervention(TenantModel):
         ]
 
 
-class CyclePartnerEntry(TenantModel):
+class CyclePartnerEntry(CyclePart):
     """A registry entry involved in the cycle. An entry removed from the registry leaves the
     cycles naming it (the registry's own history keeps what it was)."""
 
-    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE)
     entry = models.ForeignKey(PartnerEntry, on_delete=models.CASCADE, related_name="+")
 
-    objects = TenantManager.from_queryset(CyclePartQuerySet)()
-
-    class Meta:
-        default_manager_name = "objects"
+    class Meta(CyclePart.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["district", "cycle", "entry"], name="pdsa_cycle_partner_entry_once"

@@ -16,13 +16,12 @@ from districts.models import AuditAction, SchoolYear
 from districts.roles import EDIT_SELF_ASSESSMENT, READ_SELF_ASSESSMENT
 
 from . import charts, exports, selectors, services
-from .forms import AssessmentForm, MemberRatingForm, cleaned_value, field_form
+from .autosave import UNPROCESSABLE, save_field
+from .forms import AssessmentForm, MemberRatingForm, field_form
 from .models import Assessment, Ingredient, Item, Priority, Rating
 from .templatetags.selfassessment import FIELD_KINDS, autosave_context
 
 # htmx swaps these error answers too (static/js/selfassessment.js): they carry the message.
-CONFLICT = 409
-UNPROCESSABLE = 422
 
 
 def _assessment(request: HttpRequest, assessment_id: int) -> Assessment:
@@ -198,28 +197,16 @@ def field_edit(
         )
     require_role(request, EDIT_SELF_ASSESSMENT)
     form = field_form(record, field, data=request.POST)
-    submitted = request.POST.get("overwrite") or request.POST.get("revision") or "0"
-    base = int(submitted) if submitted.isdigit() else 0
-    # Until a save succeeds the page keeps the revision its editor loaded, so that a later
-    # keystroke cannot slip over the newer version it was just shown.
-    state: dict = {"revision": base}
-    status = 200
-    try:
-        record = services.field_save(
-            record=record,
-            field=field,
-            value=cleaned_value(form, field),
-            base_revision=base,
-            editor=request.user,
-        )
-        state = {"just_saved": True}
-    except services.EditConflict as conflict:
-        status = CONFLICT
-        state["conflict"] = conflict.theirs
-        state["conflict_value"] = _shown(conflict.record, field)
-    except ValidationError as error:
-        status = UNPROCESSABLE
-        state["error"] = " ".join(error.messages)
+    status, record, state = save_field(
+        request,
+        form=form,
+        field=field,
+        record=record,
+        save=lambda **change: services.field_save(
+            record=record, field=field, editor=request.user, **change
+        ),
+        shown=_shown,
+    )
     field_context = autosave_context(
         request=request,
         assessment=assessment,

@@ -157,7 +157,7 @@ def _conversation_apply(conversation: CaringConversation, fields: ConversationFi
         )
         for r in dict.fromkeys(fields.reasons)
     )
-    records_changed.notify_after_commit(district_id=student.district_id)
+    records_changed.hooks.notify_after_commit(district_id=student.district_id)
 
 
 @transaction.atomic
@@ -195,7 +195,7 @@ def caring_conversation_delete(*, conversation: CaringConversation, changed_by: 
     AttendancePlan.objects.filter(conversation=conversation).update(conversation=None)
     ConversationReason.objects.filter(conversation=conversation).delete()
     conversation.delete()
-    records_changed.notify_after_commit(district_id=conversation.district_id)
+    records_changed.hooks.notify_after_commit(district_id=conversation.district_id)
 
 
 # --- The attendance and learning plan ------------------------------------------------------
@@ -372,7 +372,7 @@ def _intervention_apply(item: StudentIntervention, fields: InterventionFields) -
     item.updated_at = now()
     item.full_clean()
     item.save()
-    records_changed.notify_after_commit(district_id=item.district_id)
+    records_changed.hooks.notify_after_commit(district_id=item.district_id)
 
 
 def _recount_after_commit(district_id: int, keys: Iterable[TallyKey | None]) -> None:
@@ -429,7 +429,7 @@ def student_intervention_status_set(
     item.full_clean()
     item.save(update_fields=["status", "updated_at"])
     _record(item, SupportChangeAction.UPDATED, changed_by, before)
-    records_changed.notify_after_commit(district_id=item.district_id)
+    records_changed.hooks.notify_after_commit(district_id=item.district_id)
     return item
 
 
@@ -440,7 +440,7 @@ def student_intervention_delete(*, item: StudentIntervention, changed_by: User) 
     key = _tally_key(item)
     item.delete()
     _recount_after_commit(item.district_id, [key])
-    records_changed.notify_after_commit(district_id=item.district_id)
+    records_changed.hooks.notify_after_commit(district_id=item.district_id)
 
 
 # What the history calls each kind of record, and how it shows one.

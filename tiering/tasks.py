@@ -128,5 +128,5 @@ def recompute_district(self, *, district_id: int, run_id: int) -> str:
         raise self.retry(countdown=settings.RECOMPUTE_BUSY_RETRY_SECONDS, max_retries=None)
     if outcome == RecomputeStatus.SUCCEEDED:
         # Also on a second delivery of a finished run: the hooks' work is idempotent.
-        bands_changed.notify(district_id=district_id)
+        bands_changed.hooks.notify(district_id=district_id)
     return outcome

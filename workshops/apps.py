@@ -13,7 +13,7 @@ class WorkshopsConfig(AppConfig):
         from .tasks import on_bands_changed
         from .views import facilitator_home_panel, invitation_home_panel, plan_home_panel
 
-        bands_changed.register(on_bands_changed)
+        bands_changed.hooks.register(on_bands_changed)
         # A district administrator's pending invitations, on the district's home page.
         home_panels.register(invitation_home_panel)
         # The workshop plans a team member, an administrator or the cabinet works on.

@@ -16,8 +16,7 @@ from districts.audit import audit_record
 from districts.exports import pdf_download, pdf_file_download
 from districts.models import AuditAction, District
 from districts.roles import RESPOND_TO_WORKSHOPS, WORK_ON_WORKSHOP_PLANS
-from selfassessment.forms import cleaned_value
-from selfassessment.services import EditConflict
+from selfassessment.autosave import save_field
 
 from . import exports, progress, selectors, services
 from .access import facilitator_required, workshop_for
@@ -39,8 +38,6 @@ from .models import (
 from .templatetags.worktime import plan_field_context, plan_field_form, shown
 
 # htmx swaps these error answers too (static/js/selfassessment.js): they carry the message.
-CONFLICT = 409
-UNPROCESSABLE = 422
 
 # --- Facilitators -----------------------------------------------------------------------------
 
@@ -471,28 +468,16 @@ def plan_field(
             ),
         )
     form = plan_field_form(action, field, choices=choices, data=request.POST)
-    submitted = request.POST.get("overwrite") or request.POST.get("revision") or "0"
-    base = int(submitted) if submitted.isdigit() else 0
-    # Until a save succeeds the page keeps the revision its editor loaded, so that a later
-    # keystroke cannot slip over the newer version it was just shown.
-    state: dict = {"revision": base}
-    status = 200
-    try:
-        action = services.plan_field_save(
-            action=action,
-            field=field,
-            value=cleaned_value(form, field),
-            base_revision=base,
-            editor=request.user,
-        )
-        state = {"just_saved": True}
-    except EditConflict as conflict:
-        status = CONFLICT
-        state["conflict"] = conflict.theirs
-        state["conflict_value"] = shown(conflict.record, field)
-    except ValidationError as error:
-        status = UNPROCESSABLE
-        state["error"] = " ".join(error.messages)
+    status, action, state = save_field(
+        request,
+        form=form,
+        field=field,
+        record=action,
+        save=lambda **change: services.plan_field_save(
+            action=action, field=field, editor=request.user, **change
+        ),
+        shown=shown,
+    )
     field_context = plan_field_context(
         request=request,
         action=action,

@@ -342,7 +342,7 @@ def test_the_stored_counts_say_when_they_were_taken_and_follow_every_change(
     # behind the services' back, so only the hook brings it in).
     support.intervention(dunn, owner=tess, tier="II", reason=HOUSING)
     with django_capture_on_commit_callbacks(execute=True):
-        bands_changed.notify(district_id=district.pk)
+        bands_changed.hooks.notify(district_id=district.pk)
     chain = client.get(DISTRICT_URL).context["chain"]
     assert _tried(_links(chain)[HOUSING]) == [(_playbook("II"), "Tier II", 1, 0)]
 

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from districts.change_hooks import DistrictChangeHooks
 from districts.tenancy import system_context
 from tiering import bands_changed, recompute, tasks
 
@@ -16,8 +17,8 @@ from ..tiered import CURRENT, HEADER, ROSTER, write
 def heard(monkeypatch):
     """A hook registered for this test only (the apps' own hooks set aside)."""
     calls = []
-    monkeypatch.setattr(bands_changed, "_hooks", [])
-    bands_changed.register(lambda *, district_id: calls.append(district_id))
+    monkeypatch.setattr(bands_changed, "hooks", DistrictChangeHooks())
+    bands_changed.hooks.register(lambda *, district_id: calls.append(district_id))
     return calls
 
 

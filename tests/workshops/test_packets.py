@@ -137,7 +137,7 @@ def test_the_packet_follows_the_districts_new_bands(
     # The hook queues the district's task; here it runs at once rather than in a worker.
     app.conf.task_always_eager = True
     try:
-        bands_changed.notify(district_id=district.pk)
+        bands_changed.hooks.notify(district_id=district.pk)
     finally:
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
     with facilitating(facilitator):
