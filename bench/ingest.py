@@ -2,9 +2,12 @@
 summary and of a daily file, each beside a raw COPY of the same file into a plain table with a
 primary key, measured in the same run. Prints a table, then one JSON line (design.md §7).
 
-Beside the summary it prints the floor of a first summary import: the time to insert the rows
-that import wrote, already finished, into empty tables of the same shape. No import can spend
-less on writing, so a target below that floor measures the schema rather than the import.
+Beside the first summary import it prints that import's floor: the time to insert the rows it
+wrote, already finished, into empty tables of the same shape. No import can spend less on
+writing, so its target is set against that floor (`summary_floor_ratio`, import ÷ floor, target
+≤ 1.5) rather than against the raw COPY. Then the steady state a district meets every two weeks:
+the same district's summary again, two weeks of school later, whose students already exist
+(`summary_reimport_ratio` against its raw COPY, target ≤ 3).
 
     ./run bench ingest [--summary-students 500000] [--daily-students 50000]
 
@@ -31,6 +34,8 @@ from database import bench_database
 from tiering import synthetic
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench")
+# A district's review cycle: two weeks of school between one summary and the next.
+REVIEW_DAYS = 10
 RAW_TABLES = {
     "summary": """CREATE TABLE raw_copy (student_id text, school_code text, grade text,
         days_enrolled numeric, days_absent numeric, excused numeric, unexcused numeric,
@@ -160,21 +165,31 @@ def main() -> None:
 
     with bench_database(BENCH_DB) as url, tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        summary_district = synthetic.generate_district(seed=1, students=args.summary_students)
+        # The district's summary two weeks of school before the year's end, then at its end:
+        # the second is the steady state, the same students' totals again.
+        year = synthetic.generate_district(seed=1, students=args.summary_students)
+        two_weeks_before = year.calendar.instructional_days[-1 - REVIEW_DAYS]
+        summary_district = synthetic.generate_district(
+            seed=1, students=args.summary_students, through=two_weeks_before
+        )
         summary_path = synthetic.write_summary_csv(summary_district, folder / "summary.csv")
+        reimport_path = synthetic.write_summary_csv(year, folder / "summary-again.csv")
         daily_district = synthetic.generate_district(seed=2, students=args.daily_students)
         daily_path = synthetic.write_daily_csv(daily_district, folder / "daily.csv")
         set_up_district("bench-summary", summary_district)
         set_up_district("bench-daily", daily_district)
 
         summary_copy = raw_copy_seconds(url, "summary", summary_path)
-        summary = run_import(
-            url, "bench-summary", summary_path, summary_district.calendar.last_day.isoformat()
-        )
+        summary = run_import(url, "bench-summary", summary_path, two_weeks_before.isoformat())
         floor = summary_floor(url)
+        reimport_copy = raw_copy_seconds(url, "summary", reimport_path)
+        reimport = run_import(
+            url, "bench-summary", reimport_path, year.calendar.last_day.isoformat()
+        )
         daily_copy = raw_copy_seconds(url, "daily", daily_path)
         daily = run_import(url, "bench-daily", daily_path)
 
+    floor_s = sum(floor.values())
     figures = {
         "bench": "ingest",
         "summary_rows": summary["rows"],
@@ -182,8 +197,14 @@ def main() -> None:
         "summary_copy_s": round(summary_copy, 2),
         "summary_ratio": round(summary["seconds"] / summary_copy, 2),
         "summary_peak_rss_mb": round(summary["peak_rss_mb"]),
-        "summary_floor_s": round(sum(floor.values()), 2),
-        "summary_floor_ratio": round(sum(floor.values()) / summary_copy, 2),
+        "summary_floor_s": round(floor_s, 2),
+        "summary_floor_ratio": round(summary["seconds"] / floor_s, 2),
+        "summary_floor_copy_ratio": round(floor_s / summary_copy, 2),
+        "summary_reimport_rows": reimport["rows"],
+        "summary_reimport_s": round(reimport["seconds"], 2),
+        "summary_reimport_copy_s": round(reimport_copy, 2),
+        "summary_reimport_ratio": round(reimport["seconds"] / reimport_copy, 2),
+        "summary_reimport_peak_rss_mb": round(reimport["peak_rss_mb"]),
         "daily_rows": daily["rows"],
         "daily_import_s": round(daily["seconds"], 2),
         "daily_copy_s": round(daily_copy, 2),
@@ -192,22 +213,30 @@ def main() -> None:
         "peak_rss_mb": round(daily["peak_rss_mb"]),
     }
     print(
-        f"{'file':<10}{'rows':>12}{'import s':>10}{'raw COPY s':>12}{'ratio':>8}{'rows/s':>12}"
+        f"{'file':<18}{'rows':>12}{'import s':>10}{'raw COPY s':>12}{'ratio':>8}{'rows/s':>12}"
         f"{'peak MB':>9}"
     )
-    for kind in ("summary", "daily"):
-        rows, seconds = figures[f"{kind}_rows"], figures[f"{kind}_import_s"]
-        peak = figures["summary_peak_rss_mb"] if kind == "summary" else figures["peak_rss_mb"]
+    for label, key, peak in (
+        ("summary (first)", "summary", "summary_peak_rss_mb"),
+        ("summary (again)", "summary_reimport", "summary_reimport_peak_rss_mb"),
+        ("daily", "daily", "peak_rss_mb"),
+    ):
+        rows = figures[f"{key}_rows"]
+        seconds = figures[f"{key}_import_s" if key != "summary_reimport" else f"{key}_s"]
         print(
-            f"{kind:<10}{rows:>12,}{seconds:>10.1f}{figures[f'{kind}_copy_s']:>12.1f}"
-            f"{figures[f'{kind}_ratio']:>8.2f}{rows / seconds:>12,.0f}{peak:>9,}"
+            f"{label:<18}{rows:>12,}{seconds:>10.1f}{figures[f'{key}_copy_s']:>12.1f}"
+            f"{figures[f'{key}_ratio']:>8.2f}{rows / seconds:>12,.0f}{figures[peak]:>9,}"
         )
     print(
-        "floor of the summary import (inserting its finished rows: "
+        "floor of the first summary import (inserting its finished rows: "
         + ", ".join(f"{table} {seconds:.2f} s" for table, seconds in floor.items())
-        + f"): {figures['summary_floor_s']:.2f} s, {figures['summary_floor_ratio']:.2f}× raw COPY"
+        + f"): {floor_s:.2f} s, {figures['summary_floor_copy_ratio']:.2f}× raw COPY; "
+        f"the import is {figures['summary_floor_ratio']:.2f}× its floor"
     )
-    print("targets: summary ratio ≤ 3, daily ratio ≤ 2.5, daily peak ≤ 2048 MB")
+    print(
+        "targets: first summary ≤ 1.5× its floor, summary again ≤ 3× raw COPY, "
+        "daily ratio ≤ 2.5 (goal 1.5), daily peak ≤ 2048 MB"
+    )
     print(json.dumps(figures))
 
 

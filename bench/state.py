@@ -173,8 +173,9 @@ class ListUnderLoad:
     through the whole middleware stack again and again from the moment `start` is called
     until `stop`: the imports of the other districts run meanwhile."""
 
-    def __init__(self, requests_per_round: int) -> None:
+    def __init__(self, requests_per_round: int, pause_s: float) -> None:
         self.queries = list_queries(requests_per_round)
+        self.pause_s = pause_s
         self.ms: list[float] = []
         self.url = ""
         self._go = threading.Event()
@@ -205,6 +206,8 @@ class ListUnderLoad:
                     if self._stop.is_set():
                         break
                     self.ms.append(time_request(client, self.url + query))
+                    # A reader's pace, not a loop that would take a core from the workers.
+                    self._stop.wait(self.pause_s)
         except BaseException as failure:  # reported by stop(), in the main thread
             self._failure = failure
         finally:
@@ -305,7 +308,7 @@ def run_state(args: argparse.Namespace, url: str, folder: Path) -> dict:
     order = [reference, *(i for i in range(len(sizes)) if i != reference)]
     imports = Imports(url, folder / "data" / "media")
     workers = [Worker(f"state-{n + 1}", folder / f"worker-{n + 1}.log") for n in range(WORKERS)]
-    page = ListUnderLoad(args.requests_per_round)
+    page = ListUnderLoad(args.requests_per_round, args.list_pause)
     runs: dict[int, DistrictRun] = {}
     generating: dict[int, Future] = {}
     waiting_s = 0.0  # both workers without an import to do while districts were still to come
@@ -408,7 +411,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=22)
     parser.add_argument("--ahead", type=int, default=4, help="districts generated ahead")
     parser.add_argument("--requests-per-round", type=int, default=50)
+    parser.add_argument(
+        "--list-pause", type=float, default=0.5, help="seconds between two list requests"
+    )
     args = parser.parse_args()
+    # Stopped from outside, it still stops its workers and drops its database (finally).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not os.environ.get("REDIS_URL"):
         raise SystemExit("The state bench needs REDIS_URL: its two workers read their tasks there.")
 
