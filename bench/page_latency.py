@@ -38,7 +38,7 @@ SLUG = "bench-pages"
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway account in a throwaway database
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[94]
 
 
@@ -46,7 +46,7 @@ def latencies(page: str, ms: list[float]) -> dict[str, float]:
     """A page's p50, p95 and maximum, in milliseconds, as the JSON line names them."""
     return {
         f"{page}_p50_ms": round(statistics.median(ms), 1),
-        f"{page}_p95_ms": round(_p95(ms), 1),
+        f"{page}_p95_ms": round(p95(ms), 1),
         f"{page}_max_ms": round(max(ms), 1),
     }
 
@@ -88,13 +88,14 @@ def _load(students: int, folder: Path) -> tuple[int, int, str]:
     return len(current.roster), int(largest.iloc[0]), str(largest.index[0])
 
 
-def _people(school_code: str):
+def people(slug: str, school_code: str):
+    """A principal of the school `school_code` and a cabinet member of the district `slug`."""
     from districts.models import District, School
     from districts.roles import Role
     from districts.services import membership_grant, user_create
     from districts.tenancy import system_context
 
-    district = District.objects.get(slug=SLUG)
+    district = District.objects.get(slug=slug)
     with system_context(district, reason="bench"):
         school = School.objects.for_district(district).get(sis_code=school_code)
         principal = user_create(email="principal@bench.example", password=PASSWORD)
@@ -104,7 +105,7 @@ def _people(school_code: str):
     return school, principal, cabinet
 
 
-def _list_queries(count: int) -> list[str]:
+def list_queries(count: int) -> list[str]:
     """Filters a principal would use, cycled: bands, grades, subgroups, search, sorts, pages."""
     bands = ["", "chronic", "severe_chronic", "at_risk", "extreme_chronic"]
     extras = [
@@ -124,7 +125,7 @@ def _list_queries(count: int) -> list[str]:
     return [f"?band={b}{e}{g}" for b, e, g in itertools.islice(combos, count)]
 
 
-def _time(client, url: str) -> float:
+def time_request(client, url: str) -> float:
     start = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - start) * 1000
@@ -140,7 +141,7 @@ def _statements(client, url: str) -> int:
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as captured:
-        _time(client, url)
+        time_request(client, url)
     return len(captured.captured_queries)
 
 
@@ -200,7 +201,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as folder:
             students, school_students, school_code = _load(args.students, Path(folder))
-        school, principal, cabinet = _people(school_code)
+        school, principal, cabinet = people(SLUG, school_code)
         vacuum_analyze(url)
         cache.clear()
         list_client, dashboard_client = Client(), Client()
@@ -208,14 +209,14 @@ def main() -> None:
         dashboard_client.force_login(cabinet)
         list_url = f"/d/{SLUG}/attendance/schools/{school.pk}/"
         dashboard_url = f"/d/{SLUG}/attendance/"
-        dashboard_cold = _time(dashboard_client, dashboard_url)
-        list_first = _time(list_client, list_url)
+        dashboard_cold = time_request(dashboard_client, dashboard_url)
+        list_first = time_request(list_client, list_url)
         home_url = f"/d/{SLUG}/"
-        queries = _list_queries(args.requests)
-        list_ms = [_time(list_client, list_url + q) for q in queries]
+        queries = list_queries(args.requests)
+        list_ms = [time_request(list_client, list_url + q) for q in queries]
         list_sql_ms = _list_sql_ms(principal, school, queries)
-        dashboard_ms = [_time(dashboard_client, dashboard_url) for _ in range(args.requests)]
-        home_ms = [_time(list_client, home_url) for _ in range(args.requests)]
+        dashboard_ms = [time_request(dashboard_client, dashboard_url) for _ in range(args.requests)]
+        home_ms = [time_request(list_client, home_url) for _ in range(args.requests)]
         statements = {
             "list_statements": max(_statements(list_client, list_url + q) for q in queries[:50]),
             "dashboard_statements": _statements(dashboard_client, dashboard_url),
@@ -230,7 +231,7 @@ def main() -> None:
         **latencies("list", list_ms),
         "list_first_ms": round(list_first, 1),
         **latencies("list_sql", list_sql_ms),
-        "list_sql_ratio": round(_p95(list_ms) / _p95(list_sql_ms), 1),
+        "list_sql_ratio": round(p95(list_ms) / p95(list_sql_ms), 1),
         **latencies("dashboard", dashboard_ms),
         "dashboard_cold_ms": round(dashboard_cold, 1),
         **latencies("home", home_ms),

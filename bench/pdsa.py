@@ -37,7 +37,7 @@ from pathlib import Path
 
 from database import bench_database, vacuum_analyze
 from ingest import set_up_district
-from page_latency import _time, latencies
+from page_latency import latencies, time_request
 
 from tiering import synthetic
 
@@ -230,8 +230,8 @@ def _chain_latency(district, requests: int) -> tuple[float, list[float]]:
     client = Client()
     client.force_login(cabinet)
     url = f"/d/{SLUG}/pdsa/chain/"
-    first = _time(client, url)
-    return first, [_time(client, url) for _ in range(requests)]
+    first = time_request(client, url)
+    return first, [time_request(client, url) for _ in range(requests)]
 
 
 def main() -> None:
