@@ -349,9 +349,11 @@ class _ProblemSerializer(serializers.Serializer):
     row = serializers.IntegerField()
     column = serializers.CharField(allow_blank=True)
     index = serializers.IntegerField(
+        required=False,
         allow_null=True,
-        help_text="For a batch of attendance events, the event's position in the batch (from "
-        "0), its field being the column; null for a file, or for the whole batch.",
+        help_text="At an import's URL: for a batch of attendance events, the event's position "
+        "in the batch (from 0), its field being the column; null for a file, or for the whole "
+        "batch.",
     )
     value = serializers.CharField(allow_blank=True)
     reason = serializers.CharField()
