@@ -1,15 +1,19 @@
 """The REST API with a large district loaded: standings walked page by page (1,000 rows a
 page, by cursor) and Ed-Fi attendance events sent in batches of 10,000, each request timed
-end to end through the whole API (token, walls, throttle, access record) in-process with
-Django's test client. Prints a table, then one JSON line (design.md §7).
+through the whole API (token, walls, throttle, access record) in-process with Django's test
+client. Prints a table, then one JSON line (design.md §7).
 
     ./run bench api [--students 500000] [--batches 20]
 
 The district gets a roster and two biweekly summaries through the real import path, then a
 district administrator's personal token. Each batch names other students' days (so none is
-a duplicate of another); its bands are left to the recompute it queues, which no worker of
-this run picks up (the broker's queue is emptied at the end). It works in a database of its
-own (BENCH_DATABASE, default attendance_bench_api, dropped at the end).
+a duplicate of another). The batches are merged by a real Celery worker (a process of its
+own, on the broker REDIS_URL names, as production runs it): `events_per_s` is the events
+over the time from the first batch's POST until every batch's import has succeeded, that is
+until its days are in tiering_attendanceday; `event_batch_*` is the time to accept a batch.
+The bands' recompute the batches queue is left unfinished (the worker is stopped and the
+queue emptied). It works in a database of its own (BENCH_DATABASE, default
+attendance_bench_api, dropped at the end).
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from database import bench_database, vacuum_analyze
@@ -110,16 +117,71 @@ def _batches(count: int) -> list[bytes]:
     return batches
 
 
-def _send_events(client, batches: list[bytes]) -> list[float]:
+@contextmanager
+def _worker():
+    """A Celery worker as `./run demo` starts one, on this run's database (DATABASE_URL),
+    answering once it is ready to take tasks; killed at the end with whatever it still runs."""
+    from attendance_platform.celery import app as celery_app
+
+    if not celery_app.conf.broker_url:
+        raise SystemExit("The events bench needs a worker: set REDIS_URL.")
+    celery_app.control.purge()  # nothing left by an earlier run on this broker
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "attendance_platform", "worker", "-l", "WARNING"],
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not celery_app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("The Celery worker did not start.")
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        celery_app.control.purge()
+
+
+def _all_merged(district, count: int) -> bool:
+    """Whether the run's `count` batches have all finished; a batch that did not succeed
+    ends the run."""
+    from districts.tenancy import system_context
+    from tiering.models import AttendanceImport, ImportSource, ImportStatus
+
+    with system_context(district, reason="bench"):
+        statuses = list(
+            AttendanceImport.objects.filter(source=ImportSource.EVENTS).values_list(
+                "status", "message"
+            )
+        )
+    for status, message in statuses:
+        if status in (ImportStatus.FAILED, ImportStatus.NEEDS_MAPPING, ImportStatus.DUPLICATE):
+            raise SystemExit(f"a batch ended {status}: {message}")
+    return sum(status == ImportStatus.SUCCEEDED for status, _ in statuses) == count
+
+
+def _send_events(client, batches: list[bytes]) -> tuple[list[float], float]:
+    """Each batch's time to be accepted, and the seconds from the first POST until the worker
+    has merged the last batch."""
+    from districts.models import District
+
     url = f"/api/v1/districts/{SLUG}/attendance-events/"
+    district = District.objects.get(slug=SLUG)
     ms = []
-    for body in batches:
-        start = time.perf_counter()
-        response = client.post(url, body, content_type="application/json")
-        ms.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 201:
-            raise SystemExit(f"a batch answered {response.status_code}: {response.content[:500]}")
-    return ms
+    with _worker():
+        first = time.perf_counter()
+        for body in batches:
+            start = time.perf_counter()
+            response = client.post(url, body, content_type="application/json")
+            ms.append((time.perf_counter() - start) * 1000)
+            if response.status_code != 202:
+                raise SystemExit(
+                    f"a batch answered {response.status_code}: {response.content[:500]}"
+                )
+        while not _all_merged(district, len(batches)):
+            time.sleep(0.05)
+        merged_s = time.perf_counter() - first
+    return ms, merged_s
 
 
 def main() -> None:
@@ -133,8 +195,6 @@ def main() -> None:
     with bench_database(BENCH_DB, test_client=True) as url:
         from django.test import Client
 
-        from attendance_platform.celery import app as celery_app
-
         with tempfile.TemporaryDirectory() as folder:
             students, _school_students, _code = _load(args.students, Path(folder))
         secret = _token()
@@ -142,12 +202,10 @@ def main() -> None:
         client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
         page_ms, rows = _walk_standings(client)
         batches = _batches(args.batches)
-        batch_ms = _send_events(client, batches)
-        if celery_app.conf.broker_url:
-            celery_app.control.purge()  # the recomputes queued, for no worker of this run
+        batch_ms, merged_s = _send_events(client, batches)
 
     events = BATCH_EVENTS * len(batch_ms)
-    events_per_s = events / (sum(batch_ms) / 1000)
+    events_per_s = events / merged_s
     figures = {
         "bench": "api",
         "students": students,
@@ -156,6 +214,7 @@ def main() -> None:
         **latencies("standings_page", page_ms),
         "event_batches": len(batch_ms),
         **latencies("event_batch", batch_ms),
+        "events_merged_s": round(merged_s, 2),
         "events_per_s": round(events_per_s),
     }
     print(f"{'request':<28}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
@@ -164,7 +223,10 @@ def main() -> None:
             f"{name:<28}{count:>7}{figures[f'{name}_p50_ms']:>9}{figures[f'{name}_p95_ms']:>9}"
             f"{figures[f'{name}_max_ms']:>9}"
         )
-    print(f"{students:,} students, {rows:,} standings; {events:,} events at {events_per_s:,.0f}/s")
+    print(
+        f"{students:,} students, {rows:,} standings; {events:,} events merged in "
+        f"{merged_s:.2f} s from the first POST: {events_per_s:,.0f}/s"
+    )
     print("targets: standings page p95 ≤ 100 ms, events ≥ 50,000/s", file=sys.stdout)
     print(json.dumps(figures))
 

@@ -81,4 +81,5 @@ def bench_database(
         from django.db import connections
 
         connections.close_all()
-        admin(server, f"DROP DATABASE IF EXISTS {name}")
+        # FORCE: a worker the bench killed may leave its backend running its last statement.
+        admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

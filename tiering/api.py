@@ -348,6 +348,13 @@ class _ProblemSerializer(serializers.Serializer):
 
     row = serializers.IntegerField()
     column = serializers.CharField(allow_blank=True)
+    index = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="At an import's URL: for a batch of attendance events, the event's position "
+        "in the batch (from 0), its field being the column; null for a file, or for the whole "
+        "batch.",
+    )
     value = serializers.CharField(allow_blank=True)
     reason = serializers.CharField()
     code = serializers.ChoiceField(choices=[code.value for code in ProblemCode])
@@ -378,7 +385,7 @@ class _ImportSerializer(serializers.ModelSerializer):
         help_text="The file leaves out students the district has at its schools: the "
         "confirmation must say what that means (coverage)."
     )
-    problems = _ProblemSerializer(source="errors", many=True)
+    problems = serializers.SerializerMethodField()
 
     class Meta:
         model = AttendanceImport
@@ -420,6 +427,14 @@ class _ImportSerializer(serializers.ModelSerializer):
 
     def get_asks_coverage(self, record: AttendanceImport) -> bool:
         return record.status == ImportStatus.PREVIEWED and bool(record.preview.get("asks"))
+
+    @extend_schema_field(_ProblemSerializer(many=True))
+    def get_problems(self, record: AttendanceImport) -> list[dict]:
+        events = record.source == ImportSource.EVENTS
+        return [
+            {**error, "index": edfi.event_index(error["row"]) if events else None}
+            for error in record.errors
+        ]
 
 
 def _import_url(request: Request, record: AttendanceImport) -> str:
@@ -667,10 +682,14 @@ class _AttendanceEvent(serializers.Serializer):
 
 
 class AttendanceEventsApi(_ImportApi):
-    """A batch of Ed-Fi studentSchoolAttendanceEvents, read, checked and merged in this
-    request as a daily file is: each event replaces its student's day. A batch with any
-    problem is refused whole (400) with each problem's event, field and reason; a batch
-    saved answers 201 with its import's URL, and the district's bands follow in a recompute."""
+    """A batch of Ed-Fi studentSchoolAttendanceEvents, imported as a daily file is: each event
+    replaces its student's day. What needs no database is checked in the request (the batch's
+    shape, each event's fields, its date and descriptor): a batch with any problem there is
+    refused whole (400) with each problem's event, field and reason. A batch that passes is kept
+    and answers 202 with its import's URL (also in Location); a worker checks it against the
+    district's data (its students, schools, codes and school year) and merges it whole, or
+    marks it failed with every problem's event named at that URL and nothing saved. The
+    district's bands follow in a recompute."""
 
     class InputSerializer(serializers.Serializer):
         studentSchoolAttendanceEvents = _AttendanceEvent(many=True, max_length=edfi.MAX_EVENTS)
@@ -678,19 +697,8 @@ class AttendanceEventsApi(_ImportApi):
         class Meta:
             ref_name = "AttendanceEventBatch"
 
-    class OutputSerializer(_ImportSerializer):
-        problems = serializers.SerializerMethodField()
-
-        class Meta(_ImportSerializer.Meta):
-            ref_name = "AttendanceEventImport"
-
-        @extend_schema_field(_EventProblemSerializer(many=True))
-        def get_problems(self, record: AttendanceImport) -> list[dict]:
-            return _event_problems(record.errors)
-
     class RefusalSerializer(serializers.Serializer):
         detail = serializers.CharField()
-        url = serializers.URLField(required=False, help_text="The refused batch's import.")
         problems = _EventProblemSerializer(many=True)
 
         class Meta:
@@ -699,13 +707,13 @@ class AttendanceEventsApi(_ImportApi):
     @extend_schema(
         operation_id="attendance_events_create",
         request=InputSerializer,
-        responses={201: OutputSerializer, 200: OutputSerializer, 400: RefusalSerializer},
+        responses={202: _ImportSerializer, 400: RefusalSerializer},
     )
     def post(self, request: Request, district_slug: str) -> Response:
-        # Checked by edfi and the import, not by the input serializer (which documents the
-        # batch): a serializer's Python per field took longer than the whole import.
+        # Checked by edfi and the import's readers, not by the input serializer (which
+        # documents the batch): a serializer's Python per field took longer than the import.
         try:
-            record = tasks.attendance_events_import(
+            record = services.attendance_events_record(
                 district=self.district,
                 events_file=edfi.events_file(request.data),
                 uploaded_by=request.user if request.user.is_authenticated else None,
@@ -721,19 +729,15 @@ class AttendanceEventsApi(_ImportApi):
             )
             problems = _event_problems([error.as_json() for error in refusal.errors])
             return Response({"detail": str(refusal), "problems": problems}, status=400)
+        tasks.attendance_import_queue(attendance_import=record)
         audit_record(
             request,
             action=AuditAction.CHANGE,
             model=AttendanceImport,
             ids=[record.pk],
-            purpose=f"Sent {record.rows_read:,} attendance events (API): {record.outcome}",
+            purpose=f"Sent attendance events for import (API): {record.outcome}",
         )
-        body = self.OutputSerializer(record, context={"request": request}).data
-        if record.status == ImportStatus.FAILED:
-            refusal = {"detail": record.message, "url": body["url"], "problems": body["problems"]}
-            return Response(refusal, status=400)
-        status = 201 if record.status == ImportStatus.SUCCEEDED else 200
-        return Response(body, status=status, headers={"Location": body["url"]})
+        return self.accepted(record)
 
 
 def _visible_student(request: Request, student_id: int) -> Student:

@@ -23,7 +23,7 @@ DATE = ("eventDate",)
 CATEGORY = ("attendanceEventCategoryDescriptor",)
 FIELDS = (STUDENT, SCHOOL, DATE, CATEGORY)
 HEADERS = tuple(".".join(path) for path in FIELDS)
-# The most events one request carries: its file is read, checked and merged within the request.
+# The most events one request carries: its rows are read and checked within the request.
 MAX_EVENTS = 10_000
 # The spreadsheet row of the batch's first event: its header is row 1.
 FIRST_ROW = 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import psycopg2
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -147,6 +149,55 @@ def attendance_import_create(
     if record.status == ImportStatus.DUPLICATE:
         stored.unlink()  # nothing will read it: this content is already imported
     return record
+
+
+EVENTS_FILENAME = "attendance-events.csv"
+
+
+def attendance_events_record(
+    *, district: District, events_file: bytes, uploaded_by: User | None, api_token: ApiToken | None
+) -> AttendanceImport:
+    """Records a batch of attendance events (edfi.events_file), queued for a worker to import
+    as a daily file (tasks.attendance_import_queue), once its rows pass the checks that need no
+    database: recognition of its columns and the import's own row checks (a missing value, a
+    date that is not one). Those raise ``readers.ImportValidationError`` naming each row,
+    keeping nothing; the checks against the district's data (students, schools, codes, the
+    school year) are the import's, in the worker."""
+    _event_rows_check(events_file)
+    return attendance_import_create(
+        district=district,
+        uploaded_by=uploaded_by,
+        upload=ContentFile(events_file, name=EVENTS_FILENAME),
+        kind=Kind.DAILY,
+        source=ImportSource.EVENTS,
+        coverage=Coverage.PARTIAL,
+        api_token=api_token,
+    )
+
+
+def _event_rows_check(events_file: bytes) -> None:
+    limits = upload_limits()
+    with tempfile.NamedTemporaryFile(suffix=".csv") as file:
+        file.write(events_file)
+        file.flush()
+        path = Path(file.name)
+        shape = readers.inspect_file(path, filename=EVENTS_FILENAME, limits=limits)
+        # The saved column matching of the district is for its own files; the batch's headers
+        # are Ed-Fi's field paths, which recognition knows (the worker reads them the same way).
+        recognition = selectors.import_recognition(
+            profiles=ImportProfile.objects.none(), headers=shape.headers, kind=Kind.DAILY
+        )
+        collector = readers.ErrorCollector()
+        for chunk in readers.read_rows(
+            path,
+            shape,
+            kind=Kind.DAILY,
+            mapping=recognition.mapping,
+            limits=limits,
+            grade_of=Grade.from_label,
+        ):
+            collector.add_chunk(chunk)
+        collector.raise_if_any(EVENTS_FILENAME)
 
 
 # An import that stopped for something the district can settle from the import page (its

@@ -7,7 +7,6 @@ from pathlib import Path
 from celery import shared_task
 from django.conf import settings
 from django.core.files import File
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,11 +14,8 @@ from districts.models import District
 from districts.tenancy import system_context
 
 from . import bands_changed, recompute, services
-from .headers import Kind
 from .models import (
     AttendanceImport,
-    Coverage,
-    ImportSource,
     ImportStatus,
     RecomputeRun,
     RecomputeStatus,
@@ -54,25 +50,6 @@ def attendance_import_now(
             district=district, upload=File(upload, name=name or path.name), **options
         )
     return attendance_import_run_now(attendance_import=record, reason=reason)
-
-
-def attendance_events_import(
-    *, district: District, events_file: bytes, uploaded_by, api_token
-) -> AttendanceImport:
-    """Records a batch of attendance events (edfi.events_file) as an import and runs it here,
-    in the request that sent it, as a worker runs a file: the caller answers with its outcome.
-    Its bands follow in the recompute queued after it. A batch too large to be a file of
-    events raises ``readers.ImportValidationError``, keeping nothing."""
-    record = services.attendance_import_create(
-        district=district,
-        uploaded_by=uploaded_by,
-        upload=ContentFile(events_file, name="attendance-events.csv"),
-        kind=Kind.DAILY,
-        source=ImportSource.EVENTS,
-        coverage=Coverage.PARTIAL,
-        api_token=api_token,
-    )
-    return attendance_import_run_now(attendance_import=record, reason="api:attendance events")
 
 
 def attendance_import_run_now(

@@ -1,11 +1,13 @@
 """Imports over the API: a file sent, checked, previewed and confirmed as on the upload page,
-polled for its status and problems; batches of Ed-Fi attendance events read, checked and
-merged as daily files are, refused whole with the event and field named; an integration token
-imports but reads no student."""
+polled for its status and problems; batches of Ed-Fi attendance events checked in the request
+as far as no database is needed, then merged by a worker as daily files are, refused whole
+with the event and field named either way; an integration token imports but reads no
+student."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 import pytest
@@ -165,7 +167,7 @@ def test_an_integration_token_imports_but_reads_no_student_nor_others_imports(
     assert sent.status_code == 202
     assert api.get(sent["Location"]).json()["status"] == ImportStatus.SUCCEEDED
     batch = {"studentSchoolAttendanceEvents": [_event("S1", "2026-09-02", EXCUSED)]}
-    assert api.post(EVENTS, batch, "application/json").status_code == 201
+    assert api.post(EVENTS, batch, "application/json").status_code == 202
 
     for reading in ("standings/", "snapshots/", f"students/{_student(district, 'S1')}/"):
         assert api.get(f"/api/v1/districts/riverside/{reading}").status_code == 403
@@ -201,31 +203,79 @@ def _post_events(api, events: list) -> object:
     )
 
 
+def _merged(api, url: str) -> dict:
+    """The import at ``url`` once the worker has finished it."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        body = api.get(url).json()
+        if body["finished_at"]:
+            return body
+        time.sleep(0.2)
+    raise AssertionError(f"the worker never finished {url}: {body}")
+
+
+def test_a_batch_is_accepted_then_merged_by_a_worker(celery_worker, district, district_admin, year):
+    api = token_client(personal_token(district_admin, district))
+    accepted = _post_events(
+        api,
+        [
+            _event("S1", "2026-09-01", PRESENT),
+            _event("S1", "2026-09-02", EXCUSED),
+            _event("S2", "2026-09-01", "uri://ed-fi.org/AttendanceEventCategoryDescriptor#Tardy"),
+        ],
+    )
+    assert accepted.status_code == 202, accepted.content
+    body = accepted.json()
+    assert accepted["Location"] == body["url"] and body["url"].startswith("http://testserver/api/")
+    assert body["status"] == ImportStatus.QUEUED and body["source"] == ImportSource.EVENTS
+
+    merged = _merged(api, body["url"])
+    assert merged["status"] == ImportStatus.SUCCEEDED, merged["message"]
+    assert merged["rows_imported"] == 3 and "recompute" in merged["message"]
+    assert _days(district) == {
+        ("S1", date(2026, 9, 1)): AttendanceCategory.PRESENT,
+        ("S1", date(2026, 9, 2)): AttendanceCategory.EXCUSED,
+        ("S2", date(2026, 9, 1)): AttendanceCategory.TARDY,
+    }
+    with system_context(district, reason="test"):
+        assert AuditEvent.objects.filter(
+            purpose__startswith="Sent attendance events", object_ids=[body["id"]]
+        ).exists()
+
+
+def _accept(api, capture, events: list) -> tuple[object, list]:
+    """Sends a batch, keeping its import's task (queued on commit) to run when the test says."""
+    with capture() as queued:
+        accepted = _post_events(api, events)
+    assert accepted.status_code == 202, accepted.content
+    return accepted, queued
+
+
 def test_events_replace_only_the_days_they_name_and_queue_one_recompute(
     district, district_admin, year, django_capture_on_commit_callbacks
 ):
     api = token_client(personal_token(district_admin, district))
-    with django_capture_on_commit_callbacks() as queued:
-        saved = _post_events(
-            api,
-            [
-                _event("S1", "2026-09-01", PRESENT),
-                _event("S1", "2026-09-02", EXCUSED),
-                _event(
-                    "S2", "2026-09-01", "uri://ed-fi.org/AttendanceEventCategoryDescriptor#Tardy"
-                ),
-            ],
-        )
-    assert saved.status_code == 201, saved.content
-    body = saved.json()
-    assert saved["Location"] == body["url"] and body["rows_imported"] == 3
-    assert "recompute" in body["message"] and queued
-    assert api.get(body["url"]).json()["source"] == ImportSource.EVENTS
-
+    first, first_import = _accept(
+        api,
+        django_capture_on_commit_callbacks,
+        [
+            _event("S1", "2026-09-01", PRESENT),
+            _event("S1", "2026-09-02", EXCUSED),
+            _event("S2", "2026-09-01", "uri://ed-fi.org/AttendanceEventCategoryDescriptor#Tardy"),
+        ],
+    )
     # A correction names one day: that day is replaced, the student's others stay.
-    with django_capture_on_commit_callbacks():
-        fixed = _post_events(api, [_event("S1", "2026-09-02", PRESENT)])
-    assert fixed.status_code == 201
+    fixed, fixed_import = _accept(
+        api, django_capture_on_commit_callbacks, [_event("S1", "2026-09-02", PRESENT)]
+    )
+    assert not _days(district)  # accepted, not yet merged
+    # The imports run in turn as a worker runs them; the recomputes they queue are kept.
+    with django_capture_on_commit_callbacks() as recomputes:
+        for run_import in first_import + fixed_import:
+            run_import()
+    assert recomputes
+    for accepted in (first, fixed):
+        assert api.get(accepted["Location"]).json()["status"] == ImportStatus.SUCCEEDED
     assert _days(district) == {
         ("S1", date(2026, 9, 1)): AttendanceCategory.PRESENT,
         ("S1", date(2026, 9, 2)): AttendanceCategory.PRESENT,
@@ -236,9 +286,11 @@ def test_events_replace_only_the_days_they_name_and_queue_one_recompute(
         runs = list(RecomputeRun.objects.values_list("status", flat=True))
     assert runs == [RecomputeStatus.QUEUED]
 
-    # The same batch again changes nothing.
-    repeat = _post_events(api, [_event("S1", "2026-09-02", PRESENT)])
-    assert repeat.status_code == 200 and repeat.json()["status"] == ImportStatus.DUPLICATE
+    # The same batch again is recorded as a duplicate and changes nothing.
+    repeat, _queued = _accept(
+        api, django_capture_on_commit_callbacks, [_event("S1", "2026-09-02", PRESENT)]
+    )
+    assert repeat.json()["status"] == ImportStatus.DUPLICATE
 
 
 def test_the_queued_recompute_places_the_events_students_in_bands(
@@ -247,21 +299,20 @@ def test_the_queued_recompute_places_the_events_students_in_bands(
     api = token_client(personal_token(district_admin, district))
     with django_capture_on_commit_callbacks(execute=True):
         saved = _post_events(api, [_event("S1", "2026-09-01", EXCUSED)])
-    assert saved.status_code == 201
+    assert saved.status_code == 202
     with system_context(district, reason="test"):
         run = RecomputeRun.objects.get()
     assert run.status == RecomputeStatus.SUCCEEDED and run.students == 1
 
 
-def test_a_batch_with_a_bad_event_is_refused_whole_with_the_event_named(
+def test_a_batch_with_an_event_the_import_cannot_read_is_refused_with_the_event_named(
     district, district_admin, year
 ):
     api = token_client(personal_token(district_admin, district))
     events = [
         _event("S1", "2026-09-01", PRESENT),
         _event("S2", "2026-09-31", PRESENT),
-        _event("S3", "2026-09-01", PRESENT, school=999),
-        _event("S4", "2026-09-01", "uri://ed-fi.org/AttendanceEventCategoryDescriptor#Nap"),
+        _event("", "2026-09-01", PRESENT),
     ]
     refused = _post_events(api, events)
     assert refused.status_code == 400
@@ -269,11 +320,31 @@ def test_a_batch_with_a_bad_event_is_refused_whole_with_the_event_named(
     assert "nothing was imported" in body["detail"]
     assert [(p["index"], p["field"], p["value"]) for p in body["problems"]] == [
         (1, "eventDate", "2026-09-31"),
-        (2, "schoolReference.schoolId", "999"),
-        (3, "attendanceEventCategoryDescriptor", "Nap"),
+        (2, "studentReference.studentUniqueId", ""),
     ]
     assert body["problems"][0]["reason"].startswith("Not a date")
-    assert api.get(body["url"]).json()["status"] == ImportStatus.FAILED
+    with system_context(district, reason="test"):
+        assert not AttendanceImport.objects.exists()
+
+
+def test_a_batch_the_districts_data_refuses_fails_whole_with_the_event_named(
+    district, district_admin, year, django_capture_on_commit_callbacks
+):
+    api = token_client(personal_token(district_admin, district))
+    events = [
+        _event("S1", "2026-09-01", PRESENT),
+        _event("S3", "2026-09-01", PRESENT, school=999),
+        _event("S4", "2026-09-01", "uri://ed-fi.org/AttendanceEventCategoryDescriptor#Nap"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = _post_events(api, events)
+    assert accepted.status_code == 202, accepted.content
+    failed = api.get(accepted["Location"]).json()
+    assert failed["status"] == ImportStatus.FAILED and "nothing was imported" in failed["message"]
+    assert [(p["index"], p["column"], p["value"]) for p in failed["problems"]] == [
+        (1, "schoolReference.schoolId", "999"),
+        (2, "attendanceEventCategoryDescriptor", "Nap"),
+    ]
     assert not _days(district)
 
 
