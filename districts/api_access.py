@@ -22,9 +22,11 @@ from typing import ClassVar
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -44,14 +46,13 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from . import api_tokens
-from .models import ApiToken, Membership
+from .models import ApiToken, Membership, MembershipSchool
 from .replica import READ_METHODS, replica_reads
 from .roles import Role
 from .tenancy import (
     TenantContext,
     context_for_membership,
     membership_for,
-    own_rows,
     tenant_context,
     token_rows,
 )
@@ -91,10 +92,20 @@ class TokenAuthentication(BaseAuthentication):
 
 
 def _usable_token(secret: str) -> ApiToken:
-    with token_rows(api_tokens.digest(secret)):
+    # The token with, for a personal one, its membership as it is now (its role and schools,
+    # and whether its person may still sign in), in one statement (token_membership_sql).
+    digest = api_tokens.digest(secret)
+    with token_rows(digest):
         token = (
-            ApiToken.unscoped.select_related("district")
-            .filter(secret_digest=api_tokens.digest(secret))
+            ApiToken.unscoped.select_related("district", "membership__district", "membership__user")
+            .annotate(
+                own_school_ids=ArraySubquery(
+                    MembershipSchool.unscoped.filter(membership=OuterRef("membership_id")).values(
+                        "school_id"
+                    )
+                )
+            )
+            .filter(secret_digest=digest)
             .first()
         )
     if token is None:
@@ -105,25 +116,16 @@ def _usable_token(secret: str) -> ApiToken:
         raise exceptions.AuthenticationFailed("This token has expired.")
     if token.is_integration:
         return token
-    # The membership as it is now: its role and schools, and whether its person may still
-    # sign in. A personal token is made by the person it belongs to (api_token_create).
-    with own_rows(_Someone(token.created_by_id)):
-        membership = (
-            Membership.unscoped.select_related("district", "user")
-            .filter(pk=token.membership_id, user_id=token.created_by_id, user__is_active=True)
-            .first()
-        )
-    if membership is None:
+    membership = token.membership
+    # A personal token is made by the person it belongs to (api_token_create).
+    if (
+        membership is None
+        or membership.user_id != token.created_by_id
+        or not membership.user.is_active
+    ):
         raise exceptions.AuthenticationFailed("This token's access has ended.")
-    token.membership = membership
+    membership.own_school_ids = token.own_school_ids
     return token
-
-
-class _Someone:
-    """A user by id alone, for `own_rows` before their row is read."""
-
-    def __init__(self, pk: int | None):
-        self.pk = pk
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
