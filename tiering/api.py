@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db.models import TextField
+from django.db.models import QuerySet, TextField
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -106,9 +106,12 @@ class SnapshotListApi(DistrictApi):
         return Response(_SnapshotSerializer(snapshots, many=True).data)
 
 
-def _snapshot(request: Request, params: dict) -> Snapshot:
-    """The snapshot a query names, else the current one."""
-    snapshots = Snapshot.objects.for_user(request.user)
+def _snapshot(
+    request: Request, params: dict, snapshots: QuerySet[Snapshot] | None = None
+) -> Snapshot:
+    """The snapshot a query names, else the current one (among `snapshots`, when given)."""
+    if snapshots is None:
+        snapshots = Snapshot.objects.for_user(request.user)
     if "snapshot" in params:
         return get_object_or_404(selectors.newest_first(snapshots), pk=params["snapshot"])
     snapshot = selectors.current_snapshot(snapshots=snapshots)
@@ -216,16 +219,16 @@ class StandingListApi(DistrictApi):
         query = self.InputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        snapshots = Snapshot.objects.for_user(request.user)
         standings = Standing.objects.for_user(request.user)
-        snapshot = _snapshot(request, params)
+        snapshots = selectors.with_previous_id(Snapshot.objects.for_user(request.user))
+        snapshot = _snapshot(request, params, snapshots)
         school = None
         if "school" in params:
             school = get_object_or_404(School.objects.for_user(request.user), pk=params["school"])
         rows = selectors.snapshot_standings(
             standings=standings,
             snapshot=snapshot,
-            previous=selectors.previous_snapshot(snapshots=snapshots, snapshot=snapshot),
+            previous=snapshot.previous_id,
             school=school,
             bands=sorted(params.get("band", ())),
             groups=selectors.ListFilters(
