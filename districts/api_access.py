@@ -327,8 +327,9 @@ class DistrictApi(APIView):
         )
 
     def handle_exception(self, exc):
-        # Leave the tenant context as the exception leaves it (its savepoint rolled back)
-        # before DRF marks the request's transaction for rollback.
+        # Leave the tenant context as the exception leaves it (its transaction, or for a
+        # write its savepoint, rolled back) before DRF marks a write's transaction for
+        # rollback.
         if self._walls is not None:
             walls, self._walls = self._walls, None
             walls.__exit__(type(exc), exc, exc.__traceback__)
