@@ -1,7 +1,12 @@
 """The database a benchmark works in: its own, on the server DATABASE_URL names (or the
 embedded one the app would start), created empty and migrated, dropped at the end. A run never
 touches the demo's data, and checkouts sharing one server give theirs another name
-(BENCH_DATABASE)."""
+(BENCH_DATABASE).
+
+A bench whose loading takes minutes may keep its database for the next run instead
+(`bench_database(…, keep=label)`, the label saying what it loads, sizes included): the next run
+with the same label finds it loaded (`loaded`) and skips the load; any other label, or a load
+that did not finish, starts it afresh. A kept database is dropped by hand (dropdb)."""
 
 from __future__ import annotations
 
@@ -49,17 +54,43 @@ def vacuum_analyze(url: str) -> None:
     connection.close()
 
 
+def _comment(url: str) -> str | None:
+    connection = psycopg2.connect(with_database(url, "postgres"))
+    with connection, connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [urlsplit(url).path.lstrip("/")],
+        )
+        row = cursor.fetchone()
+    connection.close()
+    return row[0] if row else None
+
+
+def loaded(url: str, label: str) -> bool:
+    """Whether the kept database at `url` holds what `label` names, loaded to the end."""
+    return _comment(url) == label
+
+
+def mark_loaded(url: str, label: str) -> None:
+    """Says, in the database's COMMENT, that its load (`label`) finished."""
+    name = urlsplit(url).path.lstrip("/")
+    admin(url, f"COMMENT ON DATABASE {name} IS '{label.replace(chr(39), chr(39) * 2)}'")
+
+
 @contextmanager
 def bench_database(
-    name: str, *, tasks_in_process: bool = False, test_client: bool = False
+    name: str, *, tasks_in_process: bool = False, test_client: bool = False, keep: str = ""
 ) -> Iterator[str]:
-    """Django set up on a new database `name`, migrated; yields its URL and drops it after.
+    """Django set up on database `name`, migrated; yields its URL. It is new and dropped after,
+    unless `keep` names what the caller loads into it: then one already loaded with the same
+    label is used as it is (`loaded`, `mark_loaded`) and the database stays after the run.
     `tasks_in_process`: Celery tasks run here, nothing is queued on a shared broker that no
     worker of this run reads. `test_client`: Django's test client may be used to time pages."""
     server = server_url()
     url = with_database(server, name)
-    admin(server, f"DROP DATABASE IF EXISTS {name}")
-    admin(server, f"CREATE DATABASE {name}")
+    if not (keep and loaded(url, keep)):
+        admin(server, f"DROP DATABASE IF EXISTS {name}")
+        admin(server, f"CREATE DATABASE {name}")
     os.environ["DATABASE_URL"] = url
     if tasks_in_process:
         os.environ.pop("REDIS_URL", None)
@@ -81,5 +112,6 @@ def bench_database(
         from django.db import connections
 
         connections.close_all()
-        # FORCE: a worker the bench killed may leave its backend running its last statement.
-        admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        if not keep:
+            # FORCE: a worker the bench killed may leave its backend running its last statement.
+            admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -186,6 +186,40 @@ def token_lookup_sql(table: str) -> list[str]:
     ]
 
 
+_PRESENTED_MEMBERSHIP_IDS = (
+    "SELECT membership_id FROM districts_apitoken"
+    " WHERE secret_digest = NULLIF(current_setting('app.token_digest', true), '')"
+)
+# Each table, and its column holding a membership's id.
+TOKEN_MEMBERSHIP_TABLES = {
+    "districts_membership": "id",
+    "districts_membershipschool": "membership_id",
+}
+
+
+def token_membership_sql() -> list[str]:
+    """With the one API token a request presents (`token_lookup_sql`), the app's own login
+    reads that token's membership and its schools, and no other: the token, the role it acts
+    with and its schools in one statement, before the district is known. The token's row is
+    read through its own wall, so an unknown secret reads nothing."""
+    return [
+        statement
+        for table, column in TOKEN_MEMBERSHIP_TABLES.items()
+        for statement in _policy(
+            "token_membership",
+            _q(table),
+            f"FOR SELECT TO {APP} USING ({_q(column)} IN ({_PRESENTED_MEMBERSHIP_IDS}))",
+        )
+    ]
+
+
+def drop_token_membership_sql() -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS token_membership ON {_q(table)}"
+        for table in TOKEN_MEMBERSHIP_TABLES
+    ]
+
+
 def reference_table_sql(table: str, *, app_writes: str = "") -> list[str]:
     """Grants for a global table: every persona reads it, operators edit it in the admin."""
     t = _q(table)

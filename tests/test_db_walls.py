@@ -11,7 +11,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from districts import db_walls, two_factor
+from districts import api_tokens, db_walls, two_factor
 from districts.models import District, Membership, School
 from districts.tenancy import (
     TenantContextMissing,
@@ -20,10 +20,12 @@ from districts.tenancy import (
     own_rows,
     system_context,
     tenant_context,
+    token_rows,
 )
 from support.models import CaringConversation
 from tiering.models import Student
 
+from .api.tokens import integration_token, personal_token
 from .factories import StudentFactory
 from .reading import reading
 from .sis import import_file
@@ -481,6 +483,31 @@ def _settings():
 
 
 BARE = (db_walls.APP, "", "", "")
+
+
+def test_a_presented_token_reads_its_own_membership_and_schools_and_no_other(
+    district, principal, other_school_principal, district_admin, school_a
+):
+    """Before the district is known, the app's login reads with a token's digest that token's
+    membership and its schools (api_access reads them with the token), and nobody else's."""
+    secret = personal_token(principal, district)
+    personal_token(other_school_principal, district)
+    with own_rows(principal):
+        [membership] = Membership.unscoped.filter(user=principal).values_list("pk", flat=True)
+    membership_sql = "SELECT array_agg(id) FROM districts_membership"
+    schools_sql = (
+        "SELECT array_agg(membership_id), array_agg(school_id) FROM districts_membershipschool"
+    )
+    with token_rows(api_tokens.digest(secret)):
+        assert _one(membership_sql) == ([membership],)
+        assert _one(schools_sql) == ([membership], [school_a.pk])
+    for digest in (
+        api_tokens.digest("apt_not-a-token"),
+        api_tokens.digest(integration_token(district_admin, district)),
+    ):
+        with token_rows(digest):
+            assert _one(membership_sql) == (None,)
+            assert _one(schools_sql) == (None, None)
 
 
 def test_leaving_a_context_gives_back_the_enclosing_one(district, other_district, principal):

@@ -66,6 +66,22 @@ def test_a_token_reads_then_expires_and_revoked_401s_at_once(district, principal
     assert fresh.get("/api/v1/districts/riverside/schools/").status_code == 401
 
 
+def test_last_used_is_written_at_most_once_a_minute(district, principal, school_a):
+    """Each request would otherwise write the token's row: the list of tokens shows when it
+    was last used to the minute."""
+    api = token_client(personal_token(principal, district))
+    assert api.get("/api/v1/districts/riverside/schools/").status_code == 200
+    [token] = _tokens(district)
+    first = token.last_used_at
+    assert first is not None
+    assert api.get("/api/v1/districts/riverside/schools/").status_code == 200
+    assert _tokens(district)[0].last_used_at == first
+    with system_context(district, reason="test"):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=first - timedelta(seconds=61))
+    assert api.get("/api/v1/districts/riverside/schools/").status_code == 200
+    assert _tokens(district)[0].last_used_at > first
+
+
 def test_a_wrong_or_malformed_token_401s(district, principal):
     assert (
         token_client("apt_nothing").get("/api/v1/districts/riverside/schools/").status_code == 401
