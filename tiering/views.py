@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
@@ -795,8 +795,11 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
 
     def drawn_tables() -> tuple[list[selectors.BandRow], list]:
         school_rows, groups = tables()
-        for row in (*school_rows, *(row for rows in groups.values() for row in rows)):
-            row.sparkline = charts.sparkline(row.trend)
+        slug = request.district.slug
+        for row in school_rows:
+            _draw_history_row(row, link=_school_link(slug, row.school))
+        for row in (row for rows in groups.values() for row in rows):
+            _draw_history_row(row, link=None)
         return school_rows, [(d, groups[d.key]) for d in selectors.DIMENSIONS]
 
     # What the page's cached fragments show (figures_version) is worked out only when one of
@@ -837,6 +840,75 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
         "today": today,
     }
     return render(request, "tiering/dashboard.html", context)
+
+
+def _school_link(district_slug: str, school: School) -> str:
+    return reverse(
+        "tiering:school", kwargs={"district_slug": district_slug, "school_id": school.pk}
+    )
+
+
+def _percent_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate}%"
+
+
+def _draw_history_row(row: selectors.BandRow, *, link: str | None) -> None:
+    """A dashboard row with its history (with_history), drawn: its sparkline, and the cells of
+    its line in the table and in the table of figures behind the trends, as
+    tiering/_group_table.html would render them with `history` (`row.html`, `row.trend_html`).
+    Built here because the template language took most of a cold dashboard's second over
+    hundreds of rows; the markup is the same."""
+    row.sparkline = spark = charts.sparkline(row.trend)
+    name = row.school.name if row.school else row.label
+    heading = format_html('<a href="{}">{}</a>', link, name) if link else name
+    change = row.change_since_last_year
+    if change is None:
+        against = mark_safe(
+            '<span aria-hidden="true">—</span><span class="visually-hidden">No figure last'
+            " year</span>"
+        )
+    else:
+        against = format_html(
+            '<span class="{}">{}</span><span class="visually-hidden"> points</span><br>'
+            '<small class="muted">from {}%</small>',
+            "worse" if change > 0 else "better" if change < 0 else "",
+            f"▲ +{change}" if change > 0 else f"▼ {change}" if change < 0 else "0.0",
+            row.last_year.chronic_percent,
+        )
+    if spark:
+        trend = format_html(
+            '<svg class="sparkline" viewBox="0 0 {} {}" width="{}" height="{}" role="img"'
+            ' aria-label="{}"><title>{}</title><polyline class="trend-this-year" points="{}"'
+            ' fill="none"/><circle class="trend-this-year" cx="{}" cy="{}" r="2"/></svg>',
+            spark.width,
+            spark.height,
+            spark.width,
+            spark.height,
+            spark.label,
+            spark.label,
+            spark.path,
+            spark.last_x,
+            spark.last_y,
+        )
+    else:
+        trend = mark_safe('<span class="muted">one point so far</span>')
+    row.html = format_html(
+        '<th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td><td>{}</td>{}'
+        '<td class="num">{}</td>',
+        heading,
+        _percent_text(row.chronic_percent),
+        against,
+        trend,
+        format_html_join("", '<td class="num">{}</td>', ((n,) for _, n in row.cells())),
+        row.total,
+    )
+    row.trend_html = format_html(
+        '<th scope="row">{}</th>{}',
+        name,
+        format_html_join(
+            "", '<td class="num">{}</td>', ((_percent_text(rate),) for _, rate in row.trend)
+        ),
+    )
 
 
 GROUP_HEADER = [
