@@ -117,8 +117,12 @@ if not DATABASE_URL:
     DATABASE_URL = embedded_database_url(DATA_DIR)
 if not DATABASE_URL.startswith(("postgres://", "postgresql://")):
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…).")
+# Connections outlive requests (a minute by default) rather than being opened for each: safe
+# with any number of districts on one connection, or behind a transaction-mode pooler, because
+# every tenant setting and persona is local to the request's transaction (db_walls.apply).
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60)
 _admin_database = dj_database_url.parse(
-    DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0), conn_health_checks=True
+    DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True
 )
 # DATABASE_URL's account creates the roles (db_roles) and runs migrations as the owner role;
 # everything else signs in as the app's role on the same server and database, which is no
@@ -140,7 +144,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = {  # districts.replica.REPLICA
         **dj_database_url.parse(
             DATABASE_REPLICA_URL,
-            conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+            conn_max_age=DATABASE_CONN_MAX_AGE,
             conn_health_checks=True,
         ),
         **DATABASE_APP_LOGIN,

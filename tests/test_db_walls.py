@@ -38,6 +38,7 @@ STUDENT_TABLES = [
     "tiering_attendanceday",
     "tiering_attendanceimport",
     "tiering_attendancesummary",
+    "tiering_bandtally",
     "tiering_snapshot",
     "tiering_standing",
     "tiering_student",
@@ -528,6 +529,7 @@ def test_a_reused_connection_carries_no_tenant_setting_after_a_request(
 ):
     settings.ROOT_URLCONF = "tests.planted_urls"
     connection.close()
+    kept = connection.settings_dict["CONN_MAX_AGE"]
     connection.settings_dict["CONN_MAX_AGE"] = 600  # pooled: the connection outlives requests
     try:
         client = Client(raise_request_exception=False)
@@ -550,4 +552,32 @@ def test_a_reused_connection_carries_no_tenant_setting_after_a_request(
             _one("SELECT count(*) FROM tiering_student")
     finally:
         connection.close()
-        connection.settings_dict["CONN_MAX_AGE"] = 0
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_districts_requests_on_one_persistent_connection_see_only_their_own(
+    district_admin, outsider, students_in_both, settings
+):
+    """DATABASE_CONN_MAX_AGE keeps a connection for request after request, whoever makes them:
+    safe because every tenant setting and persona is local to the request's transaction."""
+    settings.ROOT_URLCONF = "tests.planted_urls"
+    connection.close()
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 600
+    try:
+        riverside, lakeview = Client(), Client()
+        riverside.force_login(district_admin)
+        lakeview.force_login(outsider)
+        pid = _one("SELECT pg_backend_pid()")
+        first = riverside.get("/d/riverside/planted/students/").json()["sis_ids"]
+        assert first and "L1" not in first
+        assert _one("SELECT pg_backend_pid()") == pid
+        # An unscoped read by the next request, another district's, on the same connection.
+        assert lakeview.get("/d/lakeview/planted/students/").json() == {"sis_ids": ["L1"]}
+        assert lakeview.get("/d/riverside/planted/students/").status_code == 404
+        assert _one("SELECT pg_backend_pid()") == pid
+        assert _settings() in (BARE, (db_walls.APP, None, None, None))
+    finally:
+        connection.close()
+        connection.settings_dict["CONN_MAX_AGE"] = kept

@@ -17,6 +17,7 @@ from .bands import Band
 from .headers import KIND_CHOICES, Kind
 from .querysets import (
     AttendanceImportQuerySet,
+    BandTallyQuerySet,
     SchoolScopedQuerySet,
     StaffOnlyQuerySet,
     StandingQuerySet,
@@ -600,3 +601,41 @@ class RecomputeRun(TenantModel):
 # A cycle is over once its run succeeded or found nothing to recompute; a failed one is tried
 # again by the next daily poke until its attempts run out.
 FINISHED_RECOMPUTE = frozenset({RecomputeStatus.SUCCEEDED, RecomputeStatus.SKIPPED})
+
+
+class BandTally(TenantModel):
+    """A snapshot's students per band, counted once when the snapshot is taken (in its
+    transaction, snapshots.take_all) rather than from every standing as each page opens: at one
+    school, or (school empty) across the whole district, where it also holds the dashboard's
+    breakdowns by grade and subgroup, counted by the demographics on record then and counted
+    again after a later import (snapshots.tallies_refresh). A snapshot with no tallies (taken
+    before they were stored), or whose breakdowns predate the latest import, is counted from
+    its standings as it is read (selectors). Counts of students only, but computed from
+    students' records.
+
+    `counts` {band: students}; `groups` {dimension key: [[value, {band: students}], …]}."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        School, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    counts = models.JSONField(default=dict, blank=True)
+    groups = models.JSONField(default=dict, blank=True)
+    # The latest import when `groups` were counted (selectors.figures_version's): an import
+    # can change students' demographics, so they are read only while it is still the latest.
+    groups_as_of_import = models.CharField(max_length=64, blank=True)
+
+    objects = TenantManager.from_queryset(BandTallyQuerySet)()
+
+    class Meta:
+        default_manager_name = "objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "snapshot", "school"],
+                nulls_distinct=False,
+                name="band_tally_one_per_snapshot_and_school",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Students per band of {self.school or 'the district'} in {self.snapshot}"

@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from districts.querysets import TenantQuerySet
 from districts.roles import IMPORT_ATTENDANCE, READ_DISTRICT_RECORDS, READ_STUDENT_ATTENDANCE
+from districts.tenancy import current_tenant
 
 
 class StaffOnlyQuerySet(TenantQuerySet):
@@ -26,6 +27,14 @@ class StandingQuerySet(SchoolScopedQuerySet):
         rows = self.filter(snapshot=snapshot)
         transfers = rows.filter(school__isnull=True).values("student_id")
         return rows.filter(Q(school__isnull=True) | ~Q(student_id__in=transfers))
+
+
+class BandTallyQuerySet(SchoolScopedQuerySet):
+    def visible(self) -> BandTallyQuerySet:
+        """The tallies the current reader may see: as their role and schools allow in a
+        request, the whole district's for system work (tasks, commands)."""
+        ctx = current_tenant()
+        return self if ctx.is_system else self._visible_in(ctx)
 
 
 class StudentQuerySet(TenantQuerySet):

@@ -292,6 +292,8 @@ def _recompute(district: District, run: RecomputeRun, clock: datetime) -> None:
         facts = _latest_facts(district, district.today(clock))
         taken = snapshots.snapshots_take(district=district, as_of=facts.as_of, source=facts.kind)
     primary = next((s for s in taken if s.rule_set.is_primary), taken[0])
+    for snapshot in taken:
+        snapshots.tallies_refresh(district=district, snapshot=snapshot)
     run.as_of = primary.as_of
     run.source_kind = primary.source_kind
     run.snapshots = len(taken)

@@ -3,9 +3,11 @@ which snapshots are "now" and which to compare, the band tables, the tiered list
 grade and subgroup, trends, data freshness, a student's absence calendar, and what an import
 makes of a file's headers and codes.
 
-Snapshots never change once written, so figures computed over a whole snapshot are cached
-under the snapshot's id (and the reader's scope); demographics can change with a roster import,
-so breakdowns by subgroup are also keyed on the latest import.
+Snapshots never change once written: their students per band (at each school, across the
+district, by grade and subgroup) are counted once as they are taken (BandTally), and pages read
+those counts, cached under the snapshot's id (and the reader's scope). A snapshot taken before
+counts were stored is counted from its standings; as demographics can change with a roster
+import, its breakdowns by subgroup are also keyed on the latest import.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from .models import (
     AttendanceCode,
     AttendanceDay,
     AttendanceImport,
+    BandTally,
     ImportProfile,
     RuleSet,
     Snapshot,
@@ -151,6 +154,17 @@ def current_snapshot(*, snapshots: QuerySet[Snapshot], rule_set_id: int | None =
     return newest_first(snapshots.filter(rule_set_id=rule_set_id)).first()
 
 
+def current_snapshot_among(current: list[Snapshot], *, rule_set_id: int | None = None):
+    """``current_snapshot``, picked from what ``current_snapshots`` gave: for a page that shows
+    both the snapshot and the rule sets to switch between, with one read."""
+    for snapshot in current:
+        if snapshot.rule_set_id == rule_set_id or (
+            rule_set_id is None and snapshot.rule_set.is_primary
+        ):
+            return snapshot
+    return None
+
+
 def previous_snapshot(*, snapshots: QuerySet[Snapshot], snapshot: Snapshot) -> Snapshot | None:
     """The last review point before this one in the same school year and rule set."""
     return _before(
@@ -223,15 +237,31 @@ class Comparison:
         return self._change(self.current.chronic_percent, last_year)
 
 
+def live_band_counts(
+    *, standings: QuerySet[Standing], snapshot: Snapshot, school: School | None
+) -> dict[str, int]:
+    """``band_counts`` counted from the snapshot's standings: {band: students}."""
+    if school:
+        rows = standings.filter(snapshot=snapshot, school=school)
+    else:
+        rows = standings.across_district(snapshot=snapshot)
+    return dict(rows.order_by().values_list("band").annotate(n=Count("pk")))
+
+
 def band_counts(*, standings: QuerySet[Standing], snapshot: Snapshot, school: School | None):
-    """Students per band in one snapshot, at one school or (school None) across the district."""
+    """Students per band in one snapshot, at one school or (school None) across the district:
+    as stored when the snapshot was taken (BandTally), else counted from its standings."""
 
     def compute() -> dict[str, int]:
-        if school:
-            rows = standings.filter(snapshot=snapshot, school=school)
-        else:
-            rows = standings.across_district(snapshot=snapshot)
-        return dict(rows.order_by().values_list("band").annotate(n=Count("pk")))
+        stored = (
+            BandTally.objects.visible()
+            .filter(snapshot=snapshot, school=school)
+            .values_list("counts", flat=True)
+            .first()
+        )
+        if stored is not None:
+            return stored
+        return live_band_counts(standings=standings, snapshot=snapshot, school=school)
 
     key = f"counts:{_version(snapshot)}:{school.pk if school else 'district'}"
     counts = _cached(key, compute)
@@ -526,6 +556,30 @@ def _latest_import() -> str:
     )
 
 
+# The files that may carry students' demographics (ingest.DEMOGRAPHICS): daily files do not.
+DEMOGRAPHIC_KINDS = (Kind.ROSTER, Kind.SUMMARY)
+
+
+def demographics_version_now(
+    *, importing: AttendanceImport | None = None, kind: Kind | None = None
+) -> str:
+    """The latest import that may have changed students' demographics, read afresh: what
+    breakdowns by subgroup depend on, stored beside them (BandTally.groups_as_of_import).
+    ``importing`` is an import of ``kind`` still running, whose kind may not be saved yet."""
+    latest = AttendanceImport.objects.filter(kind__in=DEMOGRAPHIC_KINDS).order_by("-pk").first()
+    if (
+        importing is not None
+        and kind in DEMOGRAPHIC_KINDS
+        and (latest is None or importing.pk > latest.pk)
+    ):
+        latest = importing
+    return _version(latest)
+
+
+def _demographics_version() -> str:
+    return remembered("tiering.demographics_version", demographics_version_now)
+
+
 def figures_version(snapshot: Snapshot | None) -> str:
     """What a page's figures for this snapshot depend on, so a rendered table can be cached
     under it: the snapshot itself and the latest import (demographics, data freshness)."""
@@ -582,33 +636,50 @@ def _sort_key(dimension: Dimension, value: object) -> tuple:
     return (0, value) if dimension.key == "grade" else (1, str(value))
 
 
+def live_breakdowns(
+    *, standings: QuerySet[Standing], snapshot: Snapshot
+) -> dict[str, list[tuple[object, dict[str, int]]]]:
+    """``breakdowns`` counted from the snapshot's standings, in one pass (GROUPING SETS):
+    {dimension key: [(value, {band: students}), …]}."""
+    base = standings.across_district(snapshot=snapshot).values_list(
+        "band", *(d.column for d in DIMENSIONS)
+    )
+    sql, params = base.query.sql_with_params()
+    names = [d.key for d in DIMENSIONS]
+    sets = ", ".join(f"(band, {name})" for name in names)
+    with connection.cursor() as cursor:
+        # The names are DIMENSIONS' own; the inner query and its parameters are Django's.
+        cursor.execute(
+            f"""SELECT band, {", ".join(names)}, GROUPING({", ".join(names)}), count(*)
+                FROM ({sql}) AS s (band, {", ".join(names)})
+                GROUP BY GROUPING SETS ({sets})""",  # noqa: S608
+            params,
+        )
+        fetched = cursor.fetchall()
+    grouped: dict[str, dict[object, dict[str, int]]] = {name: {} for name in names}
+    for row in fetched:
+        band, values, mask, n = row[0], row[1:-2], row[-2], row[-1]
+        # GROUPING() has a 0 bit for the one dimension this row is grouped by.
+        index = next(i for i in range(len(names)) if not mask >> (len(names) - 1 - i) & 1)
+        grouped[names[index]].setdefault(values[index], {})[band] = n
+    return {name: list(groups.items()) for name, groups in grouped.items()}
+
+
 def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str, list[GroupRow]]:
-    """District-level students per band by grade and by each subgroup, in one pass over the
-    snapshot (GROUPING SETS), keyed by dimension."""
+    """District-level students per band by grade and by each subgroup, keyed by dimension: as
+    stored when the snapshot was taken (BandTally), else counted from its standings by the
+    demographics on record now."""
 
     def compute() -> dict[str, list[tuple[object, dict[str, int]]]]:
-        base = standings.across_district(snapshot=snapshot).values_list(
-            "band", *(d.column for d in DIMENSIONS)
+        stored = (
+            BandTally.objects.visible()
+            .filter(snapshot=snapshot, school=None, groups_as_of_import=_demographics_version())
+            .values_list("groups", flat=True)
+            .first()
         )
-        sql, params = base.query.sql_with_params()
-        names = [d.key for d in DIMENSIONS]
-        sets = ", ".join(f"(band, {name})" for name in names)
-        with connection.cursor() as cursor:
-            # The names are DIMENSIONS' own; the inner query and its parameters are Django's.
-            cursor.execute(
-                f"""SELECT band, {", ".join(names)}, GROUPING({", ".join(names)}), count(*)
-                    FROM ({sql}) AS s (band, {", ".join(names)})
-                    GROUP BY GROUPING SETS ({sets})""",  # noqa: S608
-                params,
-            )
-            fetched = cursor.fetchall()
-        grouped: dict[str, dict[object, dict[str, int]]] = {name: {} for name in names}
-        for row in fetched:
-            band, values, mask, n = row[0], row[1:-2], row[-2], row[-1]
-            # GROUPING() has a 0 bit for the one dimension this row is grouped by.
-            index = next(i for i in range(len(names)) if not mask >> (len(names) - 1 - i) & 1)
-            grouped[names[index]].setdefault(values[index], {})[band] = n
-        return {name: list(groups.items()) for name, groups in grouped.items()}
+        if stored:
+            return stored
+        return live_breakdowns(standings=standings, snapshot=snapshot)
 
     computed = _cached(f"breakdowns:{_version(snapshot)}:{_latest_import()}", compute)
     out = {}
@@ -625,20 +696,33 @@ def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str
     return out
 
 
+def live_school_counts(
+    *, standings: QuerySet[Standing], snapshot: Snapshot
+) -> dict[int, dict[str, int]]:
+    """``school_rows`` counted from the snapshot's standings: {school id: {band: students}}."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        standings.filter(snapshot=snapshot, school__isnull=False)
+        .order_by()
+        .values_list("school_id", "band")
+        .annotate(n=Count("pk"))
+    )
+    for school_id, band, n in rows:
+        counts.setdefault(school_id, {})[band] = n
+    return counts
+
+
 def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[BandRow]:
-    """Students per band at each school, by school name."""
+    """Students per band at each school, by school name: as stored when the snapshot was
+    taken (BandTally), else counted from its standings."""
 
     def compute() -> list[tuple[int, dict[str, int]]]:
-        counts: dict[int, dict[str, int]] = {}
-        rows = (
-            standings.filter(snapshot=snapshot, school__isnull=False)
-            .order_by()
-            .values_list("school_id", "band")
-            .annotate(n=Count("pk"))
+        stored = list(
+            BandTally.objects.visible()
+            .filter(snapshot=snapshot, school__isnull=False)
+            .values_list("school_id", "counts")
         )
-        for school_id, band, n in rows:
-            counts.setdefault(school_id, {})[band] = n
-        return list(counts.items())
+        return stored or list(live_school_counts(standings=standings, snapshot=snapshot).items())
 
     computed = dict(_cached(f"schools:{_version(snapshot)}", compute))
     schools = School.objects.filter(pk__in=computed).order_by("name")
@@ -652,14 +736,11 @@ def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[Ban
     """District row (for readers of the whole district) then `school_rows`."""
     table = school_rows(standings=standings, snapshot=snapshot)
     if table and current_tenant().school_ids is None:
-        across = standings.across_district(snapshot=snapshot).order_by().values_list("band")
-        table.insert(
-            0, BandRow(school=None, counts={Band(b): n for b, n in across.annotate(n=Count("pk"))})
-        )
+        table.insert(0, band_counts(standings=standings, snapshot=snapshot, school=None))
     return table
 
 
-def _review_points(
+def review_points(
     snapshots: QuerySet[Snapshot], snapshot: Snapshot, *, whole_year: bool = False
 ) -> list[Snapshot]:
     """The review points of ``snapshot``'s school year under its rule set, up to it (or the
@@ -687,7 +768,7 @@ def with_history(
     of last year (``last_year_snapshot``) and its chronic absence rate at each review point of
     this school year. Rows are matched by school and by group label; every snapshot's figures
     come from the same cached reads as the rows themselves."""
-    points = _review_points(snapshots, snapshot)
+    points = review_points(snapshots, snapshot)
     schools_at = {
         s.pk: {r.school.pk: r for r in school_rows(standings=standings, snapshot=s)} for s in points
     }
@@ -788,10 +869,8 @@ def trend(*, standings, snapshots, snapshot: Snapshot, school: School | None) ->
 
     last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
     return Trend(
-        this_year=points(_review_points(snapshots, snapshot)),
-        last_year=points(_review_points(snapshots, last_year, whole_year=True))
-        if last_year
-        else [],
+        this_year=points(review_points(snapshots, snapshot)),
+        last_year=points(review_points(snapshots, last_year, whole_year=True)) if last_year else [],
     )
 
 

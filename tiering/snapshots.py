@@ -12,15 +12,17 @@ from django.db.models import Max
 from districts.models import District, SchoolYear
 from districts.tenancy import require_working_for
 
-from . import ingest
+from . import ingest, selectors
 from .headers import Kind
 from .models import (
     AttendanceDay,
     AttendanceImport,
     AttendanceSummary,
+    BandTally,
     ImportStatus,
     RuleSet,
     Snapshot,
+    Standing,
 )
 
 
@@ -69,6 +71,7 @@ def take_all(
     """A snapshot under each of the district's rule sets, each student placed by the facts
     rule (ingest.classify) from the attendance on record up to ``as_of``."""
     taken = []
+    demographics = selectors.demographics_version_now(importing=source_import, kind=source)
     with connection.cursor() as cursor:
         for rule_set in RuleSet.objects.for_district(district):
             snapshot = Snapshot.objects.create(
@@ -88,8 +91,39 @@ def take_all(
                 last_day=as_of,
                 rule=_rule(rule_set),
             )
+            tallies_store(snapshot=snapshot, demographics_version=demographics)
             taken.append(snapshot)
     return taken
+
+
+def tallies_store(*, snapshot: Snapshot, demographics_version: str) -> list[BandTally]:
+    """The snapshot's students per band, counted once from its standings as it is taken: across
+    the district (with the breakdowns by grade and subgroup) and at each school, as the pages
+    would count them (selectors' live counts). The dashboard opens on these rather than on
+    every standing of the district."""
+    standings = Standing.objects.all()
+    tallies = [
+        BandTally(
+            district_id=snapshot.district_id,
+            snapshot=snapshot,
+            school=None,
+            counts=selectors.live_band_counts(standings=standings, snapshot=snapshot, school=None),
+            groups=selectors.live_breakdowns(standings=standings, snapshot=snapshot),
+            groups_as_of_import=demographics_version,
+        ),
+        *(
+            BandTally(
+                district_id=snapshot.district_id,
+                snapshot=snapshot,
+                school_id=school_id,
+                counts=counts,
+            )
+            for school_id, counts in selectors.live_school_counts(
+                standings=standings, snapshot=snapshot
+            ).items()
+        ),
+    ]
+    return BandTally.objects.bulk_create(tallies)
 
 
 def _rule(rule_set: RuleSet) -> ingest.Rule:
@@ -139,3 +173,31 @@ def snapshots_take(*, district: District, as_of: date, source: Kind = Kind.DAILY
     return take_all(
         district=district, year=year, as_of=as_of, source=source, source_import=source_import
     )
+
+
+def tallies_refresh(*, district: District, snapshot: Snapshot) -> int:
+    """Counts again the breakdowns by subgroup of the snapshots the dashboard reads beside
+    ``snapshot`` (its school year's review points up to it, and the same point of last year)
+    that a roster or summary import since has made out of date: it may have changed students'
+    demographics. Run by the worker after each import, so that the dashboard's first request
+    reads them stored. Returns the tallies counted again."""
+    require_working_for(district, snapshot)
+    version = selectors.demographics_version_now()
+    snapshots = Snapshot.objects.all()
+    compared = [
+        *selectors.review_points(snapshots, snapshot),
+        selectors.last_year_snapshot(snapshots=snapshots, snapshot=snapshot),
+    ]
+    stale = (
+        BandTally.objects.filter(school=None, snapshot__in=[s for s in compared if s])
+        .exclude(groups_as_of_import=version)
+        .select_related("snapshot")
+    )
+    standings = Standing.objects.all()
+    refreshed = 0
+    for tally in stale:
+        tally.groups = selectors.live_breakdowns(standings=standings, snapshot=tally.snapshot)
+        tally.groups_as_of_import = version
+        tally.save(update_fields=["groups", "groups_as_of_import"])
+        refreshed += 1
+    return refreshed
