@@ -338,6 +338,13 @@ def _rows(
     ]
 
 
+def year_partitions(cursor, *, first_day: date, last_day: date) -> None:
+    """The partitions of the big tables for a school year's dates, made if missing (migration
+    0017's owner function; a school year gets them when it is added, so this finds them made,
+    unless the year was retired since): no write meets a year without its partition."""
+    cursor.execute("SELECT attendance_year_partitions(%s, %s)", [first_day, last_day])
+
+
 def analyze_stage(cursor) -> None:
     # Autovacuum never analyzes temporary tables; without statistics the planner guesses a
     # thousand rows and picks nested loops that take minutes on millions.
@@ -621,6 +628,8 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
             p,
         )
     _upsert_students(cursor, target, p)
+    if target.kind != Kind.ROSTER:
+        year_partitions(cursor, first_day=target.first_day, last_day=target.last_day)
     # Students (and schools) may be new in this transaction: planned as the 7-row tables the
     # stale statistics describe, the fact insert re-scanned the whole staging table once per
     # school (38 times, 38 s for 3.5M rows).
@@ -964,6 +973,7 @@ def classify(
         WHERE NOT EXISTS (SELECT FROM daily d WHERE d.student_id = s.student_id
                             AND d.school_id = s.school_id AND d.last_date >= s.as_of)"""
     band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
+    year_partitions(cursor, first_day=first_day, last_day=first_day)
     cursor.execute(
         # The table first and the facts after: pg_stat_activity keeps a statement's first
         # kilobyte, and whoever watches a long classification there sees what it writes.

@@ -23,7 +23,7 @@ from tiering.models import Student
 
 from ..api.tokens import personal_token, token_client
 from ..sis import import_file
-from ..tiered import CURRENT, write
+from ..tiered import CURRENT, LAST_YEAR, write
 
 BIG_TABLES = ("tiering_attendanceday", "tiering_attendancesummary", "tiering_standing")
 # Each school's last date on record, over every year by design (a school with nothing this
@@ -299,3 +299,33 @@ def test_the_migration_partitions_a_populated_database(tiered, district):
             assert where == partition(table, reporting_year(day)), (table, day)
         last = max(row[0] for row in before["standings"])
         assert _rows("SELECT nextval('tiering_standing_id_seq')")[0][0] > last
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retired_year_leaves_the_others_whole_and_comes_back_if_imported_again(
+    client, tiered, district, cabinet_member, tmp_path
+):
+    """Retention as SCALING.md describes it: last year's partitions detached and dropped by
+    the owner. This year's rows and pages are as they were; last year's snapshots read as
+    empty; and an import into the retired year makes its partitions again rather than fail."""
+    with system_context(district, reason="test"):
+        kept = {t: _row_versions(t, 2026) for t in BIG_TABLES[1:]}
+    client.force_login(cabinet_member)
+    page = client.get("/d/riverside/attendance/")
+    with db_walls.owner_connection(), connection.cursor() as cursor:
+        for table in BIG_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {partition(table, 2025)}")
+            cursor.execute(f"DROP TABLE {partition(table, 2025)}")
+    with system_context(district, reason="test"):
+        assert {t: _row_versions(t, 2026) for t in BIG_TABLES[1:]} == kept
+        assert _row_versions("tiering_standing", 2025) == []
+    again = client.get("/d/riverside/attendance/")
+    assert (page.status_code, again.status_code) == (200, 200)
+    record = import_file(
+        district,
+        write(tmp_path, "last-year-again.csv", LAST_YEAR.replace("S7,101,3,40,0", "S7,101,3,40,1")),
+        as_of=date(2025, 11, 21),
+    )
+    assert record.status == "succeeded", record.errors
+    with system_context(district, reason="test"):
+        assert _row_versions("tiering_standing", 2025)

@@ -62,15 +62,22 @@ DECLARE
   year int;
   parent text;
   part text;
+  locked boolean := false;
 BEGIN
-  -- Two districts adding the same new year at once: the second waits, then finds it.
-  PERFORM pg_advisory_xact_lock(hashtext('tiering.year_partitions'));
   FOR year IN extract(year FROM first_day - interval '6 months')::int
            .. extract(year FROM last_day - interval '6 months')::int LOOP
     FOREACH parent IN ARRAY ARRAY['tiering_attendanceday', 'tiering_attendancesummary',
                                   'tiering_standing'] LOOP
       part := format('%s_%s_%s', parent, year, lpad(((year + 1) % 100)::text, 2, '0'));
       CONTINUE WHEN to_regclass('public.' || quote_ident(part)) IS NOT NULL;
+      -- Only when one is missing (imports of different districts must not wait on each
+      -- other): two transactions adding the same year at once, the second waits, then finds
+      -- it made.
+      IF NOT locked THEN
+        PERFORM pg_advisory_xact_lock(hashtext('tiering.year_partitions'));
+        locked := true;
+        CONTINUE WHEN to_regclass('public.' || quote_ident(part)) IS NOT NULL;
+      END IF;
       EXECUTE format('CREATE TABLE public.%I (LIKE public.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)',
                      part, parent);
       -- Named directly, a partition answers to its own policies only: none, and no grant.
@@ -88,6 +95,10 @@ BEGIN
   END LOOP;
 END $$;
 REVOKE ALL ON FUNCTION attendance_year_partitions(date, date) FROM PUBLIC;
+-- Imports and recomputes make sure of their year's partitions too (ingest.year_partitions):
+-- a year retired (its partitions dropped) and imported again gets them back.
+GRANT EXECUTE ON FUNCTION attendance_year_partitions(date, date)
+  TO attendance_system, attendance_staff;
 
 CREATE FUNCTION attendance_school_year_partitions() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
