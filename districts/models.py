@@ -230,6 +230,18 @@ class School(TenantModel):
         return f"{Grade(self.low_grade).label}–{Grade(self.high_grade).label}"
 
 
+# The month a reporting year starts in: July to June, as states report. The big tables are
+# partitioned by it (tiering migration 0018), one partition per reporting year state-wide.
+REPORTING_YEAR_FIRST_MONTH = 7
+
+
+def reporting_year(day: date) -> int:
+    """The July–June reporting year a day falls in, named by the calendar year it starts in:
+    2026 for July 1, 2026 – June 30, 2027. The same rule as the database's partitions
+    (SQL: ``extract(year FROM day - interval '6 months')``)."""
+    return day.year if day.month >= REPORTING_YEAR_FIRST_MONTH else day.year - 1
+
+
 class SchoolYear(TenantModel):
     label = models.CharField(max_length=20, help_text="For example 2026–27.")
     first_day = models.DateField()
@@ -266,6 +278,11 @@ class SchoolYear(TenantModel):
 
     def contains(self, day) -> bool:
         return self.first_day <= day <= self.last_day
+
+    @property
+    def reporting_year(self) -> int:
+        """The reporting year its summaries and standings are kept under: its first day's."""
+        return reporting_year(self.first_day)
 
 
 class UserManager(BaseUserManager["User"]):

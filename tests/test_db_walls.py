@@ -66,6 +66,9 @@ def _tenant_tables() -> list[str]:
         cursor.execute(
             "SELECT c.relname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid"
             " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')"
+            # A partition has no walls of its own but none may read it (tiering migration
+            # 0017; tests/tiering/test_partitions.py): its parent's are the walls.
+            " AND NOT c.relispartition"
             " AND a.attname = 'district_id' AND NOT a.attisdropped ORDER BY 1"
         )
         return [row[0] for row in cursor.fetchall()]

@@ -4,7 +4,7 @@ or unique constraint without it and a foreign key that cannot carry it. Checked 
 itself, for every table with a district_id, so that a table added later is held to it too."""
 
 from django.apps import apps
-from django.db import connection
+from django.db import connection, models
 
 from districts.lifecycle import tenant_models
 from districts.tenancy import system_context
@@ -65,9 +65,12 @@ def test_every_tenant_tables_keys_lead_with_district_id_or_are_one_identity_numb
 
 
 def test_the_big_tables_keys_lead_with_district_id(db):
-    """The bulk tables' keys, which their imports' merges rely on and which partitioning by
-    school year (SCALING.md, the next step) will extend with its partition key, lead with
-    district_id; the standings' primary key is Django's id and their unique key leads."""
+    """The bulk tables' keys, which their imports' merges rely on, lead with district_id and
+    hold their partition key (tiering migration 0017: a key on a partitioned table must): the
+    days' date was in theirs already; the summaries' and standings' reporting_year comes last,
+    one value within a partition. The standings' primary key is no longer Django's id alone,
+    which a partitioned table cannot have, but (district_id, id, reporting_year): the ORM still
+    names a standing by its id, numbered from one sequence and so unique on its own."""
     keys = {
         (table, primary): columns
         for table, _, primary, columns, _ in _unique_keys(
@@ -81,19 +84,35 @@ def test_the_big_tables_keys_lead_with_district_id(db):
             "school_year_id",
             "student_id",
             "school_id",
+            "reporting_year",
         ),
-        ("tiering_standing", True): ("id",),
-        ("tiering_standing", False): ("district_id", "snapshot_id", "school_id", "student_id"),
+        ("tiering_standing", True): ("district_id", "id", "reporting_year"),
+        ("tiering_standing", False): (
+            "district_id",
+            "snapshot_id",
+            "school_id",
+            "student_id",
+            "reporting_year",
+        ),
     }
 
 
 def _references():
     """(model, field, referenced model) for every reference between models, including the
-    bulk tables' references the database holds no constraint for."""
+    bulk tables' references the database holds no constraint for, and references over more
+    than one column (a standing's snapshot: its id and reporting year)."""
     for model in apps.get_models(include_auto_created=True):
-        for field in model._meta.concrete_fields:
-            if field.is_relation and field.related_model is not None:
+        for field in model._meta.get_fields():
+            if isinstance(field, models.ForeignObject) and field.related_model is not None:
                 yield model, field, field.related_model
+
+
+def _columns(field) -> tuple[list[str], list[str]]:
+    """The columns a reference reads in its row and in the row it names."""
+    return (
+        [f.column for f in field.local_related_fields],
+        [f.column for f in field.foreign_related_fields],
+    )
 
 
 def test_every_reference_between_tenant_tables_can_carry_district_id(db):
@@ -104,12 +123,14 @@ def test_every_reference_between_tenant_tables_can_carry_district_id(db):
     between_tenants = 0
     for model, field, target in _references():
         if model in tenant and target in tenant:
-            # Both rows carry a district_id, and the key referenced is the target's own id:
-            # (district_id, <field>) can reference (district_id, id).
-            assert field.target_field == target._meta.pk, (model, field.name)
+            # Both rows carry a district_id, and the key referenced holds the target's own
+            # id: (district_id, <field>) can reference (district_id, id), and a standing's
+            # (district_id, snapshot_id, reporting_year) its snapshot's (district_id, id,
+            # reporting_year).
+            assert target._meta.pk.column in _columns(field)[1], (model, field.name)
             between_tenants += 1
         assert not (model not in tenant and target in tenant), (
-            f"{model._meta.db_table}.{field.column} is global but names a district's row: "
+            f"{model._meta.db_table}.{field.name} is global but names a district's row: "
             "a reference table cannot refer to a distributed one."
         )
     assert between_tenants >= 60
@@ -126,11 +147,13 @@ def test_every_reference_between_tenant_rows_stays_within_one_district(tiered, d
             if model not in tenant or target not in tenant or field.name == "district":
                 continue
             table, parent = model._meta.db_table, target._meta.db_table
+            own, named = _columns(field)
+            matches = " AND ".join(f"p.{t} = c.{o}" for o, t in zip(own, named, strict=True))
             cursor.execute(
-                f"SELECT count(*) FROM {table} c WHERE c.{field.column} IS NOT NULL"  # noqa: S608
-                f" AND NOT EXISTS (SELECT FROM {parent} p WHERE p.id = c.{field.column}"
+                f"SELECT count(*) FROM {table} c WHERE c.{own[0]} IS NOT NULL"  # noqa: S608
+                f" AND NOT EXISTS (SELECT FROM {parent} p WHERE {matches}"
                 " AND p.district_id = c.district_id)"
             )
-            assert cursor.fetchone() == (0,), (table, field.column)
+            assert cursor.fetchone() == (0,), (table, field.name)
             checked += 1
     assert checked >= 60

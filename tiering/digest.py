@@ -66,12 +66,21 @@ def _changes(*, district: District, snapshot: Snapshot, previous: Snapshot | Non
                FROM tiering_standing cur
                JOIN tiering_standing prev
                  ON prev.district_id = cur.district_id AND prev.snapshot_id = %(previous)s
+                AND prev.reporting_year = %(previous_year)s
                 AND prev.student_id = cur.student_id AND prev.school_id = cur.school_id
                JOIN tiering_student st ON st.id = cur.student_id
               WHERE cur.district_id = %(district)s AND cur.snapshot_id = %(snapshot)s
+                AND cur.reporting_year = %(year)s
                 AND cur.school_id IS NOT NULL AND cur.band <> prev.band
               ORDER BY st.last_name, st.first_name, st.sis_id""",
-            {"district": district.pk, "snapshot": snapshot.pk, "previous": previous.pk},
+            # Each snapshot's reporting year: its standings' partition, the one read.
+            {
+                "district": district.pk,
+                "snapshot": snapshot.pk,
+                "year": snapshot.reporting_year,
+                "previous": previous.pk,
+                "previous_year": previous.reporting_year,
+            },
         )
         for school_id, band, previous_band, first, last, sis_id in cursor:
             name = str(Student(first_name=first, last_name=last, sis_id=sis_id))

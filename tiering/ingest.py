@@ -22,7 +22,7 @@ import psycopg2.errors
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from districts.models import School
+from districts.models import School, reporting_year
 
 from .bands import band_sql
 from .headers import LABELS, Kind
@@ -105,6 +105,28 @@ class Target:
     # The file is complete for its schools: students the district has there whom it does not
     # mention are no longer enrolled there (Coverage.COMPLETE).
     complete: bool = False
+
+    @property
+    def reporting_year(self) -> int:
+        """The partition of the summaries and standings the school year's rows live in: every
+        statement on them names it, so it reads and writes that partition only."""
+        return reporting_year(self.first_day)
+
+    def written_partitions(self) -> tuple[str, ...]:
+        """The partitions an import of this kind writes: a school year's days lie in the
+        partitions of the reporting years its dates cross (one, for a July–June year)."""
+        if self.kind == Kind.DAILY:
+            years = range(reporting_year(self.first_day), reporting_year(self.last_day) + 1)
+            return tuple(partition("tiering_attendanceday", year) for year in years)
+        if self.kind == Kind.SUMMARY:
+            return (partition("tiering_attendancesummary", self.reporting_year),)
+        return ()
+
+
+def partition(table: str, year: int) -> str:
+    """The name migration 0018's attendance_year_partitions gives a table's partition of a
+    reporting year: tiering_standing_2026_27 for July 2026 – June 2027."""
+    return f"{table}_{year}_{(year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -316,6 +338,13 @@ def _rows(
     ]
 
 
+def year_partitions(cursor, *, first_day: date, last_day: date) -> None:
+    """The partitions of the big tables for a school year's dates, made if missing (migration
+    0018's owner function; a school year gets them when it is added, so this finds them made,
+    unless the year was retired since): no write meets a year without its partition."""
+    cursor.execute("SELECT attendance_year_partitions(%s, %s)", [first_day, last_day])
+
+
 def analyze_stage(cursor) -> None:
     # Autovacuum never analyzes temporary tables; without statistics the planner guesses a
     # thousand rows and picks nested loops that take minutes on millions.
@@ -328,17 +357,13 @@ def analyze(cursor, table: str) -> None:
     cursor.execute("SELECT attendance_analyze(%s)", [table])
 
 
-def analyze_written(cursor, kind: Kind) -> None:
-    """Fresh statistics for the tables an import just filled, so that the next statement (the
-    classification, or the next import in the same transaction) is planned for their real
-    size: autovacuum cannot see rows before they are committed, but ANALYZE in the writing
-    transaction counts them."""
-    tables = {
-        Kind.DAILY: ("tiering_attendanceday",),
-        Kind.SUMMARY: ("tiering_attendancesummary",),
-        Kind.ROSTER: (),
-    }[kind]
-    for table in tables:
+def analyze_written(cursor, target: Target) -> None:
+    """Fresh statistics for the partitions an import just filled, so that the next statement
+    (the classification, or the next import in the same transaction) is planned for their
+    real size: autovacuum cannot see rows before they are committed, but ANALYZE in the
+    writing transaction counts them. Only the school year's partitions: the statements that
+    follow read that year alone, and other years' rows did not change."""
+    for table in target.written_partitions():
         analyze(cursor, table)
 
 
@@ -465,7 +490,7 @@ def validate(
                       ON st.district_id = %(district)s AND st.sis_id = s.student_id
                     JOIN tiering_attendanceday d
                       ON d.district_id = %(district)s AND d.student_id = st.id
-                     AND d.date = s.date""",
+                     AND d.date = s.date AND d.date BETWEEN %(first)s AND %(last)s""",
                 p,
                 "date",
                 ProblemCode.DAY_ALREADY_IMPORTED,
@@ -587,6 +612,9 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
     p = {
         "district": target.district_id,
         "year": target.school_year_id,
+        "reporting_year": target.reporting_year,
+        "year_first": target.first_day,
+        "year_last": target.last_day,
         "as_of": target.as_of,
         "not_enrolled": int(AttendanceCategory.NOT_ENROLLED),
     }
@@ -600,6 +628,8 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
             p,
         )
     _upsert_students(cursor, target, p)
+    if target.kind != Kind.ROSTER:
+        year_partitions(cursor, first_day=target.first_day, last_day=target.last_day)
     # Students (and schools) may be new in this transaction: planned as the 7-row tables the
     # stale statistics describe, the fact insert re-scanned the whole staging table once per
     # school (38 times, 38 s for 3.5M rows).
@@ -648,7 +678,8 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
         cursor.execute(
             f"""DELETE FROM tiering_attendancesummary f
                 USING districts_school sc, tiering_student st
-                WHERE f.district_id = %(district)s AND f.school_year_id = %(year)s
+                WHERE f.district_id = %(district)s AND f.reporting_year = %(reporting_year)s
+                  AND f.school_year_id = %(year)s
                   AND sc.district_id = %(district)s AND sc.id = f.school_id
                   AND st.district_id = %(district)s AND st.id = f.student_id
                   AND (st.sis_id, sc.sis_code) IN (SELECT student_id, school_code FROM {STAGE})""",
@@ -658,10 +689,11 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
             cursor,
             target.kind,
             f"""INSERT INTO tiering_attendancesummary
-                  (district_id, school_year_id, student_id, school_id, days_enrolled,
-                   days_absent, excused, unexcused, suspension, tardy, as_of)
-                SELECT %(district)s, %(year)s, st.id, sc.id, s.days_enrolled, s.days_absent,
-                       s.excused, s.unexcused, s.suspension, s.tardy, %(as_of)s
+                  (district_id, school_year_id, reporting_year, student_id, school_id,
+                   days_enrolled, days_absent, excused, unexcused, suspension, tardy, as_of)
+                SELECT %(district)s, %(year)s, %(reporting_year)s, st.id, sc.id,
+                       s.days_enrolled, s.days_absent, s.excused, s.unexcused, s.suspension,
+                       s.tardy, %(as_of)s
                 FROM {STAGE} s
                 JOIN tiering_student st
                   ON st.district_id = %(district)s AND st.sis_id = s.student_id
@@ -706,12 +738,15 @@ def _delete_covered_days(cursor, p: dict, staged: Staged) -> None:
 
 
 def _delete_named_days(cursor, p: dict) -> None:
-    """Attendance events replace the days they name, each its student's, and no other."""
+    """Attendance events replace the days they name, each its student's, and no other. The
+    school year's dates (the events were checked to lie within it) keep the delete to its
+    partitions."""
     cursor.execute(
         f"""DELETE FROM tiering_attendanceday d
             USING {STAGE} s, tiering_student st
             WHERE d.district_id = %(district)s AND st.district_id = %(district)s
-              AND st.sis_id = s.student_id AND d.student_id = st.id AND d.date = s.date""",
+              AND st.sis_id = s.student_id AND d.student_id = st.id AND d.date = s.date
+              AND d.date BETWEEN %(year_first)s AND %(year_last)s""",
         p,
     )
 
@@ -722,7 +757,8 @@ def _delete_named_days(cursor, p: dict) -> None:
 _KNOWN_AT_SCHOOLS = """
         SELECT f.student_id, f.school_id, st.sis_id, sc.sis_code
         FROM (SELECT student_id, school_id FROM tiering_attendancesummary
-              WHERE district_id = %(district)s AND school_year_id = %(year)s
+              WHERE district_id = %(district)s AND reporting_year = %(reporting_year)s
+                AND school_year_id = %(year)s
                 AND school_id IN (SELECT id FROM districts_school
                                   WHERE district_id = %(district)s
                                     AND sis_code = ANY(%(schools)s))
@@ -740,6 +776,7 @@ def _known_params(target: Target, staged: Staged) -> dict:
     return {
         "district": target.district_id,
         "year": target.school_year_id,
+        "reporting_year": target.reporting_year,
         "year_first": target.first_day,
         "year_last": target.last_day,
         "schools": sorted(staged.school_codes),
@@ -797,7 +834,8 @@ def _remove_not_mentioned(cursor, target: Target, staged: Staged) -> None:
     p = _known_params(target, staged)
     cursor.execute(
         """DELETE FROM tiering_attendancesummary f USING import_gone g
-           WHERE f.district_id = %(district)s AND f.school_year_id = %(year)s
+           WHERE f.district_id = %(district)s AND f.reporting_year = %(reporting_year)s
+             AND f.school_year_id = %(year)s
              AND f.student_id = g.student_id AND f.school_id = g.school_id""",
         p,
     )
@@ -876,6 +914,7 @@ def classify(
     *,
     district_id: int,
     snapshot_id: int,
+    reporting_year: int,
     school_year_id: int,
     first_day: date,
     last_day: date,
@@ -894,6 +933,7 @@ def classify(
     p = {
         "district": district_id,
         "snapshot": snapshot_id,
+        "reporting_year": reporting_year,
         "year": school_year_id,
         "first": first_day,
         "last": last_day,
@@ -921,7 +961,8 @@ def classify(
         SELECT student_id, school_id, as_of, days_enrolled AS enrolled, days_absent AS absent,
                excused, unexcused, suspension, tardy
         FROM tiering_attendancesummary
-        WHERE district_id = %(district)s AND school_year_id = %(year)s AND as_of <= %(last)s"""
+        WHERE district_id = %(district)s AND reporting_year = %(reporting_year)s
+          AND school_year_id = %(year)s AND as_of <= %(last)s"""
     columns = "student_id, school_id, enrolled, absent, excused, unexcused, suspension, tardy"
     per_school = f"""
         SELECT {columns} FROM daily d
@@ -932,18 +973,20 @@ def classify(
         WHERE NOT EXISTS (SELECT FROM daily d WHERE d.student_id = s.student_id
                             AND d.school_id = s.school_id AND d.last_date >= s.as_of)"""
     band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
+    year_partitions(cursor, first_day=first_day, last_day=first_day)
     cursor.execute(
         # The table first and the facts after: pg_stat_activity keeps a statement's first
         # kilobyte, and whoever watches a long classification there sees what it writes.
         f"""INSERT INTO tiering_standing
-              (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
-               days_absent, excused, unexcused, suspension, tardy, band)
+              (district_id, reporting_year, snapshot_id, student_id, school_id, grade,
+               days_enrolled, days_absent, excused, unexcused, suspension, tardy, band)
             WITH daily AS MATERIALIZED ({daily}),
             summary AS MATERIALIZED ({summary}),
             per_school AS MATERIALIZED ({per_school}),
             transfers AS (SELECT student_id FROM per_school
                           GROUP BY student_id HAVING count(*) > 1)
-            SELECT %(district)s, %(snapshot)s, a.student_id, a.school_id, st.grade, a.enrolled,
+            SELECT %(district)s, %(reporting_year)s, %(snapshot)s, a.student_id, a.school_id,
+                   st.grade, a.enrolled,
                    a.absent, a.excused, a.unexcused, a.suspension, a.tardy, {band}
             FROM (SELECT * FROM per_school
                   UNION ALL

@@ -567,7 +567,7 @@ def _import(record: AttendanceImport, district: District) -> None:
         )
         collector.raise_if_any(record.filename)
         if target.refresh_statistics:
-            ingest.analyze_written(cursor, kind)
+            ingest.analyze_written(cursor, target)
     # A batch of events leaves the bands to the recompute recorded after it (run_after_import):
     # classifying the whole district for each batch would cost far more than the batch.
     if kind != Kind.ROSTER and record.source != ImportSource.EVENTS:

@@ -77,6 +77,7 @@ def take_all(
             snapshot = Snapshot.objects.create(
                 district=district,
                 school_year=year,
+                reporting_year=year.reporting_year,
                 rule_set=rule_set,
                 as_of=as_of,
                 source_kind=source.value,
@@ -86,6 +87,7 @@ def take_all(
                 cursor,
                 district_id=district.pk,
                 snapshot_id=snapshot.pk,
+                reporting_year=snapshot.reporting_year,
                 school_year_id=year.pk,
                 first_day=year.first_day,
                 last_day=as_of,

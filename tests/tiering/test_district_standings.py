@@ -99,10 +99,10 @@ def test_a_snapshot_written_with_a_district_row_for_everyone_reads_the_same(
         with connection.cursor() as cursor:
             cursor.execute(
                 """INSERT INTO tiering_standing
-                     (district_id, snapshot_id, student_id, school_id, grade, days_enrolled,
-                      days_absent, excused, unexcused, suspension, tardy, band)
-                   SELECT district_id, snapshot_id, student_id, NULL, grade, days_enrolled,
-                          days_absent, excused, unexcused, suspension, tardy, band
+                     (district_id, reporting_year, snapshot_id, student_id, school_id, grade,
+                      days_enrolled, days_absent, excused, unexcused, suspension, tardy, band)
+                   SELECT district_id, reporting_year, snapshot_id, student_id, NULL, grade,
+                          days_enrolled, days_absent, excused, unexcused, suspension, tardy, band
                    FROM tiering_standing s
                    WHERE snapshot_id = %s AND NOT EXISTS (
                      SELECT FROM tiering_standing d
