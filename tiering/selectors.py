@@ -404,8 +404,8 @@ def tiered_students(
                 # The district too, so the join can use the (district, snapshot, …) indexes.
                 condition=Q(
                     student__standings__district_id=snapshot.district_id,
-                    student__standings__snapshot=previous,
                     student__standings__school=school,
+                    **_at_snapshot("student__standings__", previous, snapshot),
                 ),
             ),
             previous_band=F("at_previous__band"),
@@ -431,6 +431,15 @@ def tiered_students(
     elif filters.change == ListChange.WORSENED:
         rows = rows.filter(rank__gt=F("previous_rank"))
     return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
+
+
+def _at_snapshot(prefix: str, previous: Snapshot | int, snapshot: Snapshot) -> dict:
+    """The lookup of standings at `previous`, a snapshot or its id. A standing names its
+    snapshot with the snapshot's reporting year (its partition): an id alone is given the year
+    of `snapshot`, which a previous snapshot shares (the same school year by definition)."""
+    if isinstance(previous, Snapshot):
+        return {f"{prefix}snapshot": previous}
+    return {f"{prefix}snapshot_id": previous, f"{prefix}reporting_year": snapshot.reporting_year}
 
 
 def snapshot_standings(
@@ -469,7 +478,9 @@ def snapshot_standings(
     if previous is None:
         rows = rows.annotate(previous_band=Value(None, output_field=CharField()))
     else:
-        before = standings.filter(snapshot=previous, student_id=OuterRef("student_id"))
+        before = standings.filter(
+            student_id=OuterRef("student_id"), **_at_snapshot("", previous, snapshot)
+        )
         before = (
             # The student's row across the district, as ``across_district`` picks it: their
             # district row if they have one, else their one school's. In one probe of the

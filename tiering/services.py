@@ -697,8 +697,9 @@ def _snapshot(record: AttendanceImport, district: District, target: ingest.Targe
 
 def _success_message(record: AttendanceImport) -> str:
     if record.source == ImportSource.EVENTS:
+        events = "event" if record.rows_imported == 1 else "events"
         return (
-            f"{record.rows_imported:,} attendance events saved; the bands follow in the "
+            f"{record.rows_imported:,} attendance {events} saved; the bands follow in the "
             "recompute queued after them."
         )
     message = f"{record.rows_imported:,} rows saved; every student is placed in a band."

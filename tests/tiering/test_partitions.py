@@ -127,7 +127,9 @@ def test_every_hot_read_reads_one_school_years_partition(
                     if len(read) > 1:
                         every_year.append((table, sorted(read), statement[:600]))
         assert len(every_year) == EVERY_YEAR.get(page, 0), (page, every_year)
-    assert checked >= 20
+    # Some reads to check, at least one a page (the dashboard's figures come from the stored
+    # band tallies, so it reads fewer big tables than the list).
+    assert checked >= len(pages)
 
 
 @pytest.mark.django_db(transaction=True)
