@@ -5,14 +5,16 @@ Beside the list, the SQL of its rows alone (the page's count and its 50 rows, as
 persona with the same tenant settings) in the same run, and the ratio of the two; and the
 statements each page runs. Prints a table, then one JSON line (design.md §7).
 
-    ./run bench page_latency [--students 500000] [--requests 200]
+    ./run bench page_latency [--students 500000] [--requests 200] [--keep]
 
 The district gets a roster and two biweekly summaries (so lists show the previous band and
 pages the change since the previous snapshot), imported through the real import path. It
 works in a database of its own (attendance_bench_pages, or BENCH_DATABASE when several
 checkouts share one server; dropped at the end) on the server
-that DATABASE_URL names, or on the embedded one; the cache is the configured one, emptied
-first, so the first dashboard request is a cold one and is reported apart.
+that DATABASE_URL names, or on the embedded one; with `--keep` it stays, and the next `--keep`
+run with the same --students reuses it as loaded (a full-size load takes several minutes): drop
+it with `dropdb` when done. The cache is the configured one, emptied first, so the first
+dashboard request is a cold one and is reported apart.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from database import bench_database, vacuum_analyze
+from database import bench_database, loaded, mark_loaded, vacuum_analyze
 from ingest import set_up_district
 
 from tiering import synthetic
@@ -94,9 +96,26 @@ def _load(students: int, folder: Path) -> tuple[int, int, str]:
     return len(current.roster), int(largest.iloc[0]), str(largest.index[0])
 
 
+def _loaded_sizes() -> tuple[int, int, str]:
+    """What `_load` returns, read back from a kept database: its students, and the size and
+    code of its largest school."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM tiering_student")
+        [students] = cursor.fetchone()
+        cursor.execute(
+            """SELECT count(*), school.sis_code FROM tiering_student student
+            JOIN districts_school school ON school.id = student.school_id
+            GROUP BY school.sis_code ORDER BY count(*) DESC, school.sis_code LIMIT 1"""
+        )
+        school_students, school_code = cursor.fetchone()
+    return students, school_students, school_code
+
+
 def people(slug: str, school_code: str):
     """A principal of the school `school_code` and a cabinet member of the district `slug`."""
-    from districts.models import District, School
+    from districts.models import District, School, User
     from districts.roles import Role
     from districts.services import membership_grant, user_create
     from districts.tenancy import system_context
@@ -104,10 +123,17 @@ def people(slug: str, school_code: str):
     district = District.objects.get(slug=slug)
     with system_context(district, reason="bench"):
         school = School.objects.for_district(district).get(sis_code=school_code)
-        principal = user_create(email="principal@bench.example", password=PASSWORD)
-        cabinet = user_create(email="cabinet@bench.example", password=PASSWORD)
-        membership_grant(district=district, user=principal, role=Role.PRINCIPAL, schools=[school])
-        membership_grant(district=district, user=cabinet, role=Role.CABINET_MEMBER)
+        # A kept database (--keep) has the people of an earlier run.
+        principal = User.objects.filter(email="principal@bench.example").first()
+        if principal is None:
+            principal = user_create(email="principal@bench.example", password=PASSWORD)
+            membership_grant(
+                district=district, user=principal, role=Role.PRINCIPAL, schools=[school]
+            )
+        cabinet = User.objects.filter(email="cabinet@bench.example").first()
+        if cabinet is None:
+            cabinet = user_create(email="cabinet@bench.example", password=PASSWORD)
+            membership_grant(district=district, user=cabinet, role=Role.CABINET_MEMBER)
     return school, principal, cabinet
 
 
@@ -199,14 +225,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=500_000)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
     args = parser.parse_args()
+    label = f"bench page_latency, {args.students} students" if args.keep else ""
 
-    with bench_database(BENCH_DB, test_client=True) as url:
+    with bench_database(BENCH_DB, test_client=True, keep=label) as url:
         from django.core.cache import cache
         from django.test import Client
 
-        with tempfile.TemporaryDirectory() as folder:
-            students, school_students, school_code = _load(args.students, Path(folder))
+        if label and loaded(url, label):
+            print(f"reusing {BENCH_DB} as loaded ({label})", file=sys.stderr)
+            students, school_students, school_code = _loaded_sizes()
+        else:
+            with tempfile.TemporaryDirectory() as folder:
+                students, school_students, school_code = _load(args.students, Path(folder))
+            if label:
+                mark_loaded(url, label)
         school, principal, cabinet = people(SLUG, school_code)
         vacuum_analyze(url)
         cache.clear()
