@@ -5,6 +5,7 @@ from html import escape
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
@@ -361,6 +362,10 @@ def schools(request: HttpRequest, district_slug: str) -> HttpResponse:
     )
 
 
+# No savepoint of its own (ATOMIC_REQUESTS) inside the tenant context's transaction, which
+# already holds the page's reads and its access record, and is rolled back if the page fails:
+# two statements fewer on every list page.
+@transaction.non_atomic_requests
 @role_required(READ_STUDENT_ATTENDANCE)
 @reads_from_replica
 def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResponse:
