@@ -101,7 +101,14 @@ def _loaded_sizes() -> tuple[int, int, str]:
     code of its largest school."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from districts.models import District
+    from districts.tenancy import system_context
+
+    # The app's role reads a district's rows only in its tenant context (row-level security).
+    with (
+        system_context(District.objects.get(slug=SLUG), reason="bench"),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("SELECT count(*) FROM tiering_student")
         [students] = cursor.fetchone()
         cursor.execute(
@@ -178,10 +185,9 @@ def _statements(client, url: str) -> int:
 
 
 def _list_sql_ms(principal, school, queries: list[str]) -> list[float]:
-    """For each of the list's addresses, the statements that select its rows (the count and
-    the page's 50 rows), as the view builds them, then run alone as the principal's persona
+    """For each of the list's addresses, the statements that select its rows (the page's 50
+    rows and their count), as the view builds them, then run alone as the principal's persona
     with the same transaction-local tenant settings: what the list costs in SQL."""
-    from django.core.paginator import Paginator
     from django.db import connection
     from django.test import RequestFactory
     from django.test.utils import CaptureQueriesContext
@@ -190,7 +196,7 @@ def _list_sql_ms(principal, school, queries: list[str]) -> list[float]:
     from districts.tenancy import context_for_membership, membership_for, tenant_context
     from tiering import list_selection, selectors
     from tiering.models import Snapshot
-    from tiering.views import PAGE_SIZE
+    from tiering.views import list_page
 
     membership: Membership = membership_for(principal, SLUG)
     timings = []
@@ -210,7 +216,7 @@ def _list_sql_ms(principal, school, queries: list[str]) -> list[float]:
                 request, school=school, snapshot=snapshot, params=request.GET
             ).rows
             with CaptureQueriesContext(connection) as captured:
-                list(Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page")).object_list)
+                list(list_page(rows, request.GET.get("page")).object_list)
             statements = [query["sql"] for query in captured.captured_queries]
             with connection.cursor() as cursor:
                 start = time.perf_counter()

@@ -139,10 +139,23 @@ def newest_first(snapshots: QuerySet[Snapshot]) -> QuerySet[Snapshot]:
 
 def current_snapshots(*, snapshots: QuerySet[Snapshot]) -> list[Snapshot]:
     """The current snapshot of each rule set, primary rule set first: what every page (the
-    imports page, the dashboard, the school pages, the home panel, the digest) calls "now"."""
+    imports page, the dashboard, the school pages, the home panel, the digest) calls "now".
+    Each knows its previous one (``previous_snapshot``), found among the rows read here."""
+    newest = list(newest_first(snapshots))
     current: dict[int, Snapshot] = {}
-    for snapshot in newest_first(snapshots):
+    for snapshot in newest:
         current.setdefault(snapshot.rule_set_id, snapshot)
+    for snapshot in current.values():
+        snapshot.known_previous = next(
+            (
+                earlier
+                for earlier in newest
+                if earlier.rule_set_id == snapshot.rule_set_id
+                and earlier.school_year_id == snapshot.school_year_id
+                and earlier.as_of < snapshot.as_of
+            ),
+            None,
+        )
     return sorted(current.values(), key=lambda s: (not s.rule_set.is_primary, s.rule_set.name))
 
 
@@ -166,7 +179,10 @@ def current_snapshot_among(current: list[Snapshot], *, rule_set_id: int | None =
 
 
 def previous_snapshot(*, snapshots: QuerySet[Snapshot], snapshot: Snapshot) -> Snapshot | None:
-    """The last review point before this one in the same school year and rule set."""
+    """The last review point before this one in the same school year and rule set (read with
+    the snapshot when ``current_snapshots`` gave it: a statement fewer on every list page)."""
+    if hasattr(snapshot, "known_previous"):
+        return snapshot.known_previous
     return _before(
         snapshots,
         rule_set_id=snapshot.rule_set_id,

@@ -23,6 +23,7 @@ from tests.tiered import MOVE, write
 from tiering import selectors
 from tiering.bands import RATED_BANDS, Band
 from tiering.models import AttendanceDay, Snapshot, Standing
+from tiering.views import PAGE_SIZE
 
 AS_OF = date(2026, 12, 4)
 
@@ -118,6 +119,40 @@ def test_the_list_its_downloads_and_the_cards_count_the_same_students(client, de
     # Their page opens for the principal of the school they left.
     student = client.get(f"/d/{DEMO_SLUG}/attendance/students/{left.student_id}/")
     assert student.status_code == 200
+
+
+def test_the_list_pages_through_every_student_once_and_an_address_past_its_end_shows_the_last(
+    client, demo
+):
+    # The count is read with each page's rows (views.list_page); Paginator.get_page's answers
+    # for the addresses it does not read rows for stay.
+    district, schools, admin, _principals = demo
+    client.force_login(admin)
+    with system_context(district, reason="test"):
+        snapshot = selectors.current_snapshot(snapshots=Snapshot.objects.all())
+        school, total = max(
+            (
+                (school, Standing.objects.filter(snapshot=snapshot, school=school).count())
+                for school in schools
+            ),
+            key=lambda pair: pair[1],
+        )
+    last = -(-total // PAGE_SIZE)
+    assert last >= 2, total
+    seen = []
+    for number in range(1, last + 1):
+        page = client.get(_url(school, f"?page={number}")).context["page"]
+        assert (page.number, page.paginator.count) == (number, total)
+        assert len(page.object_list) == min(PAGE_SIZE, total - (number - 1) * PAGE_SIZE)
+        seen += [standing.student_id for standing in page.object_list]
+    assert len(seen) == len(set(seen)) == total
+    for query, number in (("?page=abc", 1), ("?page=", 1), ("?page=0", last), ("?page=999", last)):
+        page = client.get(_url(school, query)).context["page"]
+        assert (page.number, page.paginator.count) == (number, total), query
+        assert page.object_list, query
+    nobody = client.get(_url(school, "?q=nobody-is-called-this"))
+    assert nobody.context["page"].paginator.count == 0
+    assert "No students match these filters." in nobody.content.decode()
 
 
 def test_every_download_marks_the_student_who_left(client, principal, tiered, tmp_path):
