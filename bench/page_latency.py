@@ -101,7 +101,14 @@ def _loaded_sizes() -> tuple[int, int, str]:
     code of its largest school."""
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from districts.models import District
+    from districts.tenancy import system_context
+
+    # The app's login reads students only as a persona, in a tenant context.
+    with (
+        system_context(District.objects.get(slug=SLUG), reason="bench"),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("SELECT count(*) FROM tiering_student")
         [students] = cursor.fetchone()
         cursor.execute(
