@@ -765,6 +765,7 @@ def dashboard(request: HttpRequest, district_slug: str) -> HttpResponse:
             days=AttendanceDay.objects.for_user(request.user),
             summaries=AttendanceSummary.objects.for_user(request.user),
             today=today,
+            snapshot=snapshot,
         )
 
     if snapshot is None:
