@@ -811,15 +811,14 @@ def with_history(
         )
     for key, rows in groups_now.items():
         by_label = {r.label: r for r in last_year_groups.get(key, [])}
+        # By label rather than a search of each point's rows for each row (hundreds of ZIP
+        # codes: quadratic).
+        rates_at = {
+            s.pk: {g.label: rate(g) for g in reversed(groups_at[s.pk][key])} for s in points
+        }
         for row in rows:
             row.last_year = by_label.get(row.label)
-            row.trend = tuple(
-                (
-                    s.as_of,
-                    rate(next((g for g in groups_at[s.pk][key] if g.label == row.label), None)),
-                )
-                for s in points
-            )
+            row.trend = tuple((s.as_of, rates_at[s.pk].get(row.label)) for s in points)
 
 
 @dataclass(frozen=True)
