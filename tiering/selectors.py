@@ -115,6 +115,16 @@ class BandRow:
 
 
 _CACHE_SECONDS = 24 * 60 * 60
+_BAND_OF_VALUE = {band.value: band for band in Band}
+
+
+def _bands(counts: dict[str, int]) -> dict[Band, int]:
+    """Stored or cached counts {band value: students} keyed by Band: by a dictionary rather
+    than Band(value) (~10 µs a row of six bands, against ~2), for the thousands of rows of a
+    cold dashboard."""
+    return {_BAND_OF_VALUE[value]: n for value, n in counts.items()}
+
+
 NOT_CHRONIC = (Band.SATISFACTORY, Band.AT_RISK, Band.NOT_YET_RATED)
 
 
@@ -265,7 +275,7 @@ def band_counts(*, standings: QuerySet[Standing], snapshot: Snapshot, school: Sc
 
     key = f"counts:{_version(snapshot)}:{school.pk if school else 'district'}"
     counts = _cached(key, compute)
-    return BandRow(school=school, counts={Band(b): n for b, n in counts.items()})
+    return BandRow(school=school, counts=_bands(counts))
 
 
 def comparison(*, standings, snapshots, snapshot: Snapshot, school: School | None) -> Comparison:
@@ -699,7 +709,7 @@ def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str
         out[dimension.key] = [
             GroupRow(
                 school=None,
-                counts={Band(b): n for b, n in counts.items()},
+                counts=_bands(counts),
                 label=_group_label(dimension, value),
             )
             for value, counts in groups
@@ -744,10 +754,7 @@ def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[Ba
     """Students per band at each school (``school_counts``), by school name."""
     computed = school_counts(standings=standings, snapshot=snapshot)
     schools = School.objects.filter(pk__in=computed).order_by("name")
-    return [
-        BandRow(school=school, counts={Band(b): n for b, n in computed[school.pk].items()})
-        for school in schools
-    ]
+    return [BandRow(school=school, counts=_bands(computed[school.pk])) for school in schools]
 
 
 def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:
@@ -801,7 +808,7 @@ def with_history(
     def school_row(school: School, counts: dict[str, int] | None) -> BandRow | None:
         if counts is None:
             return None
-        return BandRow(school=school, counts={Band(b): n for b, n in counts.items()})
+        return BandRow(school=school, counts=_bands(counts))
 
     for row in school_rows_now:
         school = row.school
