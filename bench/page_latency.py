@@ -13,8 +13,21 @@ works in a database of its own (attendance_bench_pages, or BENCH_DATABASE when s
 checkouts share one server; dropped at the end) on the server
 that DATABASE_URL names, or on the embedded one; with `--keep` it stays, and the next `--keep`
 run with the same --students reuses it as loaded (a full-size load takes several minutes): drop
-it with `dropdb` when done. The cache is the configured one, emptied first, so the first
-dashboard request is a cold one and is reported apart.
+it with `dropdb` when done.
+
+The dashboard's figures are cached rendered, keyed by the district's figures (every import
+changes them), so its first request after an import is measured apart, in three ways; the
+cache is the configured one, emptied before each request, and each figure is the median of
+several (COLD_REPEATS, FIRST_REPEATS), as one request on a loaded machine varies by half:
+- `dashboard_cold_ms`: in a warm process (warmed as wsgi.py warms a web worker, then having
+  served each page once): what a cabinet member meets after every import.
+- `dashboard_first_in_process_ms`: the first request of a new process, started as wsgi.py
+  starts a web worker (serving.warm_up, whose own time at the worker's start, before it takes
+  any request, is `warm_up_ms`): what the first visitor after a server (re)start meets.
+- `dashboard_first_unwarmed_ms`: the same without the warm-up, as `dashboard_cold_ms` was
+  measured before it existed (once, as the first request of the bench's own process): every
+  import, compilation and first full garbage collection the process has not done yet is paid
+  inside the request.
 """
 
 from __future__ import annotations
@@ -24,6 +37,7 @@ import itertools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +52,8 @@ from tiering import synthetic
 BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench_pages")
 SLUG = "bench-pages"
 PASSWORD = "bench-password"  # noqa: S105 — a throwaway account in a throwaway database
+COLD_REPEATS = 5
+FIRST_REPEATS = 3
 
 
 def p95(values: list[float]) -> float:
@@ -227,17 +243,76 @@ def _list_sql_ms(principal, school, queries: list[str]) -> list[float]:
     return timings
 
 
+def _first_requests(school_code: str, *, warm: bool) -> dict[str, float]:
+    """The dashboard as the first request of a new process (`--first-request`), on the
+    database and cache this run uses: the medians of FIRST_REPEATS processes."""
+    runs = [_first_request(school_code, warm=warm) for _ in range(FIRST_REPEATS)]
+    return {key: round(statistics.median(run[key] for run in runs), 1) for key in runs[0]}
+
+
+def _first_request(school_code: str, *, warm: bool) -> dict[str, float]:
+    finished = subprocess.run(  # noqa: S603 — this interpreter, this very bench
+        [
+            sys.executable,
+            __file__,
+            "--first-request",
+            "warm" if warm else "unwarmed",
+            "--school",
+            school_code,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(finished.stdout.splitlines()[-1])
+
+
+def first_request(mode: str, school_code: str) -> None:
+    """In a new process (DATABASE_URL naming the loaded database): Django set up, the warm-up
+    a web worker does as it starts (with `mode` "warm"), the cabinet member signed in, the cache
+    emptied; then the dashboard once. Prints its time (and the warm-up's) as one JSON line."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
+    django.setup()
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.test import Client
+
+    from attendance_platform import serving
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    client = Client()
+    figures = {}
+    if mode == "warm":
+        start = time.perf_counter()
+        serving.warm_up()
+        figures["warm_up_ms"] = round((time.perf_counter() - start) * 1000, 1)
+    _, _, cabinet = people(SLUG, school_code)
+    client.force_login(cabinet)
+    cache.clear()
+    figures["first_ms"] = round(time_request(client, f"/d/{SLUG}/attendance/"), 1)
+    print(json.dumps(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=500_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--keep", action="store_true", help="keep the database for the next run")
+    parser.add_argument("--first-request", choices=["warm", "unwarmed"], help=argparse.SUPPRESS)
+    parser.add_argument("--school", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_request:
+        first_request(args.first_request, args.school)
+        return
     label = f"bench page_latency, {args.students} students" if args.keep else ""
 
     with bench_database(BENCH_DB, test_client=True, keep=label) as url:
         from django.core.cache import cache
         from django.test import Client
+
+        from attendance_platform import serving
 
         if label and loaded(url, label):
             print(f"reusing {BENCH_DB} as loaded ({label})", file=sys.stderr)
@@ -249,15 +324,26 @@ def main() -> None:
                 mark_loaded(url, label)
         school, principal, cabinet = people(SLUG, school_code)
         vacuum_analyze(url)
-        cache.clear()
+        # This process serves as a web worker would: warmed up as it starts (wsgi.py), then
+        # having served each page once before the cache is emptied.
+        serving.warm_up()
         list_client, dashboard_client = Client(), Client()
         list_client.force_login(principal)
         dashboard_client.force_login(cabinet)
         list_url = f"/d/{SLUG}/attendance/schools/{school.pk}/"
         dashboard_url = f"/d/{SLUG}/attendance/"
-        dashboard_cold = time_request(dashboard_client, dashboard_url)
-        list_first = time_request(list_client, list_url)
         home_url = f"/d/{SLUG}/"
+        for client, page in (
+            (dashboard_client, dashboard_url),
+            (list_client, list_url),
+            (list_client, home_url),
+        ):
+            time_request(client, page)
+        dashboard_cold = []
+        for _ in range(COLD_REPEATS):
+            cache.clear()
+            dashboard_cold.append(time_request(dashboard_client, dashboard_url))
+        list_first = time_request(list_client, list_url)
         queries = list_queries(args.requests)
         list_ms = [time_request(list_client, list_url + q) for q in queries]
         list_sql_ms = _list_sql_ms(principal, school, queries)
@@ -268,6 +354,8 @@ def main() -> None:
             "dashboard_statements": _statements(dashboard_client, dashboard_url),
             "home_statements": _statements(list_client, home_url),
         }
+        first_warm = _first_requests(school_code, warm=True)
+        first_unwarmed = _first_requests(school_code, warm=False)
 
     figures = {
         "bench": "page_latency",
@@ -279,7 +367,11 @@ def main() -> None:
         **latencies("list_sql", list_sql_ms),
         "list_sql_ratio": round(p95(list_ms) / p95(list_sql_ms), 1),
         **latencies("dashboard", dashboard_ms),
-        "dashboard_cold_ms": round(dashboard_cold, 1),
+        "dashboard_cold_ms": round(statistics.median(dashboard_cold), 1),
+        "dashboard_cold_max_ms": round(max(dashboard_cold), 1),
+        "dashboard_first_in_process_ms": first_warm["first_ms"],
+        "dashboard_first_unwarmed_ms": first_unwarmed["first_ms"],
+        "warm_up_ms": first_warm["warm_up_ms"],
         **latencies("home", home_ms),
         **statements,
     }
@@ -296,10 +388,16 @@ def main() -> None:
             f"{figures[f'{page}_max_ms']:>9}{first:>10}{count:>12}"
         )
     print(f"list p95 / its SQL's p95: {figures['list_sql_ratio']}×")
+    print(
+        f"dashboard, cache cold: {figures['dashboard_cold_ms']} ms in a warm process; as a new"
+        f" process's first request {figures['dashboard_first_in_process_ms']} ms after its"
+        f" {figures['warm_up_ms']} ms warm-up at start, {figures['dashboard_first_unwarmed_ms']}"
+        " ms without one"
+    )
     print(f"{students:,} students; the principal's school has {school_students:,}")
     print(
         "targets: tiered list p95 ≤ 50 ms and ≤ 4× its SQL, district dashboard p95 ≤ 100 ms,"
-        " cold ≤ 300 ms"
+        " cold ≤ 300 ms (dashboard_cold_ms)"
     )
     print(json.dumps(figures))
 

@@ -637,7 +637,9 @@ class BandTally(TenantModel):
     its standings as it is read (selectors). Counts of students only, but computed from
     students' records.
 
-    `counts` {band: students}; `groups` {dimension key: [[value, {band: students}], …]}."""
+    `counts` {band: students}; `groups` {dimension key: [[value, {band: students}], …]}; on the
+    district's row, `last_dates` (selectors.data_freshness), read by the same single statement
+    as its counts would be when the dashboard's cache is cold."""
 
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="+")
     school = models.ForeignKey(
@@ -648,6 +650,11 @@ class BandTally(TenantModel):
     # The latest import when `groups` were counted (selectors.figures_version's): an import
     # can change students' demographics, so they are read only while it is still the latest.
     groups_as_of_import = models.CharField(max_length=64, blank=True)
+    # On the district's row: each school's last date with attendance data, over every year
+    # (the dashboard's data freshness), {school id: ISO date}, read only while
+    # `last_dates_as_of_import` is still the latest import (selectors.figures_version's).
+    last_dates = models.JSONField(default=dict, blank=True)
+    last_dates_as_of_import = models.CharField(max_length=64, blank=True)
 
     objects = TenantManager.from_queryset(BandTallyQuerySet)()
 

@@ -115,6 +115,16 @@ class BandRow:
 
 
 _CACHE_SECONDS = 24 * 60 * 60
+_BAND_OF_VALUE = {band.value: band for band in Band}
+
+
+def _bands(counts: dict[str, int]) -> dict[Band, int]:
+    """Stored or cached counts {band value: students} keyed by Band: by a dictionary rather
+    than Band(value) (~10 µs a row of six bands, against ~2), for the thousands of rows of a
+    cold dashboard."""
+    return {_BAND_OF_VALUE[value]: n for value, n in counts.items()}
+
+
 NOT_CHRONIC = (Band.SATISFACTORY, Band.AT_RISK, Band.NOT_YET_RATED)
 
 
@@ -281,7 +291,7 @@ def band_counts(*, standings: QuerySet[Standing], snapshot: Snapshot, school: Sc
 
     key = f"counts:{_version(snapshot)}:{school.pk if school else 'district'}"
     counts = _cached(key, compute)
-    return BandRow(school=school, counts={Band(b): n for b, n in counts.items()})
+    return BandRow(school=school, counts=_bands(counts))
 
 
 def comparison(*, standings, snapshots, snapshot: Snapshot, school: School | None) -> Comparison:
@@ -715,7 +725,7 @@ def breakdowns(*, standings: QuerySet[Standing], snapshot: Snapshot) -> dict[str
         out[dimension.key] = [
             GroupRow(
                 school=None,
-                counts={Band(b): n for b, n in counts.items()},
+                counts=_bands(counts),
                 label=_group_label(dimension, value),
             )
             for value, counts in groups
@@ -739,9 +749,11 @@ def live_school_counts(
     return counts
 
 
-def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[BandRow]:
-    """Students per band at each school, by school name: as stored when the snapshot was
-    taken (BandTally), else counted from its standings."""
+def school_counts(
+    *, standings: QuerySet[Standing], snapshot: Snapshot
+) -> dict[int, dict[str, int]]:
+    """Students per band at each school, {school id: {band: students}}: as stored when the
+    snapshot was taken (BandTally), else counted from its standings."""
 
     def compute() -> list[tuple[int, dict[str, int]]]:
         stored = list(
@@ -751,12 +763,14 @@ def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[Ba
         )
         return stored or list(live_school_counts(standings=standings, snapshot=snapshot).items())
 
-    computed = dict(_cached(f"schools:{_version(snapshot)}", compute))
+    return dict(_cached(f"schools:{_version(snapshot)}", compute))
+
+
+def school_rows(*, standings: QuerySet[Standing], snapshot: Snapshot) -> list[BandRow]:
+    """Students per band at each school (``school_counts``), by school name."""
+    computed = school_counts(standings=standings, snapshot=snapshot)
     schools = School.objects.filter(pk__in=computed).order_by("name")
-    return [
-        BandRow(school=school, counts={Band(b): n for b, n in computed[school.pk].items()})
-        for school in schools
-    ]
+    return [BandRow(school=school, counts=_bands(computed[school.pk])) for school in schools]
 
 
 def band_table(*, snapshot: Snapshot, standings: QuerySet[Standing]) -> list[BandRow]:
@@ -794,37 +808,40 @@ def with_history(
     """Gives each school row and subgroup row of the dashboard the same row at the same point
     of last year (``last_year_snapshot``) and its chronic absence rate at each review point of
     this school year. Rows are matched by school and by group label; every snapshot's figures
-    come from the same cached reads as the rows themselves."""
+    come from the same cached reads as the rows themselves; the other snapshots' schools are
+    matched by id, without reading the schools again for each (3 reads of 960 schools took
+    ~70 ms of a cold dashboard)."""
     points = review_points(snapshots, snapshot)
-    schools_at = {
-        s.pk: {r.school.pk: r for r in school_rows(standings=standings, snapshot=s)} for s in points
-    }
+    schools_at = {s.pk: school_counts(standings=standings, snapshot=s) for s in points}
     groups_at = {s.pk: breakdowns(standings=standings, snapshot=s) for s in points}
     last_year = last_year_snapshot(snapshots=snapshots, snapshot=snapshot)
-    last_year_schools = (
-        {r.school.pk: r for r in school_rows(standings=standings, snapshot=last_year)}
-        if last_year
-        else {}
-    )
+    last_year_schools = school_counts(standings=standings, snapshot=last_year) if last_year else {}
     last_year_groups = breakdowns(standings=standings, snapshot=last_year) if last_year else {}
 
     def rate(row: BandRow | None) -> float | None:
         return row.chronic_percent if row else None
 
+    def school_row(school: School, counts: dict[str, int] | None) -> BandRow | None:
+        if counts is None:
+            return None
+        return BandRow(school=school, counts=_bands(counts))
+
     for row in school_rows_now:
-        row.last_year = last_year_schools.get(row.school.pk)
-        row.trend = tuple((s.as_of, rate(schools_at[s.pk].get(row.school.pk))) for s in points)
+        school = row.school
+        row.last_year = school_row(school, last_year_schools.get(school.pk))
+        row.trend = tuple(
+            (s.as_of, rate(school_row(school, schools_at[s.pk].get(school.pk)))) for s in points
+        )
     for key, rows in groups_now.items():
         by_label = {r.label: r for r in last_year_groups.get(key, [])}
+        # By label rather than a search of each point's rows for each row (hundreds of ZIP
+        # codes: quadratic).
+        rates_at = {
+            s.pk: {g.label: rate(g) for g in reversed(groups_at[s.pk][key])} for s in points
+        }
         for row in rows:
             row.last_year = by_label.get(row.label)
-            row.trend = tuple(
-                (
-                    s.as_of,
-                    rate(next((g for g in groups_at[s.pk][key] if g.label == row.label), None)),
-                )
-                for s in points
-            )
+            row.trend = tuple((s.as_of, rates_at[s.pk].get(row.label)) for s in points)
 
 
 @dataclass(frozen=True)
@@ -908,18 +925,45 @@ class Freshness:
     stale: bool
 
 
-def data_freshness(*, schools, days, summaries, today: date, cycle_days: int = 14):
-    """Each school's last date with attendance data; older than the biweekly cycle is stale."""
+def live_last_dates(*, days: QuerySet[AttendanceDay], summaries) -> dict[int, date]:
+    """Each school's last date with attendance data, over every year, counted from the daily
+    records and the summaries on record: {school id: date}."""
+    latest: dict[int, date] = {}
+    for source in (
+        days.order_by().values_list("school_id").annotate(last=Max("date")),
+        summaries.order_by().values_list("school_id").annotate(last=Max("as_of")),
+    ):
+        for school_id, last in source:
+            latest[school_id] = max(last, latest.get(school_id, last))
+    return latest
+
+
+def latest_import_now() -> str:
+    """The latest import, read afresh (``_latest_import`` remembers it for a request): what
+    stored last dates are valid for (BandTally.last_dates_as_of_import)."""
+    return _version(AttendanceImport.objects.order_by("-pk").first())
+
+
+def data_freshness(
+    *, schools, days, summaries, today: date, cycle_days: int = 14, snapshot: Snapshot | None = None
+):
+    """Each school's last date with attendance data; older than the biweekly cycle is stale.
+    With ``snapshot``, the dates stored with it (BandTally.last_dates) while no import has
+    come since: one small read where the counts over every daily record and summary took
+    ~130 ms of a cold dashboard at 500,000 students (seconds with daily records)."""
 
     def compute() -> dict[int, date]:
-        latest: dict[int, date] = {}
-        for source in (
-            days.order_by().values_list("school_id").annotate(last=Max("date")),
-            summaries.order_by().values_list("school_id").annotate(last=Max("as_of")),
-        ):
-            for school_id, last in source:
-                latest[school_id] = max(last, latest.get(school_id, last))
-        return latest
+        stored = (
+            BandTally.objects.visible()
+            .filter(snapshot=snapshot, school=None, last_dates_as_of_import=_latest_import())
+            .values_list("last_dates", flat=True)
+            .first()
+            if snapshot is not None
+            else None
+        )
+        if stored is not None:
+            return {int(pk): date.fromisoformat(day) for pk, day in stored.items()}
+        return live_last_dates(days=days, summaries=summaries)
 
     latest = _cached(f"freshness:{_latest_import()}", compute)
     oldest_fresh = today - timedelta(days=cycle_days)

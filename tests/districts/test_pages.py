@@ -1,11 +1,13 @@
 import csv
 import io
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
+from districts.models import SchoolYear
 from districts.roles import Role
 from districts.services import membership_grant
 from districts.tenancy import (
@@ -14,7 +16,7 @@ from districts.tenancy import (
     operator_context,
     system_context,
 )
-from tests.factories import PERSONA_PASSWORD
+from tests.factories import PERSONA_PASSWORD, SchoolYearFactory
 
 HEADINGS = {
     "district_admin": "District administration",
@@ -179,3 +181,20 @@ def test_no_tenant_context_outlives_a_request(client, district, principal):
     client.get("/d/riverside/")
     with pytest.raises(TenantContextMissing):
         current_tenant()
+
+
+def test_the_current_school_year_is_the_one_containing_today_else_the_latest_started(district):
+    last = SchoolYearFactory(
+        district=district, label="2025–26", first_day=date(2025, 8, 18), last_day=date(2026, 6, 5)
+    )
+    this = SchoolYearFactory(district=district)  # 2026–27, from Aug 17, 2026
+    SchoolYearFactory(
+        district=district, label="2027–28", first_day=date(2027, 8, 16), last_day=date(2028, 6, 2)
+    )
+    with system_context(district, reason="test"):
+        years = SchoolYear.objects.all()
+        assert years.current(date(2026, 12, 4)) == this
+        assert years.current(date(2026, 6, 5)) == last  # its last day
+        assert years.current(date(2026, 7, 20)) == last  # the summer: the latest started
+        assert years.current(date(2027, 7, 1)) == this
+        assert years.current(date(2025, 8, 1)) is None  # before any has started

@@ -1,7 +1,8 @@
 """Each snapshot's students per band, stored as it is taken (tiering.models.BandTally): the
 stored figures are the ones its standings give, the pages show the same figures whether they
 read them stored or count them (a snapshot taken before they were stored), and a school role
-reads only its schools' tallies."""
+reads only its schools' tallies. Each school's last date with attendance data (the dashboard's
+data freshness) is stored with them, and read only while no import has come since."""
 
 from django.core.cache import cache
 from django.db import connection
@@ -10,7 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from districts.tenancy import system_context
 from tests.test_db_walls import _as_member
 from tiering import selectors, snapshots
-from tiering.models import BandTally, Snapshot, Standing
+from tiering.models import (
+    AttendanceDay,
+    AttendanceImport,
+    AttendanceSummary,
+    BandTally,
+    Snapshot,
+    Standing,
+)
 
 
 def _json(value):
@@ -47,7 +55,16 @@ def test_every_snapshot_stores_the_counts_its_standings_give(district, tiered):
             )
             assert all(t.groups == {} for t in tallies.values())
         current = selectors.current_snapshot(snapshots=Snapshot.objects.all())
-        assert BandTally.objects.get(snapshot=current, school=None).counts == {
+        district_tally = BandTally.objects.get(snapshot=current, school=None)
+        assert district_tally.last_dates_as_of_import == selectors.latest_import_now()
+        last_dates = selectors.live_last_dates(
+            days=AttendanceDay.objects.all(), summaries=AttendanceSummary.objects.all()
+        )
+        assert len(last_dates) == 2
+        assert district_tally.last_dates == {
+            str(pk): day.isoformat() for pk, day in last_dates.items()
+        }
+        assert district_tally.counts == {
             "satisfactory": 3,
             "at_risk": 1,
             "moderate_chronic": 2,
@@ -87,6 +104,7 @@ def _dashboard_figures(client):
             dimension.key: {r.label: row(r) for r in rows}
             for dimension, rows in context["breakdowns"]
         },
+        "freshness": [(f.school.pk, f.last_date, f.stale) for f in context["freshness"]],
         "export": client.get("/d/riverside/attendance/?export=grade&format=csv").content,
     }
 
@@ -113,6 +131,32 @@ def test_the_dashboard_reads_stored_tallies_not_standings(client, cabinet_member
     read = [q["sql"] for q in captured.captured_queries]
     assert any('FROM "tiering_bandtally"' in sql for sql in read)
     assert not any('FROM "tiering_standing"' in sql for sql in read), "\n".join(read)
+    # Nor every day and summary of the district for each school's last date.
+    assert not any(
+        'FROM "tiering_attendanceday"' in sql or 'FROM "tiering_attendancesummary"' in sql
+        for sql in read
+    ), "\n".join(read)
+
+
+def test_stored_last_dates_are_not_read_once_another_import_came(
+    client, cabinet_member, district, tiered
+):
+    client.force_login(cabinet_member)
+    cache.clear()
+    stored = _dashboard_figures(client)["freshness"]
+    with system_context(district, reason="test"):
+        # An upload waiting for its preview: it may change any school's last date once it runs.
+        AttendanceImport.objects.create(
+            district=district, filename="later.csv", sha256="0" * 64, size_bytes=1
+        )
+    cache.clear()
+    with CaptureQueriesContext(connection) as captured:
+        counted = _dashboard_figures(client)["freshness"]
+    assert any(
+        'MAX("tiering_attendancesummary"."as_of")' in q["sql"] for q in captured.captured_queries
+    )
+    assert counted == stored
+    assert {last for _, last, _ in stored} != {None}
 
 
 def test_a_school_role_reads_only_its_schools_tallies(district, tiered, principal, school_a):

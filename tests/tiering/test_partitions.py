@@ -27,8 +27,8 @@ from ..tiered import CURRENT, LAST_YEAR, write
 
 BIG_TABLES = ("tiering_attendanceday", "tiering_attendancesummary", "tiering_standing")
 # Each school's last date on record, over every year by design (a school with nothing this
-# year shows last year's last date, stale): computed once per import and cached
-# (selectors.data_freshness), so no request after the first reads it.
+# year shows last year's last date, stale): stored with each snapshot, else computed once per
+# import and cached (selectors.data_freshness), so no request after the first reads it.
 ONCE_PER_IMPORT = (
     'MAX("tiering_attendanceday"."date")',
     'MAX("tiering_attendancesummary"."as_of")',

@@ -6,6 +6,7 @@ import io
 from datetime import date
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -188,6 +189,16 @@ def test_the_dashboard_breaks_the_district_down_by_grade_and_subgroup(
     assert schools == {"Adams Elementary School": 4, "Banneker Elementary School": 1}
     district = response.context["comparison"].current
     assert (district.chronic, district.rated) == (5, 9)
+
+
+def test_the_dashboard_links_each_school_to_its_tiered_list(client, cabinet_member, tiered):
+    client.force_login(cabinet_member)
+    response = client.get("/d/riverside/attendance/")
+    for row in response.context["school_rows"]:
+        link = reverse(
+            "tiering:school", kwargs={"district_slug": "riverside", "school_id": row.school.pk}
+        )
+        assert f'<a href="{link}">{row.school.name}</a>' in response.content.decode()
 
 
 def test_the_dashboard_tables_export(client, cabinet_member, tiered):
