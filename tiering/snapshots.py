@@ -94,6 +94,11 @@ def take_all(
                 last_day=as_of,
                 rule=_rule(rule_set),
             )
+            # The tallies read the standings just written, joined to their students: planned
+            # from statistics that predate them (an empty partition, for a year's first
+            # snapshot), they probed the students by index once per standing. For 500,000
+            # students the breakdowns took 3.6-5.1 s so, 1.5-2.1 s after ANALYZE (0.3 s).
+            ingest.analyze(cursor, ingest.partition("tiering_standing", snapshot.reporting_year))
             tallies_store(
                 snapshot=snapshot, demographics_version=demographics, last_dates=last_dates
             )

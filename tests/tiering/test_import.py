@@ -23,6 +23,7 @@ from tiering.models import (
     AttendanceCode,
     AttendanceDay,
     AttendanceImport,
+    AttendanceSummary,
     DailyMode,
     ImportStatus,
     RuleSet,
@@ -302,6 +303,70 @@ def test_a_copy_that_fails_is_raised_when_the_stage_is_closed():
     ):
         for _ in range(10):  # more chunks than the queue holds: writing must not hang
             stage.write(frame)
+
+
+def _summaries(district) -> dict[tuple[str, str], tuple[Decimal, Decimal, date]]:
+    with system_context(district, reason="test"):
+        return {
+            (sis_id, code): (enrolled, absent, as_of)
+            for sis_id, code, enrolled, absent, as_of in AttendanceSummary.objects.for_district(
+                district
+            ).values_list(
+                "student__sis_id", "school__sis_code", "days_enrolled", "days_absent", "as_of"
+            )
+        }
+
+
+def test_a_summary_again_replaces_the_totals_it_gives_and_keeps_the_others(
+    district, sis_district, export, tmp_path
+):
+    summary = pd.read_csv(export.summary, dtype={"student_id": str, "school_code": str})
+    first = summary.iloc[:-5]
+    first.to_csv(tmp_path / "first.csv", index=False)
+    assert import_file(district, tmp_path / "first.csv", as_of=date(2026, 5, 1)).status == (
+        ImportStatus.SUCCEEDED
+    )
+    before = _summaries(district)
+    # Two weeks later: one student's absences grow, and the file leaves out its first student.
+    again = summary.iloc[1:].copy()
+    grows = again.index[again.days_absent + 1 <= again.days_enrolled][0]
+    again.loc[grows, "days_absent"] += 1
+    again.to_csv(tmp_path / "again.csv", index=False)
+    record = import_file(district, tmp_path / "again.csv", as_of=date(2026, 5, 15))
+    assert record.status == ImportStatus.SUCCEEDED, record.errors
+    assert record.rows_imported == len(again)
+    after = _summaries(district)
+    assert len(after) == len(summary)
+    left_out = (summary.student_id.iloc[0], summary.school_code.iloc[0])
+    assert after[left_out] == before[left_out]
+    for row in again.itertuples():
+        enrolled, absent, as_of = after[(row.student_id, row.school_code)]
+        assert (enrolled, absent, as_of) == (
+            Decimal(str(row.days_enrolled)),
+            Decimal(str(row.days_absent)),
+            date(2026, 5, 15),
+        )
+
+
+def test_a_repeat_whose_first_copy_changes_nothing_is_listed(
+    district, sis_district, export, tmp_path
+):
+    """The same totals again leave their rows as they are; a repeated row that then gives
+    other totals must still be refused, not written over them."""
+    assert import_file(district, export.summary).status == ImportStatus.SUCCEEDED
+    before = _summaries(district)
+    rows = export.summary.read_text().splitlines(keepends=True)
+    header = rows[0].rstrip("\n").split(",")
+    repeat = rows[10].rstrip("\n").split(",")
+    tardy = header.index("tardy")
+    repeat[tardy] = str(Decimal(repeat[tardy]) + 1)
+    path = tmp_path / "repeated.csv"
+    path.write_text("".join([*rows, ",".join(repeat) + "\n"]))
+    record = import_file(district, path)
+    assert record.status == ImportStatus.FAILED
+    assert [(e["row"], e["column"]) for e in record.errors] == [(len(rows) + 1, "student_id")]
+    assert "first in row 11" in record.errors[0]["reason"]
+    assert _summaries(district) == before
 
 
 def test_the_same_file_twice_counts_once(district, sis_district, export):

@@ -187,6 +187,31 @@ def test_a_new_school_year_brings_its_partitions(district):
         assert partition("tiering_attendanceday", 2032) in {name for _, name in _partitions()}
 
 
+def test_a_years_summaries_leave_room_to_update_their_totals_in_place(district):
+    """A summary again updates every total: half of each page is left free for the new
+    versions, so that they are written beside the old ones with no index entry (tiering
+    migration 0020). The days and standings, only ever inserted, are packed."""
+    with system_context(district, reason="test"):
+        school_year_create(
+            district=district,
+            label="2032–33",
+            first_day=date(2032, 8, 20),
+            last_day=date(2033, 6, 10),
+            instructional_days=180,
+        )
+        options = dict(
+            _rows(
+                "SELECT relname, reloptions FROM pg_class WHERE relname = ANY(%s)",
+                [[partition(table, 2032) for table in BIG_TABLES]],
+            )
+        )
+    assert options == {
+        partition("tiering_attendanceday", 2032): None,
+        partition("tiering_attendancesummary", 2032): ["fillfactor=50"],
+        partition("tiering_standing", 2032): None,
+    }
+
+
 def test_a_day_outside_the_school_year_is_refused_with_its_row(tiered, district, tmp_path):
     """No day reaches a year with no partition: the import names the row instead."""
     daily = "student_id,school_code,date,attendance_code\nS1,101,2040-09-03,P\n"
