@@ -373,6 +373,25 @@ def test_a_batch_the_districts_data_refuses_fails_whole_with_the_event_named(
     assert not _days(district)
 
 
+def test_a_batch_naming_a_day_twice_fails_whole_with_the_repeat_named(
+    district, district_admin, year, django_capture_on_commit_callbacks
+):
+    api = token_client(personal_token(district_admin, district))
+    events = [
+        _event("S1", "2026-09-01", PRESENT),
+        _event("S2", "2026-09-01", PRESENT),
+        _event("S1", "2026-09-01", EXCUSED),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = _post_events(api, events)
+    failed = api.get(accepted["Location"]).json()
+    assert failed["status"] == ImportStatus.FAILED
+    assert [(p["index"], p["column"], p["code"]) for p in failed["problems"]] == [
+        (2, "eventDate", "repeated_row")
+    ]
+    assert not _days(district)
+
+
 def test_a_batch_of_the_wrong_shape_is_refused_naming_the_event(district, district_admin, year):
     api = token_client(personal_token(district_admin, district))
     shapeless = _post_events(
