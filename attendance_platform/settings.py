@@ -378,6 +378,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 # A recompute whose worker died this many times is left failed for an administrator to see.
 RECOMPUTE_MAX_ATTEMPTS = env_int("RECOMPUTE_MAX_ATTEMPTS", 3)
 RECOMPUTE_BUSY_RETRY_SECONDS = env_int("RECOMPUTE_BUSY_RETRY_SECONDS", 30)
+# How long the recompute after a batch of attendance events waits for the batches sent with it
+# (tiering/tasks.py): they share its one classification of the district.
+EVENTS_RECOMPUTE_DELAY_SECONDS = env_int("EVENTS_RECOMPUTE_DELAY_SECONDS", 60, minimum=0)
 # Fewer than a recompute's: an import that kills its worker (out of memory on a huge file) is
 # deterministic, so the same file kills the next worker too, and each attempt holds a worker
 # for minutes. The second attempt covers a worker that died for some other reason (a deploy,

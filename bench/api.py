@@ -206,6 +206,19 @@ def _worker():
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
         celery_app.control.purge()
+        _end_orphaned_statements()
+
+
+def _end_orphaned_statements() -> None:
+    """Ends what the killed worker's connections still run in PostgreSQL (a classification
+    goes on for minutes without its client): on a kept database it would load the next run."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
 
 def _all_merged(district, count: int, after: int) -> bool:

@@ -30,6 +30,10 @@ from .models import AttendanceCategory, Student
 from .readers import ProblemCode
 
 STAGE = "import_stage"
+# The staged students, each SIS ID once with the district's id for it (students.id): written by
+# _upsert_students, joined by the daily merge's statements after it instead of looking each
+# student up again by SIS ID.
+STUDENTS = "import_student"
 Problem = tuple[int, str, str, str, ProblemCode]  # row, canonical column, value, reason, code
 
 # Staging columns per kind: everything arrives as text or an already-typed value, and the
@@ -641,10 +645,6 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
     if target.complete:
         _remove_not_mentioned(cursor, target, staged)
     if target.kind == Kind.DAILY:
-        if target.named_days_only:
-            _delete_named_days(cursor, p)
-        elif not target.append:
-            _delete_covered_days(cursor, p, staged)
         # The file's few distinct codes, matched ignoring case once rather than per row: the
         # join on lower() also misled the planner into one index probe per row for students.
         cursor.execute("DROP TABLE IF EXISTS import_code")
@@ -653,28 +653,15 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
                SELECT staged.code, c.category, c.absent_fraction
                FROM unnest(%(codes)s::text[]) AS staged(code)
                JOIN tiering_attendancecode c
-                 ON c.district_id = %(district)s AND lower(c.code) = lower(staged.code)
-               WHERE c.category <> %(not_enrolled)s""",
+                 ON c.district_id = %(district)s AND lower(c.code) = lower(staged.code)""",
             {**p, "codes": sorted(staged.attendance_codes)},
         )
         cursor.execute("ANALYZE import_code")
-        return _insert_once_per_key(
-            cursor,
-            target.kind,
-            f"""INSERT INTO tiering_attendanceday
-                  (district_id, student_id, school_id, date, category, absent_fraction)
-                SELECT %(district)s, st.id, sc.id, s.date, c.category, c.absent_fraction
-                FROM {STAGE} s
-                JOIN import_code c ON c.code = s.attendance_code
-                JOIN tiering_student st
-                  ON st.district_id = %(district)s AND st.sis_id = s.student_id
-                JOIN districts_school sc
-                  ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-                -- In key order the primary key grows at its right edge; in file order every
-                -- row lands on a random index page (6.7 s against 26-46 s for 3.5M rows).
-                ORDER BY st.id, s.date""",
-            p,
-        )
+        if target.named_days_only:
+            _delete_named_days(cursor, p)
+        elif not target.append:
+            _delete_covered_days(cursor, p, staged)
+        return _insert_once_per_key(cursor, target.kind, _insert_days_sql(target), p)
     if target.kind == Kind.SUMMARY:
         return _upsert_summaries(cursor, target, staged, p)
     cursor.execute(f"SELECT count(*) FROM {STAGE}")
@@ -754,7 +741,8 @@ def _insert_once_per_key(cursor, kind: Kind, sql: str, p: dict) -> int:
     cursor.execute("SAVEPOINT import_facts")
     try:
         cursor.execute(sql, p)
-    except psycopg2.errors.UniqueViolation:
+    # CardinalityViolation: an upsert by key (_insert_days_sql) met its key twice.
+    except (psycopg2.errors.UniqueViolation, psycopg2.errors.CardinalityViolation):
         cursor.execute("ROLLBACK TO SAVEPOINT import_facts")
         raise RepeatedRowsError(repeated_rows(cursor, kind)) from None
     inserted = cursor.rowcount
@@ -768,27 +756,58 @@ def _delete_covered_days(cursor, p: dict, staged: Staged) -> None:
     complete for its schools (_remove_not_mentioned)."""
     p = {**p, "first": staged.first_date, "last": staged.last_date}
     cursor.execute(
-        f"""DELETE FROM tiering_attendanceday d
-            USING tiering_student st
-            WHERE d.district_id = %(district)s AND st.district_id = %(district)s
-              AND d.student_id = st.id AND d.date BETWEEN %(first)s AND %(last)s
-              AND st.sis_id IN (SELECT DISTINCT student_id FROM {STAGE})""",
+        f"""DELETE FROM tiering_attendanceday d USING {STUDENTS} i
+            WHERE d.district_id = %(district)s AND d.student_id = i.id
+              AND d.date BETWEEN %(first)s AND %(last)s""",
         p,
     )
 
 
 def _delete_named_days(cursor, p: dict) -> None:
-    """Attendance events replace the days they name, each its student's, and no other. The
-    school year's dates (the events were checked to lie within it) keep the delete to its
-    partitions."""
+    """Attendance events replace the days they name, each its student's, and no other: the
+    insert upserts each by its key (_insert_days_sql), and an event whose code means not
+    enrolled, which inserts nothing, removes its day here. Nothing to do without such a code:
+    the delete of every named day, planned against a partition whose statistics lagged behind
+    it, read every day of the school year (535 ms of a 10,000-event batch with 240,000 days on
+    record, and growing with them)."""
+    cursor.execute("SELECT EXISTS (SELECT FROM import_code WHERE category = %(not_enrolled)s)", p)
+    if not cursor.fetchone()[0]:
+        return
+    # The school year's dates (the events were checked to lie within it) keep the delete to
+    # its partitions.
     cursor.execute(
-        f"""DELETE FROM tiering_attendanceday d
-            USING {STAGE} s, tiering_student st
-            WHERE d.district_id = %(district)s AND st.district_id = %(district)s
-              AND st.sis_id = s.student_id AND d.student_id = st.id AND d.date = s.date
+        f"""DELETE FROM tiering_attendanceday d USING {STAGE} s, import_code c, {STUDENTS} i
+            WHERE c.code = s.attendance_code AND c.category = %(not_enrolled)s
+              AND i.sis_id = s.student_id
+              AND d.district_id = %(district)s AND d.student_id = i.id AND d.date = s.date
               AND d.date BETWEEN %(year_first)s AND %(year_last)s""",
         p,
     )
+
+
+def _insert_days_sql(target: Target) -> str:
+    """The staged days into the district's, each of a code that is not "not enrolled". A batch
+    of events replaces the day each event names by its key, as it inserts."""
+    sql = f"""INSERT INTO tiering_attendanceday
+          (district_id, student_id, school_id, date, category, absent_fraction)
+        SELECT %(district)s, i.id, sc.id, s.date, c.category, c.absent_fraction
+        FROM {STAGE} s
+        JOIN import_code c ON c.code = s.attendance_code
+        JOIN {STUDENTS} i ON i.sis_id = s.student_id
+        JOIN districts_school sc
+          ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+        WHERE c.category <> %(not_enrolled)s
+        -- In key order the primary key grows at its right edge; in file order every row lands
+        -- on a random index page (6.7 s against 26-46 s for 3.5M rows). In the same order in
+        -- every batch, two batches upserting the same days at once wait for each other rather
+        -- than deadlock.
+        ORDER BY i.id, s.date"""
+    if target.named_days_only:
+        sql += """
+        ON CONFLICT (district_id, student_id, date) DO UPDATE
+        SET school_id = excluded.school_id, category = excluded.category,
+            absent_fraction = excluded.absent_fraction"""
+    return sql
 
 
 # The district's students with attendance on record this school year at the file's schools,
@@ -888,65 +907,128 @@ def _remove_not_mentioned(cursor, target: Target, staged: Staged) -> None:
 
 
 def _upsert_students(cursor, target: Target, p: dict) -> None:
+    """Writes the staged students into the district's: a new student is inserted, a known one
+    updated where the file says something new. Leaves each staged student, with their id, in
+    STUDENTS: the daily merge's statements join it rather than look every student up by SIS
+    ID again (three or four lookups a student took 230-390 ms of a 10,000-event batch).
+
+    Imports of one district that write students do so one after the other, each after the one
+    before committed (an exclusive advisory lock, held to the end of the transaction): an
+    insert then never meets a student another import is inserting, and a file's delete and
+    insert of days never meet another import's. INSERT … ON CONFLICT, safe without the lock,
+    spent 2.7 s more backend CPU on the 500,000 new students of a first import than a plain
+    insert. A batch of events naming only students the district has, as they are, writes no
+    student: it shares the lock with other such batches, whose days are upserted by their key
+    (_insert_days_sql) and so may be written at once, and waits only for the imports that
+    write students. Held exclusively by every batch, it ran a district's batches one at a time
+    whatever the worker's processes."""
+    resolve = _resolve_students_sql(target)
+    if target.named_days_only:
+        cursor.execute(resolve, p)
+        cursor.execute(f"SELECT EXISTS (SELECT FROM {STUDENTS} WHERE id IS NULL OR changed)")
+        writes = cursor.fetchone()[0]
+        _lock_students(cursor, p, exclusive=writes)
+        if writes:
+            # Again under the lock: an import that held it may have written them since.
+            cursor.execute(resolve, p)
+    else:
+        _lock_students(cursor, p, exclusive=True)
+        cursor.execute(resolve, p)
+        writes = True
+    if writes:
+        _write_students(cursor, target, p)
+    if target.kind == Kind.DAILY:
+        # Planned for its real size (autovacuum never analyzes a temporary table).
+        cursor.execute(f"ANALYZE {STUDENTS}")
+
+
+def _write_students(cursor, target: Target, p: dict) -> None:
+    columns = _student_columns(target)
+    # A re-import mostly repeats what is there: an unchanged student is not rewritten (a new
+    # row version and index entries each).
+    cursor.execute(
+        f"""UPDATE tiering_student t SET {", ".join(f"{c} = i.new_{c}" for c in columns)}
+            FROM {STUDENTS} i
+            WHERE i.changed AND t.district_id = %(district)s AND t.id = i.id""",
+        p,
+    )
+    insert = f"""INSERT INTO tiering_student (district_id, sis_id, {", ".join(columns)})
+        SELECT %(district)s, i.sis_id, {", ".join(f"i.new_{c}" for c in columns)}
+        FROM {STUDENTS} i WHERE i.id IS NULL
+        -- In key order the unique index grows at its right edge.
+        ORDER BY i.sis_id"""
+    if target.kind != Kind.DAILY:
+        cursor.execute(insert, p)
+        return
+    # The days, which join STUDENTS, need the new students' ids too.
+    cursor.execute(
+        f"""WITH inserted AS ({insert} RETURNING id, sis_id)
+            UPDATE {STUDENTS} i SET id = inserted.id FROM inserted
+            WHERE i.sis_id = inserted.sis_id""",
+        p,
+    )
+
+
+def _lock_students(cursor, p: dict, *, exclusive: bool) -> None:
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    cursor.execute(f"SELECT {function}(hashtext('tiering.students'), %(district)s)", p)
+
+
+def _student_columns(target: Target) -> list[str]:
+    """The columns of a student the file gives: their school and grade, and the demographics
+    of a summary or roster file that has them."""
     present = {name for name, _ in _STAGE_COLUMNS[target.kind]}
-    demographic = [name for name, _ in DEMOGRAPHICS if name in present]
-    # The student's current school: of their latest day in a daily file, else of their
-    # last row.
-    columns = ["grade", *demographic]
+    return ["school_id", "grade", *(name for name, _ in DEMOGRAPHICS if name in present)]
+
+
+def _resolve_students_sql(target: Target) -> str:
+    """STUDENTS made afresh: each staged student once, their last row, with their id (NULL
+    for a student the district does not have yet), what the file makes of each column
+    (new_*), and whether that changes a known student."""
+    columns = _student_columns(target)
     text_columns = {name for name, sql_type in DEMOGRAPHICS if sql_type == "text"}
 
     def value(column: str) -> str:
+        if column == "school_id":
+            return "sc.id"
         # Names and codes are blank rather than NULL in the students table.
         return f"coalesce(s.{column}, '')" if column in text_columns else f"s.{column}"
 
-    # What the file says replaces what is there, except where it says nothing.
-    updates = {
-        "school_id": "coalesce(i.school_id, t.school_id)",
-        **{
-            c: f"CASE WHEN i.{c} IS NULL OR i.{c}::text = '' THEN t.{c} ELSE i.{c} END"
-            for c in columns
-        },
-    }
+    def new(column: str) -> str:
+        # What the file says replaces what is there, except where it says nothing.
+        if column == "school_id":
+            return "coalesce(i.school_id, t.school_id)"
+        # A new student (no t) takes the file's value as it is.
+        return (
+            f"CASE WHEN i.{column} IS NULL OR i.{column}::text = ''"
+            f" THEN coalesce(t.{column}, i.{column}) ELSE i.{column} END"
+        )
+
     if target.kind == Kind.DAILY:
-        # The rows of each student's latest day, found by hash aggregate and join rather than
-        # by sorting every staged row.
+        # The student's current school is of their latest day: the rows of each student's
+        # latest day, found by hash aggregate and join rather than by sorting every staged row.
         source = f"""FROM {STAGE} s
             JOIN (SELECT student_id, max(date) AS date FROM {STAGE} GROUP BY student_id) latest
               USING (student_id, date)"""
     else:
         source = f"FROM {STAGE} s"
-    # Imports of one district write its students one after the other, each after the one
-    # before committed: the insert then never meets a student another import is inserting.
-    # INSERT … ON CONFLICT, safe without the lock, spent 2.7 s more backend CPU on the
-    # 500,000 new students of a first import than a plain insert.
-    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('tiering.students'), %(district)s)", p)
-    cursor.execute(
-        f"""WITH incoming AS MATERIALIZED (
-              -- One row per student, their last: a file repeating a student's day (or
-              -- school) is refused by the facts' key after this, not by this insert.
-              SELECT DISTINCT ON (s.student_id) s.student_id AS sis_id, sc.id AS school_id,
-                     {", ".join(f"{value(c)} AS {c}" for c in columns)}
-              {source}
-              LEFT JOIN districts_school sc
-                ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
-              ORDER BY s.student_id, s.row DESC),
-            changed AS (
-              UPDATE tiering_student t SET {", ".join(f"{c} = {new}" for c, new in updates.items())}
-              FROM incoming i
-              WHERE t.district_id = %(district)s AND t.sis_id = i.sis_id
-                -- A re-import mostly repeats what is there: an unchanged student is not
-                -- rewritten (a new row version and index entries each).
-                AND ({", ".join(f"t.{c}" for c in updates)})
-                    IS DISTINCT FROM ({", ".join(updates.values())}))
-            INSERT INTO tiering_student (district_id, sis_id, school_id, {", ".join(columns)})
-            SELECT %(district)s, i.sis_id, i.school_id, {", ".join(f"i.{c}" for c in columns)}
-            FROM incoming i
-            WHERE NOT EXISTS (SELECT FROM tiering_student t
-                              WHERE t.district_id = %(district)s AND t.sis_id = i.sis_id)
-            -- In key order the unique index grows at its right edge.
-            ORDER BY i.sis_id""",
-        p,
-    )
+    return f"""DROP TABLE IF EXISTS {STUDENTS};
+        CREATE TEMP TABLE {STUDENTS} ON COMMIT DROP AS
+        SELECT i.sis_id, t.id,
+               {", ".join(f"{new(c)} AS new_{c}" for c in columns)},
+               t.id IS NOT NULL
+                 AND ({", ".join(f"t.{c}" for c in columns)})
+                     IS DISTINCT FROM ({", ".join(new(c) for c in columns)}) AS changed
+        FROM (
+          -- One row per student, their last: a file repeating a student's day (or school)
+          -- is refused by the facts' key after this, not here.
+          SELECT DISTINCT ON (s.student_id) s.student_id AS sis_id,
+                 {", ".join(f"{value(c)} AS {c}" for c in columns)}
+          {source}
+          LEFT JOIN districts_school sc
+            ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+          ORDER BY s.student_id, s.row DESC) i
+        LEFT JOIN tiering_student t ON t.district_id = %(district)s AND t.sis_id = i.sis_id"""
 
 
 def classify(

@@ -16,6 +16,7 @@ from districts.tenancy import system_context
 from . import bands_changed, recompute, services
 from .models import (
     AttendanceImport,
+    ImportSource,
     ImportStatus,
     RecomputeRun,
     RecomputeStatus,
@@ -31,9 +32,12 @@ def attendance_import_queue(*, attendance_import: AttendanceImport) -> None:
         )
 
 
-def recompute_run_queue(*, run: RecomputeRun) -> None:
+def recompute_run_queue(*, run: RecomputeRun, countdown: int = 0) -> None:
+    """Hands a recorded run to a worker once it commits, to start ``countdown`` seconds later."""
     transaction.on_commit(
-        lambda: recompute_district.delay(district_id=run.district_id, run_id=run.pk)
+        lambda: recompute_district.apply_async(
+            kwargs={"district_id": run.district_id, "run_id": run.pk}, countdown=countdown or None
+        )
     )
 
 
@@ -71,8 +75,21 @@ def _import_chain(*, district_id: int, import_id: int) -> str:
         district = District.objects.get(pk=district_id)
         with system_context(district, reason="import:digest"):
             record = AttendanceImport.objects.get(pk=import_id)
-            recompute_run_queue(run=recompute.run_after_import(attendance_import=record))
+            recompute_run_queue(
+                run=recompute.run_after_import(attendance_import=record),
+                countdown=_recompute_delay(record),
+            )
     return status
+
+
+def _recompute_delay(record: AttendanceImport) -> int:
+    """A batch of events is rarely alone: its run starts after EVENTS_RECOMPUTE_DELAY_SECONDS,
+    and serves every batch merged meanwhile (recompute.run_after_import). Started at once, the
+    first batch's classification of a 500,000-student district held one of a worker's two
+    processes while the 19 batches sent after it were merged one at a time by the other
+    (bench/api.py: 16,300 events/s), and classified all but one batch's days only for the next
+    run to classify them again."""
+    return settings.EVENTS_RECOMPUTE_DELAY_SECONDS if record.source == ImportSource.EVENTS else 0
 
 
 # Not a TenantTask: one transaction around the whole task would take the import's attempt

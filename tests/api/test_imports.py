@@ -293,6 +293,31 @@ def test_events_replace_only_the_days_they_name_and_queue_one_recompute(
     assert repeat.json()["status"] == ImportStatus.DUPLICATE
 
 
+def test_an_event_saying_not_enrolled_removes_the_day_it_names(
+    district, district_admin, year, django_capture_on_commit_callbacks
+):
+    api = token_client(personal_token(district_admin, district))
+    with django_capture_on_commit_callbacks(execute=True):
+        _post_events(
+            api,
+            [
+                _event("S1", "2026-09-01", PRESENT),
+                _event("S1", "2026-09-02", EXCUSED),
+                _event("S2", "2026-09-02", EXCUSED),
+            ],
+        )
+        # "NE", the district's code for not enrolled: a day that is not one of S1's.
+        gone = _post_events(
+            api, [_event("S1", "2026-09-02", "NE"), _event("S2", "2026-09-03", PRESENT)]
+        )
+    assert api.get(gone["Location"]).json()["status"] == ImportStatus.SUCCEEDED
+    assert _days(district) == {
+        ("S1", date(2026, 9, 1)): AttendanceCategory.PRESENT,
+        ("S2", date(2026, 9, 2)): AttendanceCategory.EXCUSED,
+        ("S2", date(2026, 9, 3)): AttendanceCategory.PRESENT,
+    }
+
+
 def test_the_queued_recompute_places_the_events_students_in_bands(
     district, district_admin, year, django_capture_on_commit_callbacks
 ):
@@ -344,6 +369,25 @@ def test_a_batch_the_districts_data_refuses_fails_whole_with_the_event_named(
     assert [(p["index"], p["column"], p["value"]) for p in failed["problems"]] == [
         (1, "schoolReference.schoolId", "999"),
         (2, "attendanceEventCategoryDescriptor", "Nap"),
+    ]
+    assert not _days(district)
+
+
+def test_a_batch_naming_a_day_twice_fails_whole_with_the_repeat_named(
+    district, district_admin, year, django_capture_on_commit_callbacks
+):
+    api = token_client(personal_token(district_admin, district))
+    events = [
+        _event("S1", "2026-09-01", PRESENT),
+        _event("S2", "2026-09-01", PRESENT),
+        _event("S1", "2026-09-01", EXCUSED),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = _post_events(api, events)
+    failed = api.get(accepted["Location"]).json()
+    assert failed["status"] == ImportStatus.FAILED
+    assert [(p["index"], p["column"], p["code"]) for p in failed["problems"]] == [
+        (2, "eventDate", "repeated_row")
     ]
     assert not _days(district)
 
