@@ -2,12 +2,27 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_platform.settings")
 
 app = Celery("attendance_platform")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _fresh_enough_connections(task, **kwargs) -> None:
+    """What Django does before each request, before each task in a worker: a connection whose
+    last use failed, that fails its health check, or older than DATABASE_CONN_MAX_AGE is
+    closed, and the task opens a new one. Celery reuses the rest (CELERY_DB_REUSE_MAX) without
+    checking them. A task run eagerly runs inside its caller's request and transaction."""
+    if task.request.is_eager:
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
+
 
 app.conf.beat_schedule = {
     # Partner registry: remind the contacts of entries not updated for 12 months.

@@ -372,6 +372,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker's pool process keeps its database connection from one task to the next (every
+# tenant setting and persona is transaction-local, so a task inherits nothing): closed after
+# each task, as Celery does by default, each batch of attendance events opened a new
+# PostgreSQL backend, 25-40 ms of its CPU. Celery's own check is replaced by Django's before
+# each task (attendance_platform/celery.py): a broken or aged connection is not reused.
+CELERY_DB_REUSE_MAX = 1000
 # Above the longest task (a 500,000-student recompute takes under a minute, the largest import
 # a few) and any retry countdown: an unacknowledged task is handed out again after this long.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 7200)}
