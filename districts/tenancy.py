@@ -186,22 +186,46 @@ def own_memberships(user) -> list:
     """Every district the user may enter, by name, each membership with its district, its
     user and (`own_school_ids`) its schools: in one statement, what a request needs to choose
     its district, enter its tenant context and show the district switcher."""
+    with own_rows(user):
+        return own_memberships_read(user)
+
+
+def own_memberships_read(user) -> list:
+    """`own_memberships`, read in the `own_rows(user)` transaction the caller has open."""
     from django.contrib.postgres.expressions import ArraySubquery
     from django.db.models import OuterRef
 
     from .models import Membership, MembershipSchool
 
-    with own_rows(user):
-        return list(
-            Membership.unscoped.filter(user=user, user__is_active=True)
-            .select_related("district", "user")
-            .annotate(
-                own_school_ids=ArraySubquery(
-                    MembershipSchool.unscoped.filter(membership=OuterRef("pk")).values("school_id")
-                )
+    return list(
+        Membership.unscoped.filter(user=user, user__is_active=True)
+        .select_related("district", "user")
+        .annotate(
+            own_school_ids=ArraySubquery(
+                MembershipSchool.unscoped.filter(membership=OuterRef("pk")).values("school_id")
             )
-            .order_by("district__name")
         )
+        .order_by("district__name")
+    )
+
+
+def district_page(request: HttpRequest) -> bool:
+    """Whether TenantMiddleware reads the user's memberships for this request: a page of a
+    district (/d/<slug>/…), not the REST API (which enters its district itself, after its own
+    authentication) nor the operators' admin."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return (
+        "district_slug" in match.kwargs
+        and "api" not in match.app_names
+        and "admin" not in match.app_names
+    )
+
+
+# The request attribute where TwoFactorMiddleware leaves the memberships it read.
+MEMBERSHIPS_READ = "own_memberships_read"
 
 
 def membership_for(user, district_slug: str, memberships: list | None = None):
@@ -243,8 +267,11 @@ class TenantMiddleware:
         if not request.user.is_authenticated:
             query = urlencode({REDIRECT_FIELD_NAME: request.get_full_path()}, safe="/")
             return HttpResponseRedirect(f"{resolve_url(settings.LOGIN_URL)}?{query}")
-        # Kept for the district switcher (attendance_platform/navigation.py).
-        request.user_memberships = own_memberships(request.user)
+        # Kept for the district switcher (attendance_platform/navigation.py). Read already, in
+        # its own transaction, by TwoFactorMiddleware when it looked for the user's
+        # authenticator (MEMBERSHIPS_READ).
+        read = getattr(request, MEMBERSHIPS_READ, None)
+        request.user_memberships = own_memberships(request.user) if read is None else read
         membership = membership_for(request.user, slug, request.user_memberships)
         if membership is None:
             raise Http404("No such district.")

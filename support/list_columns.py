@@ -103,6 +103,8 @@ def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[s
             ),
         )
         .values_list("pk", "school_id", "last_contact", "next_check_in", "tiers")
+        # Read into a dict: the students' default order would only sort them for nothing.
+        .order_by()
     )
     today = request.district.today()
     cells = {}

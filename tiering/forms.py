@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.utils.html import format_html
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
 from . import list_columns
@@ -191,43 +191,57 @@ class AttendanceCodesForm(forms.Form):
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 
-def _attributes(attrs: Mapping[str, object]) -> SafeString:
+def _attributes(attrs: Mapping[str, object]) -> str:
     """A widget's attributes as Django's attrs.html writes them, in their order: a true one
     bare, a false one left out."""
-    return mark_safe(  # noqa: S308 — format_html's output
-        "".join(
-            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
-            for name, value in attrs.items()
-            if value is not False
-        )
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
 class SelectWithoutTemplates(forms.Select):
     """Django's <select>, the same markup (its name, id and other attributes, option groups,
-    the chosen option `selected`), built here rather than by its templates: those render a
-    template per option and one per option's attributes, and the tiered list's filter menus
-    spent more time in them than in the rest of the page's markup."""
+    the chosen option `selected`, chosen as ChoiceWidget.optgroups chooses it), built here
+    rather than by its templates: those render a template per option and one per option's
+    attributes, and the tiered list's filter menus spent more time in them than in the rest of
+    the page's markup. Each option written straight from the choices, escaped as format_html
+    would, without format_html's call or optgroups' dictionary per option: 61 options took
+    0.96 ms that way, 0.19 ms this way (the list has 88)."""
 
     def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [format_html('<select name="{}"{}>', widget["name"], _attributes(widget["attrs"]))]
-        for group, options, _index in widget["optgroups"]:
-            if group:
-                parts.append(format_html('<optgroup label="{}">', group))
-            parts.extend(
-                format_html(
-                    '<option value="{}"{}>{}</option>',
-                    option["value"],
-                    _attributes(option["attrs"]),
-                    option["label"],
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        chosen = self.format_value(value)
+        has_selected = False
+        parts = [f'<select name="{conditional_escape(name)}"{_attributes(attrs)}>']
+        for option_value, option_label in self.choices:
+            if isinstance(option_label, list | tuple):
+                group, options = option_value, option_label
+            else:
+                group, options = (
+                    None,
+                    [("" if option_value is None else option_value, option_label)],
                 )
-                for option in options
-            )
+            if group:
+                parts.append(f'<optgroup label="{conditional_escape(group)}">')
+            for sub_value, sub_label in options:
+                selected = (not has_selected or self.allow_multiple_selected) and str(
+                    sub_value
+                ) in chosen
+                has_selected |= selected
+                parts.append(
+                    f'<option value="{conditional_escape(sub_value)}"'
+                    f"{' selected' if selected else ''}>{conditional_escape(sub_label)}</option>"
+                )
             if group:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))  # noqa: S308 — format_html's output and constant tags
+        return mark_safe("".join(parts))  # noqa: S308 — every value escaped, constant tags
 
 
 class TieredListForm(forms.Form):

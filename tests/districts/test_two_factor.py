@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
@@ -169,6 +170,16 @@ def test_signing_in_asks_for_the_code_after_the_password(client, district, princ
     assert signed_in.status_code == 302 and signed_in["Location"] == "/d/riverside/"
     assert client.session.session_key != session_before  # a new session id for the new rights
     assert client.get("/d/riverside/").status_code == 200
+
+
+def test_a_half_signed_in_session_reads_nothing_of_its_districts(client, district, principal):
+    # The memberships a district's page needs are read with the look for an authenticator,
+    # in one transaction, only once the session may go on.
+    enrol(principal)
+    sign_in_with_password(client, principal)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get("/d/riverside/").status_code == 302
+    assert not any("districts_membership" in query["sql"] for query in captured.captured_queries)
 
 
 def test_without_two_factor_the_password_alone_signs_in(client, district, principal):
