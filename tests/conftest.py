@@ -23,6 +23,7 @@ from .factories import (
     SchoolYearFactory,
     UserFactory,
 )
+from .redis_database import empty_claimed_database
 from .replica import replica  # noqa: F401 — shared fixture
 from .sis import export, generated, sis_district  # noqa: F401 — shared fixtures
 from .tiered import tiered  # noqa: F401 — shared fixture
@@ -98,7 +99,7 @@ def celery_worker(transactional_db):
     if not celery_app.conf.broker_url:
         pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
     celery_app.conf.task_always_eager = False
-    celery_app.control.purge()  # tasks queued by earlier runs belong to other databases
+    empty_claimed_database()  # what earlier tests left belongs to other databases
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
         yield
 

@@ -16,6 +16,7 @@ import pytest
 from attendance_platform.celery import app as celery_app
 
 from .databases import database_url
+from .redis_database import empty_claimed_database
 
 ROOT = Path(__file__).resolve().parents[1]
 # How long a worker may take to start, or a step to happen, before the test gives up: a
@@ -107,7 +108,7 @@ def broker(transactional_db, tmp_path):
     if not celery_app.conf.broker_url:
         pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
     celery_app.conf.task_always_eager = False
-    celery_app.control.purge()  # tasks queued by earlier runs belong to other databases
+    empty_claimed_database()  # what earlier tests left belongs to other databases
     workers: list[Worker] = []
 
     def start(name: str, **env: str) -> Worker:
