@@ -527,6 +527,9 @@ def transfer_dates(
 ) -> dict[int, date]:
     """The last day each of these students attended the school up to the snapshot's date,
     from their daily records; a student known only from summary totals has none."""
+    if not student_ids:
+        # Most pages list nobody who left: no query to build (it would run none either).
+        return {}
     return dict(
         days.filter(
             student_id__in=list(student_ids),
