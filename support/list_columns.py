@@ -184,7 +184,8 @@ def _reason(request: HttpRequest, rows: QuerySet, value: object) -> QuerySet:
 
 
 def _reason_field() -> forms.Field:
-    reasons = list(AbsenceReason.objects.order_by("position"))
+    # (id, name, family) rather than the reasons themselves: every list page builds this menu.
+    reasons = list(AbsenceReason.objects.order_by("position").values_list("pk", "name", "family"))
     return forms.TypedChoiceField(
         label="Reason for absence",
         required=False,
@@ -193,7 +194,7 @@ def _reason_field() -> forms.Field:
         choices=[
             ("", "Any"),
             *(
-                (family.label, [(r.pk, r.name) for r in reasons if r.family == family])
+                (family.label, [(pk, name) for pk, name, of in reasons if of == family])
                 for family in ReasonFamily
             ),
         ],

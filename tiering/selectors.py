@@ -436,7 +436,6 @@ def tiered_students(
             ),
             previous_band=F("at_previous__band"),
         )
-    rows = rows.annotate(rank=_rank("band"), previous_rank=_rank("previous_band"))
     if filters.band == CHRONIC_FILTER:
         rows = rows.filter(band__in=CHRONIC_BANDS)
     elif filters.band:
@@ -452,10 +451,14 @@ def tiered_students(
         rows = rows.filter(transferred_out=filters.enrollment == Enrollment.TRANSFERRED_OUT)
     if filters.change == ListChange.NEWLY_CHRONIC:
         rows = rows.filter(band__in=CHRONIC_BANDS, previous_band__in=NOT_CHRONIC)
-    elif filters.change == ListChange.IMPROVED:
-        rows = rows.filter(previous_rank__gt=F("rank"))
-    elif filters.change == ListChange.WORSENED:
-        rows = rows.filter(rank__gt=F("previous_rank"))
+    elif filters.change in (ListChange.IMPROVED, ListChange.WORSENED):
+        # Only these filters compare the bands' ranks: built (and selected) for them alone,
+        # the two CASE expressions were a good part of composing every list's query.
+        rows = rows.alias(rank=_rank("band"), previous_rank=_rank("previous_band"))
+        if filters.change == ListChange.IMPROVED:
+            rows = rows.filter(previous_rank__gt=F("rank"))
+        else:
+            rows = rows.filter(rank__gt=F("previous_rank"))
     return rows.order_by(*SORTS.get(filters.sort, SORTS["percent"]))
 
 
