@@ -1086,25 +1086,37 @@ def classify(
         WHERE district_id = %(district)s AND reporting_year = %(reporting_year)s
           AND school_year_id = %(year)s AND as_of <= %(last)s"""
     columns = "student_id, school_id, enrolled, absent, excused, unexcused, suspension, tardy"
-    per_school = f"""
-        SELECT {columns} FROM daily d
-        WHERE NOT EXISTS (SELECT FROM summary s WHERE s.student_id = d.student_id
-                            AND s.school_id = d.school_id AND s.as_of > d.last_date)
-        UNION ALL
-        SELECT {columns} FROM summary s
-        WHERE NOT EXISTS (SELECT FROM daily d WHERE d.student_id = s.student_id
-                            AND d.school_id = s.school_id AND d.last_date >= s.as_of)"""
-    band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
     year_partitions(cursor, first_day=first_day, last_day=first_day)
+    cursor.execute(
+        """SELECT EXISTS (SELECT FROM tiering_attendanceday WHERE district_id = %(district)s
+                          AND date BETWEEN %(first)s AND %(last)s)""",
+        p,
+    )
+    if cursor.fetchone()[0]:
+        facts = f"""daily AS MATERIALIZED ({daily}),
+            summary AS MATERIALIZED ({summary}),
+            per_school AS MATERIALIZED (
+              SELECT {columns} FROM daily d
+              WHERE NOT EXISTS (SELECT FROM summary s WHERE s.student_id = d.student_id
+                                  AND s.school_id = d.school_id AND s.as_of > d.last_date)
+              UNION ALL
+              SELECT {columns} FROM summary s
+              WHERE NOT EXISTS (SELECT FROM daily d WHERE d.student_id = s.student_id
+                                  AND d.school_id = s.school_id AND d.last_date >= s.as_of))"""
+    else:
+        # No daily record to weigh against the totals (a district that sends summaries
+        # only): the facts are the totals as they are, read once rather than materialized
+        # twice and matched against an empty set (0.3-0.5 s of the 4.5-4.8 s a 500,000-student
+        # snapshot took).
+        facts = f"per_school AS MATERIALIZED (SELECT {columns} FROM ({summary}) s)"
+    band = band_sql(days_absent="a.absent", days_enrolled="a.enrolled", minimum_days="%(minimum)s")
     cursor.execute(
         # The table first and the facts after: pg_stat_activity keeps a statement's first
         # kilobyte, and whoever watches a long classification there sees what it writes.
         f"""INSERT INTO tiering_standing
               (district_id, reporting_year, snapshot_id, student_id, school_id, grade,
                days_enrolled, days_absent, excused, unexcused, suspension, tardy, band)
-            WITH daily AS MATERIALIZED ({daily}),
-            summary AS MATERIALIZED ({summary}),
-            per_school AS MATERIALIZED ({per_school}),
+            WITH {facts},
             transfers AS (SELECT student_id FROM per_school
                           GROUP BY student_id HAVING count(*) > 1)
             SELECT %(district)s, %(reporting_year)s, %(snapshot)s, a.student_id, a.school_id,
