@@ -682,52 +682,49 @@ _SUMMARY_TOTALS = (
 
 def _upsert_summaries(cursor, target: Target, staged: Staged, p: dict) -> int:
     """Each of the file's students' totals at each of its schools, written over those on
-    record in place, then those new inserted. A re-import (the district's summary every two
+    record in place, those new inserted: one MERGE, which joins the staged rows to the
+    students, schools and totals on record once. A re-import (the district's summary every two
     weeks, every total again) deleted its 500,000 rows and inserted them again (5.4 s, the
     table left twice its size until vacuumed); updated in place, each new version lands on its
     row's page, which the partition leaves half free for it (migration 0020), and needs no index
     entry (3.6 s). INSERT … ON CONFLICT DO UPDATE took 7.8-12.6 s: it locks each row, a WAL
-    record of its own, before updating it.
+    record of its own, before updating it. An UPDATE and then an INSERT of the rows not on
+    record joined them twice: 2.6-2.9 s against 2.1-2.3 s for 500,000 totals again (a first
+    import's inserts take 0.1 s longer so).
 
-    A row the file repeats at a student and school new here is refused by the key, as before;
-    one on record is updated once whichever copy wins, so the rows written fall short of the
-    rows staged, and the file's repeats are then looked for (as when rows were left as they
-    were, which a corrected file imported again does)."""
-    source = f"""FROM {STAGE} s
-                JOIN tiering_student st
-                  ON st.district_id = %(district)s AND st.sis_id = s.student_id
-                JOIN districts_school sc
-                  ON sc.district_id = %(district)s AND sc.sis_code = s.school_code"""
-    on_record = """f.district_id = %(district)s AND f.reporting_year = %(reporting_year)s
-                  AND f.school_year_id = %(year)s AND f.student_id = st.id
-                  AND f.school_id = sc.id"""
-    given = [f"s.{c}" for c in _SUMMARY_TOTALS if c != "as_of"] + ["%(as_of)s::date"]
+    A row the file repeats at a student and school is refused: new here, by the key; on
+    record, by the MERGE, which updates a row once. Repeats that change nothing on record
+    are not met, so the rows written fall short of the rows staged, and the file's repeats
+    are then looked for (as when rows were left as they were, which a corrected file imported
+    again does)."""
+    given = [f"i.{c}" for c in _SUMMARY_TOTALS if c != "as_of"] + ["%(as_of)s::date"]
     replaced = ", ".join(f"{c} = {v}" for c, v in zip(_SUMMARY_TOTALS, given, strict=True))
-    cursor.execute(
-        f"""UPDATE tiering_attendancesummary f
-            SET {replaced}
-            {source}
-            WHERE {on_record}
-              -- The same totals again are not rewritten: a new row version and index entry
-              -- each.
-              AND ({", ".join(f"f.{c}" for c in _SUMMARY_TOTALS)})
-                  IS DISTINCT FROM ({", ".join(given)})""",
-        p,
-    )
-    written = cursor.rowcount
-    written += _insert_once_per_key(
+    written = _insert_once_per_key(
         cursor,
         target.kind,
-        f"""INSERT INTO tiering_attendancesummary
-              (district_id, school_year_id, reporting_year, student_id, school_id,
-               {", ".join(_SUMMARY_TOTALS)})
-            SELECT %(district)s, %(year)s, %(reporting_year)s, st.id, sc.id,
-                   {", ".join(given)}
-            {source}
-            WHERE NOT EXISTS (SELECT FROM tiering_attendancesummary f WHERE {on_record})
-            -- In key order, as the daily facts: 3.4 s of backend CPU against 4.2 s for
-            -- 500,000 students.
-            ORDER BY st.id, sc.id""",
+        f"""MERGE INTO tiering_attendancesummary f
+            USING (SELECT st.id AS student_id, sc.id AS school_id,
+                          {", ".join(f"s.{c}" for c in _SUMMARY_TOTALS if c != "as_of")}
+                   FROM {STAGE} s
+                   JOIN tiering_student st
+                     ON st.district_id = %(district)s AND st.sis_id = s.student_id
+                   JOIN districts_school sc
+                     ON sc.district_id = %(district)s AND sc.sis_code = s.school_code
+                   -- In key order, as the daily facts: the new rows of a first import are
+                   -- inserted so (3.4 s of backend CPU against 4.2 s for 500,000 students).
+                   ORDER BY st.id, sc.id) i
+            ON f.district_id = %(district)s AND f.reporting_year = %(reporting_year)s
+               AND f.school_year_id = %(year)s AND f.student_id = i.student_id
+               AND f.school_id = i.school_id
+            -- The same totals again are not rewritten: a new row version each.
+            WHEN MATCHED AND ({", ".join(f"f.{c}" for c in _SUMMARY_TOTALS)})
+                             IS DISTINCT FROM ({", ".join(given)}) THEN
+              UPDATE SET {replaced}
+            WHEN NOT MATCHED THEN
+              INSERT (district_id, school_year_id, reporting_year, student_id, school_id,
+                      {", ".join(_SUMMARY_TOTALS)})
+              VALUES (%(district)s, %(year)s, %(reporting_year)s, i.student_id, i.school_id,
+                      {", ".join(given)})""",
         p,
     )
     if written < staged.rows and (repeats := repeated_rows(cursor, target.kind)):
@@ -741,7 +738,8 @@ def _insert_once_per_key(cursor, kind: Kind, sql: str, p: dict) -> int:
     cursor.execute("SAVEPOINT import_facts")
     try:
         cursor.execute(sql, p)
-    # CardinalityViolation: an upsert by key (_insert_days_sql) met its key twice.
+    # CardinalityViolation: an upsert by key (_insert_days_sql) or the summaries' MERGE met
+    # its key twice.
     except (psycopg2.errors.UniqueViolation, psycopg2.errors.CardinalityViolation):
         cursor.execute("ROLLBACK TO SAVEPOINT import_facts")
         raise RepeatedRowsError(repeated_rows(cursor, kind)) from None
