@@ -633,7 +633,7 @@ def _merge(cursor, target: Target, staged: Staged) -> int:
                 ON CONFLICT (district_id, sis_code) DO NOTHING""",
             p,
         )
-    _upsert_students(cursor, target, p)
+    _upsert_students(cursor, target, staged, p)
     if target.kind != Kind.ROSTER:
         year_partitions(cursor, first_day=target.first_day, last_day=target.last_day)
     # Students (and schools) may be new in this transaction: planned as the 7-row tables the
@@ -904,7 +904,7 @@ def _remove_not_mentioned(cursor, target: Target, staged: Staged) -> None:
     )
 
 
-def _upsert_students(cursor, target: Target, p: dict) -> None:
+def _upsert_students(cursor, target: Target, staged: Staged, p: dict) -> None:
     """Writes the staged students into the district's: a new student is inserted, a known one
     updated where the file says something new. Leaves each staged student, with their id, in
     STUDENTS: the daily merge's statements join it rather than look every student up by SIS
@@ -920,7 +920,8 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
     (_insert_days_sql) and so may be written at once, and waits only for the imports that
     write students. Held exclusively by every batch, it ran a district's batches one at a time
     whatever the worker's processes."""
-    resolve = _resolve_students_sql(target)
+    columns = _student_columns(target, staged)
+    resolve = _resolve_students_sql(target, columns)
     if target.named_days_only:
         cursor.execute(resolve, p)
         cursor.execute(f"SELECT EXISTS (SELECT FROM {STUDENTS} WHERE id IS NULL OR changed)")
@@ -934,14 +935,13 @@ def _upsert_students(cursor, target: Target, p: dict) -> None:
         cursor.execute(resolve, p)
         writes = True
     if writes:
-        _write_students(cursor, target, p)
+        _write_students(cursor, target, columns, p)
     if target.kind == Kind.DAILY:
         # Planned for its real size (autovacuum never analyzes a temporary table).
         cursor.execute(f"ANALYZE {STUDENTS}")
 
 
-def _write_students(cursor, target: Target, p: dict) -> None:
-    columns = _student_columns(target)
+def _write_students(cursor, target: Target, columns: list[str], p: dict) -> None:
     # A re-import mostly repeats what is there: an unchanged student is not rewritten (a new
     # row version and index entries each).
     cursor.execute(
@@ -972,18 +972,20 @@ def _lock_students(cursor, p: dict, *, exclusive: bool) -> None:
     cursor.execute(f"SELECT {function}(hashtext('tiering.students'), %(district)s)", p)
 
 
-def _student_columns(target: Target) -> list[str]:
+def _student_columns(target: Target, staged: Staged) -> list[str]:
     """The columns of a student the file gives: their school and grade, and the demographics
-    of a summary or roster file that has them."""
-    present = {name for name, _ in _STAGE_COLUMNS[target.kind]}
+    a summary or roster file gives a value of. A column the file leaves empty says nothing:
+    known students keep theirs and new ones get the column's default, so it is neither
+    carried through the students' resolution nor compared (a summary without demographics
+    resolved its 500,000 students again in 1.2 s with them, 0.8 s without)."""
+    present = {name for name, _ in _STAGE_COLUMNS[target.kind]} & staged.columns
     return ["school_id", "grade", *(name for name, _ in DEMOGRAPHICS if name in present)]
 
 
-def _resolve_students_sql(target: Target) -> str:
+def _resolve_students_sql(target: Target, columns: list[str]) -> str:
     """STUDENTS made afresh: each staged student once, their last row, with their id (NULL
     for a student the district does not have yet), what the file makes of each column
     (new_*), and whether that changes a known student."""
-    columns = _student_columns(target)
     text_columns = {name for name, sql_type in DEMOGRAPHICS if sql_type == "text"}
 
     def value(column: str) -> str:
