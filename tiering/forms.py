@@ -1,9 +1,10 @@
+import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
-from django.utils.html import conditional_escape
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 
 from . import list_columns
@@ -191,13 +192,22 @@ class AttendanceCodesForm(forms.Form):
 YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 
+def _escaped(value: object) -> str:
+    """What conditional_escape gives, as a plain string: a lazy label made a string, markup
+    already safe kept as it is, anything else escaped by the stdlib, without escape()'s lazy
+    wrapper and SafeString per call (a list page's menus make ~220 calls)."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
 def _attributes(attrs: Mapping[str, object]) -> str:
     """A widget's attributes as Django's attrs.html writes them, in their order: a true one
     bare, a false one left out."""
     return "".join(
-        f" {conditional_escape(name)}"
-        if value is True
-        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        f" {_escaped(name)}" if value is True else f' {_escaped(name)}="{_escaped(value)}"'
         for name, value in attrs.items()
         if value is not False
     )
@@ -218,7 +228,7 @@ class SelectWithoutTemplates(forms.Select):
             attrs["multiple"] = True
         chosen = self.format_value(value)
         has_selected = False
-        parts = [f'<select name="{conditional_escape(name)}"{_attributes(attrs)}>']
+        parts = [f'<select name="{_escaped(name)}"{_attributes(attrs)}>']
         for option_value, option_label in self.choices:
             if isinstance(option_label, list | tuple):
                 group, options = option_value, option_label
@@ -228,15 +238,15 @@ class SelectWithoutTemplates(forms.Select):
                     [("" if option_value is None else option_value, option_label)],
                 )
             if group:
-                parts.append(f'<optgroup label="{conditional_escape(group)}">')
+                parts.append(f'<optgroup label="{_escaped(group)}">')
             for sub_value, sub_label in options:
                 selected = (not has_selected or self.allow_multiple_selected) and str(
                     sub_value
                 ) in chosen
                 has_selected |= selected
                 parts.append(
-                    f'<option value="{conditional_escape(sub_value)}"'
-                    f"{' selected' if selected else ''}>{conditional_escape(sub_label)}</option>"
+                    f'<option value="{_escaped(sub_value)}"'
+                    f"{' selected' if selected else ''}>{_escaped(sub_label)}</option>"
                 )
             if group:
                 parts.append("</optgroup>")
@@ -248,21 +258,43 @@ class TieredListForm(forms.Form):
     """The tiered list's filters, read from the URL so a filtered list can be shared."""
 
     q = forms.CharField(label="Name or student ID", required=False, max_length=100)
-    band = forms.ChoiceField(label="Band", required=False)
-    grade = forms.TypedChoiceField(label="Grade", required=False, coerce=int, empty_value=None)
-    change = forms.ChoiceField(label="Since the previous snapshot", required=False)
-    enrollment = forms.ChoiceField(label="Enrollment", required=False)
-    disability = forms.ChoiceField(
-        label="Students with disabilities", choices=YES_NO, required=False
+    # Its menus are SelectWithoutTemplates from the start: swapped in per request, each menu's
+    # choices were normalized once more for nothing.
+    band = forms.ChoiceField(label="Band", required=False, widget=SelectWithoutTemplates)
+    grade = forms.TypedChoiceField(
+        label="Grade",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=SelectWithoutTemplates,
     )
-    english_learner = forms.ChoiceField(label="English learners", choices=YES_NO, required=False)
-    low_income = forms.ChoiceField(label="Low income", choices=YES_NO, required=False)
-    race_ethnicity = forms.ChoiceField(label="Race/ethnicity", required=False)
-    gender = forms.ChoiceField(label="Gender", required=False)
-    zip_code = forms.ChoiceField(label="ZIP code", required=False)
+    change = forms.ChoiceField(
+        label="Since the previous snapshot", required=False, widget=SelectWithoutTemplates
+    )
+    enrollment = forms.ChoiceField(
+        label="Enrollment", required=False, widget=SelectWithoutTemplates
+    )
+    disability = forms.ChoiceField(
+        label="Students with disabilities",
+        choices=YES_NO,
+        required=False,
+        widget=SelectWithoutTemplates,
+    )
+    english_learner = forms.ChoiceField(
+        label="English learners", choices=YES_NO, required=False, widget=SelectWithoutTemplates
+    )
+    low_income = forms.ChoiceField(
+        label="Low income", choices=YES_NO, required=False, widget=SelectWithoutTemplates
+    )
+    race_ethnicity = forms.ChoiceField(
+        label="Race/ethnicity", required=False, widget=SelectWithoutTemplates
+    )
+    gender = forms.ChoiceField(label="Gender", required=False, widget=SelectWithoutTemplates)
+    zip_code = forms.ChoiceField(label="ZIP code", required=False, widget=SelectWithoutTemplates)
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
+        widget=SelectWithoutTemplates,
         choices=[
             ("percent", "Percent missed, most first"),
             ("percent_asc", "Percent missed, fewest first"),
@@ -285,7 +317,7 @@ class TieredListForm(forms.Form):
         for list_filter in list_columns.filters():
             self.fields[list_filter.name] = list_filter.field()
         self.order_fields([name for name in self.fields if name != "sort"])
-        # Every menu, the other apps' too, without a template per option.
+        # The other apps' menus too, without a template per option.
         for field in self.fields.values():
             if type(field.widget) is forms.Select:
                 field.widget = SelectWithoutTemplates(
