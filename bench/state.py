@@ -17,12 +17,6 @@ need them, and each district's files are deleted once it is imported, so the dis
 few districts' files at a time. The imports are confirmed at upload (a coverage is given),
 as the API and the command do: the upload page's preview would read each file twice.
 
-One machine runs everything here; in production the web servers, the workers and the database
-have cores of their own. So the workers run at a lower CPU priority (niceness 10) than the
-timed list and the generator at the lowest (19): the list's Python does not queue behind the
-workers' Python, while its SQL competes with the imports' database sessions at equal priority,
-as on a real primary.
-
 Needs REDIS_URL (the workers' broker: its queue is emptied first, so give the run a Redis
 database of its own). Works in a database of its own (attendance_bench_state, or
 BENCH_DATABASE; dropped at the end) on the server DATABASE_URL names, or on the embedded one.
@@ -62,10 +56,6 @@ MEAN_STUDENTS = 2_500
 SIZE_SIGMA = 1.1
 SMALLEST = 60
 POLL_S = 0.25
-WORKER_NICENESS = 10
-# The files stand in for SIS drops arriving from outside the platform: their generation takes
-# whatever CPU the system under test leaves.
-GENERATOR_NICENESS = 19
 
 
 def district_sizes(districts: int, scale: float, seed: int) -> list[int]:
@@ -120,17 +110,9 @@ class Worker:
     def __init__(self, name: str, log: Path) -> None:
         self.name, self.log = name, log
         self.peak_rss_mb = 0.0
-        # Our own command line with values the bench chose. Niced: in production the web
-        # server has cores of its own, apart from the workers', and only the database is
-        # shared; here one machine's two cores run both, so the workers' Python yields to
-        # the timed web requests as an operator's would on a shared host. Their database
-        # sessions, the part a real deployment shares, compete with the list's at full
-        # priority.
+        # Our own command line with values the bench chose.
         self.process = subprocess.Popen(  # noqa: S603
             [
-                shutil.which("nice"),
-                "-n",
-                str(WORKER_NICENESS),
                 sys.executable,
                 "-m",
                 "celery",
@@ -334,9 +316,7 @@ def run_state(args: argparse.Namespace, url: str, folder: Path) -> dict:
         while not all(worker.ready() for worker in workers):
             time.sleep(POLL_S)
         start = time.perf_counter()
-        with ProcessPoolExecutor(
-            max_workers=1, initializer=os.nice, initargs=(GENERATOR_NICENESS,)
-        ) as generator:
+        with ProcessPoolExecutor(max_workers=1) as generator:
             to_generate = list(order)
             while len(runs) < len(sizes) or not all(run.done for run in runs.values()):
                 loop_start = time.perf_counter()
