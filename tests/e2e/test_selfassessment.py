@@ -42,6 +42,9 @@ def test_a_cabinet_member_rates_items_sets_a_priority_and_downloads_the_action_p
     sections = page.get_by_role("navigation", name="Sections of the assessment")
 
     sections.get_by_role("link", name="1. Capacity Building").click()
+    # The rating saves through htmx, a deferred script: a click that lands before the new
+    # page has run it changes the radio and sends nothing (seen once on a loaded machine).
+    page.wait_for_load_state()
     first = page.get_by_role("article", name=re.compile(r"^1\.1 Our district has a cabinet-led"))
     first.get_by_label("Measurable Progress").check()
     expect(first.get_by_role("status").first).to_contain_text("Your rating is saved")
