@@ -21,17 +21,21 @@ DATABASES = range(1, 16)
 def _claim(url: str) -> str:
     import redis
 
-    server = redis.Redis.from_url(url, db=0)
+    # The claims live in database 0 whatever database the URL names: redis-py lets the URL's
+    # number win over a db= argument, and a pytest-xdist worker inherits a URL its controller
+    # already pointed at the controller's own claim (with db=0, both workers claimed and
+    # shared that one database, and emptied each other's queues mid-test).
+    server = redis.Redis.from_url(with_database(url, 0))
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
     for number in DATABASES:
-        key = f"attendance-platform:test-run:{number}"
+        key = claim_key(number)
         if server.set(key, owner, nx=True, ex=CLAIM_SECONDS):
             atexit.register(_release, server, key, owner)
             # What an earlier run left there is not this run's: the cache's keys (the API's
             # throttle history is keyed by ids a new test database hands out again) and a
             # killed run's queues. The number is ours alone while claimed.
-            redis.Redis.from_url(url, db=number).flushdb()
-            return _with_database(url, number)
+            redis.Redis.from_url(with_database(url, number)).flushdb()
+            return with_database(url, number)
     raise RuntimeError(
         f"Every Redis database 1–15 on {url} is claimed by another test run: wait for them to "
         "finish, or delete the keys attendance-platform:test-run:* in database 0."
@@ -56,7 +60,11 @@ def _release(server, key: str, owner: str) -> None:
     server.close()
 
 
-def _with_database(url: str, number: int) -> str:
+def claim_key(number: int) -> str:
+    return f"attendance-platform:test-run:{number}"
+
+
+def with_database(url: str, number: int) -> str:
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
