@@ -109,7 +109,8 @@ def cycles_for(*, user, school: School | None = None) -> QuerySet[Cycle]:
 # rather than built with the ORM: every tiered list asks (its "Add to a PDSA cycle" action),
 # and composing cycles_for's nested visibility subqueries cost more than running them (bench
 # page_latency, profiled: 5 ms of a 61 ms list request). The tenant filters are
-# CycleQuerySet.for_user's: the district, and for a school role cycles naming its schools.
+# CycleQuerySet.for_user's: the district, and for a school role cycles naming its schools; for
+# every role, tests/pdsa/test_open_cycles_match_the_orm.py holds the answer to the ORM's.
 _OPEN_CYCLES_SQL = """
     SELECT c.*, ARRAY(
         SELECT named.school_id FROM pdsa_cycleschool named

@@ -78,7 +78,8 @@ def check_in_cell(day: date | None, today: date) -> Cell:
 # the ORM: its three correlated subqueries, rebuilt from querysets on every list page, cost
 # more to compose than to run (bench page_latency, profiled: 6 ms of a 61 ms list request).
 # The tenant filters are SupportQuerySet.for_user's: the district, and for a school role the
-# students now at its schools (the record's student is the listed one, `s`).
+# students now at its schools (the record's student is the listed one, `s`); for every role,
+# tests/support/test_support_rows_match_the_orm.py holds the answer to the ORM's.
 _CELLS_SQL = """
     SELECT s.id, s.school_id,
         (SELECT c.held_on FROM support_caringconversation c
@@ -98,12 +99,16 @@ _CELLS_SQL_DISTRICT_WIDE = _CELLS_SQL.format(own="")
 _CELLS_SQL_OWN_SCHOOLS = _CELLS_SQL.format(own="AND s.school_id = ANY(%(schools)s)")
 
 
-def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[str, Cell]]:
-    """The three columns of the page's students in one query. Every listed student is read
-    (the walls let a school role read those its standings name, tiering migration 0009), and
+def support_rows(
+    user, student_ids: Sequence[int]
+) -> list[tuple[int, int | None, date | None, date | None, list[str]]]:
+    """Each listed student's id and school, with what the user reads of their support
+    (SupportQuerySet.for_user): their last Caring Conversation, their next check-in and the
+    tiers of their active interventions, in one statement. Every listed student is read (the
+    walls let a school role read those its standings name, tiering migration 0009), and
     whether the reader may read their records beside them."""
     ctx = current_tenant()
-    if ctx.user_id != request.user.pk:
+    if ctx.user_id != user.pk:
         raise CrossTenantAccess("The list's support cells were read for someone else.")
     # A school role reads the records of the students now at its schools (SupportQuerySet);
     # district roles read every student's.
@@ -120,7 +125,13 @@ def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[s
                 "active": InterventionStatus.ACTIVE.value,
             },
         )
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def _cells(request: HttpRequest, student_ids: Sequence[int]) -> dict[int, dict[str, Cell]]:
+    """The three columns of the page's students, from their support_rows."""
+    rows = support_rows(request.user, student_ids)
+    own_schools = current_tenant().school_ids
     today = request.district.today()
     cells = {}
     for student_id, school_id, last_contact, next_check_in, tiers in rows:

@@ -41,8 +41,8 @@ hypothesis_settings.register_profile(
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # The partner registry's organisations, entries and linked partner staff, for its page and
-# browser tests alike.
-pytest_plugins = ["tests.partners.fixtures", "tests.pdsa.fixtures"]
+# browser tests alike; the 2x10 template; a persona of every role (tests/requesters.py).
+pytest_plugins = ["tests.partners.fixtures", "tests.pdsa.fixtures", "tests.requesters"]
 
 
 @pytest.fixture(scope="session")
