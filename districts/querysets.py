@@ -29,6 +29,15 @@ class TenantQuerySet(models.QuerySet):
     # Lookup from this table to a School id, for narrowing school roles; None when the rows
     # are district-wide (a school year applies to every school).
     school_lookup: str | None = None
+    # The district TenantManager filtered this queryset to as it made it: for_user then adds
+    # no second filter on the same column (a filter and its compilation on every queryset of
+    # every page: ~0.4 ms of a tiered list request, seven of them).
+    _scoped_district: int | None = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._scoped_district = self._scoped_district
+        return clone
 
     def for_district(self, district) -> TenantQuerySet:
         require_working_for(district)
@@ -38,7 +47,10 @@ class TenantQuerySet(models.QuerySet):
         ctx = current_tenant()
         if ctx.user_id != user.pk:
             raise CrossTenantAccess("for_user() was called for someone other than the requester.")
-        return self.filter(district_id=ctx.district_id)._visible_in(ctx)
+        scoped = self
+        if self._scoped_district != ctx.district_id:
+            scoped = self.filter(district_id=ctx.district_id)
+        return scoped._visible_in(ctx)
 
     def _visible_in(self, ctx: TenantContext) -> TenantQuerySet:
         if ctx.role not in self.readable_by:
@@ -51,7 +63,9 @@ class TenantQuerySet(models.QuerySet):
 class TenantManager(models.Manager):
     def get_queryset(self) -> models.QuerySet:
         ctx = current_tenant()
-        return super().get_queryset().filter(district_id=ctx.district_id)
+        queryset = super().get_queryset().filter(district_id=ctx.district_id)
+        queryset._scoped_district = ctx.district_id
+        return queryset
 
 
 class SchoolQuerySet(TenantQuerySet):

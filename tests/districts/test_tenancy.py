@@ -54,6 +54,21 @@ def test_for_user_refuses_someone_other_than_the_requester(district, principal, 
         School.objects.for_user(cabinet_member)
 
 
+def test_for_user_filters_by_the_district_once_and_by_its_own_context(
+    district, other_district, school_a, principal, outsider
+):
+    district_filter = '"districts_school"."district_id" = '
+    with _context_of(principal, district):
+        assert str(School.objects.for_user(principal).query).count(district_filter) == 1
+    # A queryset made in one district's context and narrowed in another's is filtered by the
+    # later one's district too.
+    with system_context(district, reason="test"):
+        made_in_riverside = School.objects.all()
+    with _context_of(outsider, other_district):
+        sql = str(made_in_riverside.for_user(outsider).query)
+    assert f"{district_filter}{other_district.pk}" in sql
+
+
 def test_school_years_are_district_wide_for_school_roles(district, school_year, principal):
     with _context_of(principal, district):
         assert list(SchoolYear.objects.for_user(principal)) == [school_year]
