@@ -307,7 +307,7 @@ def analyze_function_sql(tables: Sequence[str]) -> list[str]:
     ]
 
 
-def school_set_function_sql(name: str, query: str) -> list[str]:
+def school_set_function_sql(name: str, query: str, *, parameters: str = "") -> list[str]:
     """`name()`: the ids `query` selects, for a school role's walls to read once per statement
     (`id IN (SELECT name())`) rather than through other tables' walls. SECURITY DEFINER, so
     the tables it reads are under their district walls only (row security is forced on the
@@ -315,14 +315,19 @@ def school_set_function_sql(name: str, query: str) -> list[str]:
     itself, with the variables `district` and `schools` (its tenant settings, read into
     variables first: written into the query, conditions calling current_setting would not be
     searched by index under row security, and the district would be scanned). STABLE: it
-    reads. Only the school persona may execute it."""
+    reads. Only the school persona may execute it.
+
+    With `parameters` ("cycle_ids bigint[]"), `query` reads them too: which of the rows a
+    school role names answer a question its school walls would hide the answer to (pdsa
+    0009), the ids returned being some of those it passed, never the hidden rows'."""
+    signature = f"{name}({parameters})"
     return [
-        f"CREATE OR REPLACE FUNCTION {name}() RETURNS SETOF bigint"
+        f"CREATE OR REPLACE FUNCTION {signature} RETURNS SETOF bigint"
         " LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
         f" DECLARE district bigint := {_DISTRICT}; schools bigint[] := {_SCHOOLS};"
         f" BEGIN RETURN QUERY {query}; END $$",
-        f"REVOKE ALL ON FUNCTION {name}() FROM PUBLIC",
-        f"GRANT EXECUTE ON FUNCTION {name}() TO {SCHOOL}",
+        f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+        f"GRANT EXECUTE ON FUNCTION {signature} TO {SCHOOL}",
     ]
 
 

@@ -88,7 +88,7 @@ def _cycle_response(request: Request, cycle_id: int, code: int = status.HTTP_200
 def _runnable_cycle(request: Request, cycle_id: int) -> Cycle:
     cycle = get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
     school_ids = {school.pk for school in cycle.schools.all()}
-    if not selectors.may_run(ctx=current_tenant(), school_ids=school_ids):
+    if not selectors.may_run_cycle(ctx=current_tenant(), cycle=cycle, school_ids=school_ids):
         raise PermissionDenied("Your role reads this cycle and does not run it.")
     return cycle
 

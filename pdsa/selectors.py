@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -105,17 +106,18 @@ def cycles_for(*, user, school: School | None = None) -> QuerySet[Cycle]:
     )
 
 
-# The school's cycles in Plan or Do, each with the schools it names (for may_run), written out
-# rather than built with the ORM: every tiered list asks (its "Add to a PDSA cycle" action),
-# and composing cycles_for's nested visibility subqueries cost more than running them (bench
-# page_latency, profiled: 5 ms of a 61 ms list request). The tenant filters are
-# CycleQuerySet.for_user's: the district, and for a school role cycles naming its schools; for
-# every role, tests/pdsa/test_open_cycles_match_the_orm.py holds the answer to the ORM's.
+# The school's cycles in Plan or Do, each with the schools it names and whether it names others
+# (for may_run), written out rather than built with the ORM: every tiered list asks (its "Add
+# to a PDSA cycle" action), and composing cycles_for's nested visibility subqueries cost more
+# than running them (bench page_latency, profiled: 5 ms of a 61 ms list request). The tenant
+# filters are CycleQuerySet.for_user's: the district, and for a school role cycles naming its
+# schools; for every role, tests/pdsa/test_open_cycles_match_the_orm.py holds the answer to the
+# ORM's and naming_other_schools'.
 _OPEN_CYCLES_SQL = """
     SELECT c.*, ARRAY(
         SELECT named.school_id FROM pdsa_cycleschool named
         WHERE named.district_id = %(district)s AND named.cycle_id = c.id
-    ) AS school_ids
+    ) AS school_ids, {names_other_schools} AS names_other_schools
     FROM pdsa_cycle c JOIN pdsa_changeidea idea ON idea.id = c.change_idea_id
     WHERE c.district_id = %(district)s AND c.status = ANY(%(open)s) AND EXISTS (
         SELECT FROM pdsa_cycleschool at_school
@@ -124,9 +126,17 @@ _OPEN_CYCLES_SQL = """
     )
     ORDER BY idea.created_at DESC, c.change_idea_id, c.number
 """
-_OPEN_CYCLES_SQL_DISTRICT_WIDE = _OPEN_CYCLES_SQL.format(own="")
+# District-wide roles read every school a cycle names.
+_OPEN_CYCLES_SQL_DISTRICT_WIDE = _OPEN_CYCLES_SQL.format(own="", names_other_schools="false")
+# A school role's walls hide the other schools, so the database answers (as in
+# naming_other_schools), asked once in the statement (an uncorrelated subquery) about every
+# cycle naming the school.
 _OPEN_CYCLES_SQL_OWN_SCHOOLS = _OPEN_CYCLES_SQL.format(
-    own="AND at_school.school_id = ANY(%(schools)s)"
+    own="AND at_school.school_id = ANY(%(schools)s)",
+    names_other_schools="""c.id IN (SELECT pdsa_cycles_naming_other_schools(ARRAY(
+        SELECT of_school.cycle_id FROM pdsa_cycleschool of_school
+        WHERE of_school.district_id = %(district)s AND of_school.school_id = %(school)s
+    )))""",
 )
 
 
@@ -147,7 +157,11 @@ def open_cycles(*, user, school: School) -> list[Cycle]:
             "schools": sorted(ctx.school_ids or ()),
         },
     )
-    return [c for c in cycles if may_run(ctx=ctx, school_ids=set(c.school_ids))]
+    return [
+        c
+        for c in cycles
+        if may_run(ctx=ctx, school_ids=set(c.school_ids), names_other_schools=c.names_other_schools)
+    ]
 
 
 def cycle_details(*, user) -> QuerySet[Cycle]:
@@ -182,14 +196,37 @@ def with_results(*, user, cycles: list[Cycle]) -> list[CycleWithResult]:
     return [CycleWithResult(c, cycle_result_summary(by_cycle.get(c.pk))) for c in cycles]
 
 
-def may_run(*, ctx: TenantContext, school_ids: set[int]) -> bool:
+def may_run(*, ctx: TenantContext, school_ids: set[int], names_other_schools: bool) -> bool:
     """District administrators and the cabinet run any cycle; a school role runs a cycle whose
-    schools are all its own (a cycle naming no school is district-wide); everyone else reads."""
+    schools are all its own (a cycle naming no school is district-wide); everyone else reads.
+    `school_ids` are the schools the cycle names as the requester reads them, and
+    `names_other_schools` whether it names any school beyond those: a school role's walls hide
+    other schools' rows, so for a stored cycle naming_other_schools says."""
     if ctx.role in DISTRICT_WIDE_ROLES:
         return True
     if ctx.school_ids is not None and ctx.role is not None:
-        return bool(school_ids) and school_ids <= ctx.school_ids
+        return bool(school_ids) and school_ids <= ctx.school_ids and not names_other_schools
     return ctx.is_system
+
+
+def may_run_cycle(*, ctx: TenantContext, cycle: Cycle, school_ids: set[int]) -> bool:
+    """may_run for a stored cycle, `school_ids` the schools it names as the requester reads
+    them."""
+    others = naming_other_schools(ctx=ctx, cycle_ids=[cycle.pk])
+    return may_run(ctx=ctx, school_ids=school_ids, names_other_schools=cycle.pk in others)
+
+
+def naming_other_schools(*, ctx: TenantContext, cycle_ids: Collection[int]) -> set[int]:
+    """Of the cycles, those naming a school outside a school role's own (for may_run), in one
+    statement however many: the role's walls show it only its own schools' rows of
+    pdsa_cycleschool, so the database answers, with which cycles and nothing of which schools.
+    Other roles read every school a cycle names: none, asked of nobody."""
+    if ctx.role not in SCHOOL_ROLES or not cycle_ids:
+        return set()
+    with connection.cursor() as cursor:
+        # pdsa migration 0009.
+        cursor.execute("SELECT pdsa_cycles_naming_other_schools(%s::bigint[])", [list(cycle_ids)])
+        return {cycle_id for (cycle_id,) in cursor.fetchall()}
 
 
 def participants_of(*, user, cycle: Cycle) -> list[Participant]:

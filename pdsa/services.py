@@ -87,7 +87,9 @@ def _school_ids(cycle: Cycle) -> set[int]:
 
 def _require_runner(cycle: Cycle) -> None:
     require_working_for(cycle.district)
-    if not selectors.may_run(ctx=current_tenant(), school_ids=_school_ids(cycle)):
+    if not selectors.may_run_cycle(
+        ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle)
+    ):
         raise PermissionDenied("Your role does not run this cycle.")
 
 
@@ -96,7 +98,8 @@ def _require_schools_allowed(schools: Iterable[School]) -> None:
     district-wide one, run by district administrators and the cabinet."""
     ctx = current_tenant()
     ids = {s.pk for s in schools}
-    if not selectors.may_run(ctx=ctx, school_ids=ids):
+    # The schools to name, all of them: none beyond.
+    if not selectors.may_run(ctx=ctx, school_ids=ids, names_other_schools=False):
         raise ValidationError("Choose one or more of your schools for this cycle.")
 
 

@@ -70,7 +70,7 @@ def _school_ids(cycle: Cycle) -> set[int]:
 
 
 def _can_run(cycle: Cycle) -> bool:
-    return selectors.may_run(ctx=current_tenant(), school_ids=_school_ids(cycle))
+    return selectors.may_run_cycle(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
 
 
 def _runnable_cycle(request: HttpRequest, cycle_id: int) -> Cycle:

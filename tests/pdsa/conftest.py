@@ -1,5 +1,6 @@
 """PDSA personas' objects: a cycle run at Adams from the 2x10 template (tests/pdsa/fixtures.py),
-a cycle at Banneker, and the youth club named in the Adams cycle (so Pia reads it)."""
+a cycle at Banneker, one at both, and the youth club named in the Adams cycle (so Pia reads
+it)."""
 
 import pytest
 
@@ -34,6 +35,23 @@ def banneker_cycle(tiered, other_school_principal, district, school_b):
             schools=[school_b],
             title="Walking School Bus",
         )
+
+
+@pytest.fixture
+def shared_cycle(tiered, district_admin, template, district, school_b):
+    """Mentoring at Adams and Banneker from the 2x10 template, with Cy Cole (S3, of Adams)."""
+    with as_member(district_admin):
+        cycle = services.cycle_create(
+            district=district,
+            created_by=district_admin,
+            schools=[tiered, school_b],
+            template=template,
+            title="Adams and Banneker mentors",
+        )
+        services.participants_add(
+            cycle=cycle, students=Student.objects.filter(sis_id="S3"), added_by=district_admin
+        )
+    return cycle
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 written out in SQL (pdsa.selectors.open_cycles), whose tenant filters restate
 CycleQuerySet.for_user's. For every role, inside the tenant context a request of theirs enters,
 at every school, it offers what the ORM gives: `Cycle.objects.for_user(user)` in Plan or Do
-naming the school, those the user may run (may_run), newest change idea first, then by change
-idea and number.
+naming the school, those the user may run (may_run, told by naming_other_schools which name a
+school beyond a school role's own), newest change idea first, then by change idea and number.
 
 The cycles: Adams' 2x10 ramp (cycle 1 in Study, 2 in Do, 3 in Plan); one change idea tried at
 Adams and Banneker together and, created at the same moment, Banneker's walking school bus
@@ -15,10 +15,12 @@ Lakeview's, another district.
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from districts.tenancy import current_tenant, system_context
 from pdsa.models import ChangeIdea, Cycle, CyclePartnerEntry, CycleSchool, CycleStatus
-from pdsa.selectors import may_run, open_cycles
+from pdsa.selectors import may_run, naming_other_schools, open_cycles
 from tests.requesters import PERSONAS, as_persona, every_role
 
 PLAN, DO, STUDY, ACT = CycleStatus.PLAN, CycleStatus.DO, CycleStatus.STUDY, CycleStatus.ACT
@@ -90,7 +92,7 @@ def schools(
 
 def _offered_by_the_orm(user, school) -> list[Cycle]:
     ctx = current_tenant()
-    cycles = (
+    cycles = list(
         Cycle.objects.for_user(user)
         .filter(
             status__in=[PLAN, DO],
@@ -99,35 +101,44 @@ def _offered_by_the_orm(user, school) -> list[Cycle]:
         .order_by("-change_idea__created_at", "change_idea_id", "number")
         .prefetch_related("schools")
     )
-    return [c for c in cycles if may_run(ctx=ctx, school_ids={s.pk for s in c.schools.all()})]
+    others = naming_other_schools(ctx=ctx, cycle_ids=[c.pk for c in cycles])
+    return [
+        c
+        for c in cycles
+        if may_run(
+            ctx=ctx,
+            school_ids={s.pk for s in c.schools.all()},
+            names_other_schools=c.pk in others,
+        )
+    ]
 
 
 @pytest.mark.parametrize(("role", "persona"), every_role())
 def test_the_statement_offers_the_cycles_the_orm_gives(request, role, persona, schools):
     with as_persona(request, role, persona) as user:
         for name, school in schools.items():
-            offered = [c.pk for c in open_cycles(user=user, school=school)]
+            with CaptureQueriesContext(connection) as statements:
+                offered = [c.pk for c in open_cycles(user=user, school=school)]
             assert offered == [c.pk for c in _offered_by_the_orm(user, school)], name
+            # One statement however many cycles, whether they name other schools included.
+            assert len(statements) <= 1, name
 
 
-ADAMS = [
-    "Youth club STEM, cycle 2",
-    "Adams and Banneker mentors, cycle 1",
-    "Adams 2x10, cycle 2",
-    "Adams 2x10, cycle 3",
-]
-BANNEKER = ["Adams and Banneker mentors, cycle 1", "Banneker walking school bus, cycle 1"]
+SHARED = "Adams and Banneker mentors, cycle 1"
+ADAMS = ["Youth club STEM, cycle 2", SHARED, "Adams 2x10, cycle 2", "Adams 2x10, cycle 3"]
+BANNEKER = [SHARED, "Banneker walking school bus, cycle 1"]
 # What each persona is offered at each school: district roles every school's cycles, school
-# roles their own schools', partner staff none, Oscar only Lakeview's. A school role is offered
-# the cycle Adams shares with Banneker, though may_run's rule is that it runs the cycles whose
-# schools are all its own: the walls show a school role only its own schools' rows of
-# pdsa_cycleschool (pdsa migration 0002), so may_run, given the schools it can see, finds
-# them all its own (as the services' check does, reading the same rows).
+# roles those of their own schools naming no other school (the cycle Adams shares with
+# Banneker only to Tom, whose schools both are), partner staff none, Oscar only Lakeview's.
 OFFERS = {
     "district_admin": {"Adams": ADAMS, "Banneker": BANNEKER, "Lakeview": []},
     "outsider": {"Adams": [], "Banneker": [], "Lakeview": ["Lakeview 2x10, cycle 1"]},
-    "principal": {"Adams": ADAMS, "Banneker": [], "Lakeview": []},
-    "other_school_principal": {"Adams": [], "Banneker": BANNEKER, "Lakeview": []},
+    "principal": {"Adams": [c for c in ADAMS if c != SHARED], "Banneker": [], "Lakeview": []},
+    "other_school_principal": {
+        "Adams": [],
+        "Banneker": [c for c in BANNEKER if c != SHARED],
+        "Lakeview": [],
+    },
     "partner_staff": {"Adams": [], "Banneker": [], "Lakeview": []},
 }
 OFFERS["cabinet_member"] = OFFERS["two_school_team_member"] = OFFERS["district_admin"]

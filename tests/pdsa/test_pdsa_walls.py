@@ -1,9 +1,11 @@
 """The database's own walls on the PDSA tables (pdsa/migrations/0002_pdsa_walls.py), read with
-unscoped querysets and raw SQL as each persona, so the app's scoping cannot hide a gap."""
+unscoped querysets and raw SQL as each persona, so the app's scoping cannot hide a gap; and
+what pdsa/migrations/0009's function tells a school role of the rows they hide from it."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from districts import db_walls
 from pdsa import services
 from pdsa.models import (
     ChangeIdea,
@@ -70,3 +72,64 @@ def test_a_school_role_reads_its_schools_cycles_and_students_only(
                 planned_sessions=10,
                 added_by=other_school_principal,
             )
+
+
+# --- Which cycles name a school beyond a school role's own (pdsa 0009) ------------------------
+
+
+def _naming_other_schools(*cycles):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pdsa_cycles_naming_other_schools(%s::bigint[])", [[c.pk for c in cycles]]
+        )
+        return {cycle_id for (cycle_id,) in cursor.fetchall()}
+
+
+def _schools_named(cycle):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT school_id FROM pdsa_cycleschool WHERE cycle_id = %s", [cycle.pk])
+        return {school_id for (school_id,) in cursor.fetchall()}
+
+
+def test_a_school_role_learns_which_of_its_cycles_name_other_schools_and_not_which_schools(
+    shared_cycle,
+    adams_cycle,
+    banneker_cycle,
+    principal,
+    other_school_principal,
+    two_school_team_member,
+    school_a,
+    school_b,
+):
+    cycles = (shared_cycle, adams_cycle, banneker_cycle)
+    for user, own in ((principal, school_a), (other_school_principal, school_b)):
+        with as_member(user):
+            # Its walls still show it only its own school among those the shared cycle names.
+            assert _schools_named(shared_cycle) == {own.pk}
+            # And of the other school's own cycle, which it does not read, it learns nothing.
+            assert _naming_other_schools(*cycles) == {shared_cycle.pk}, user
+    with as_member(two_school_team_member):
+        assert _schools_named(shared_cycle) == {school_a.pk, school_b.pk}
+        assert _naming_other_schools(*cycles) == set()
+
+
+def test_the_answer_keeps_to_the_current_district(shared_cycle, school_a, other_district):
+    # Settings naming Adams in Lakeview's context (a forged one) learn nothing of Riverside's
+    # cycle at Adams and Banneker: the function reads the current district's rows only.
+    forged = db_walls.DbState(
+        role=db_walls.SCHOOL, district_id=other_district.pk, school_ids=frozenset({school_a.pk})
+    )
+    with transaction.atomic(), db_walls.entered(forged):
+        assert _naming_other_schools(shared_cycle) == set()
+
+
+@pytest.mark.parametrize("persona", [db_walls.STAFF, db_walls.SYSTEM, db_walls.PARTNER, None])
+def test_only_the_school_persona_may_ask_which_cycles_name_other_schools(
+    persona, shared_cycle, district
+):
+    state = db_walls.DbState(role=persona, district_id=district.pk)
+    denied = pytest.raises(
+        DatabaseError, match="permission denied for function pdsa_cycles_naming_other_schools"
+    )
+    with denied, transaction.atomic(), db_walls.entered(state):
+        _naming_other_schools(shared_cycle)
