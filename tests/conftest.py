@@ -3,11 +3,14 @@ first, one person per role, and an outsider who belongs only to the other distri
 
 import hashlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from django.conf import settings
+from django.db import connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -100,8 +103,21 @@ def celery_worker(transactional_db):
         pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
     celery_app.conf.task_always_eager = False
     empty_claimed_database()  # what earlier tests left belongs to other databases
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield
+    task_postrun.connect(_close_worker_thread_connections, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            yield
+    finally:
+        task_postrun.disconnect(_close_worker_thread_connections)
+
+
+def _close_worker_thread_connections(**_) -> None:
+    # The worker thread's connections are kept between tasks (DATABASE_CONN_MAX_AGE): when the
+    # thread ends they stay open until the garbage collector finds them, and the test database
+    # could not be dropped at the end of the run ("being accessed by other users", three such
+    # sessions with the collector off). The test's own thread keeps its connection.
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 @pytest.fixture
