@@ -5,6 +5,8 @@ schools' rows of the schools a cycle names, so the database tells it which cycle
 (pdsa migration 0009), on every way of running one: the services, the pages, the tiered list's
 "Add to a PDSA cycle" and the API."""
 
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -121,6 +123,13 @@ def test_a_principals_pages_offer_no_run_of_a_cycle_naming_another_school(
     assert worksheet.status_code == 200
     assert "Edit the worksheet" not in worksheet.content.decode()
     assert "Move to Do" not in worksheet.content.decode()
+    # It says why, without naming the other school.
+    shown = " ".join(worksheet.content.decode().split())
+    named = re.search(r"<dt>Schools</dt><dd>(.*?)</dd>", shown).group(1)
+    assert named == f"{tiered.name}; and other schools of the district"
+    assert "also tests the change at schools other than yours" in shown
+    adams_only = " ".join(client.get(_cycle_url(adams_cycle)).content.decode().split())
+    assert "other schools" not in adams_only
     assert "Edit the worksheet" in client.get(_cycle_url(adams_cycle)).content.decode()
     assert client.post(_cycle_url(shared_cycle, "questions/"), {"text": "X"}).status_code == 403
     participants = client.get(_cycle_url(shared_cycle, "participants/")).content.decode()
@@ -154,3 +163,13 @@ def test_the_api_runs_a_cycle_at_two_schools_for_the_team_at_both_only(
     tom = token_client(personal_token(two_school_team_member, district))
     started = tom.post(advance, {"to": "do"}, content_type="application/json")
     assert started.status_code == 200 and started.json()["status"] == "do"
+
+
+def test_the_team_at_both_schools_reads_both_and_runs_the_cycle(
+    client, tiered, school_b, two_school_team_member, shared_cycle
+):
+    client.force_login(two_school_team_member)
+    shown = " ".join(client.get(_cycle_url(shared_cycle)).content.decode().split())
+    named = re.search(r"<dt>Schools</dt><dd>(.*?)</dd>", shown).group(1)
+    assert set(named.split("; ")) == {tiered.name, school_b.name}
+    assert "Edit the worksheet" in shown and "other schools" not in shown
