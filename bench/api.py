@@ -39,6 +39,11 @@ from pathlib import Path
 from database import bench_database, loaded, mark_loaded, vacuum_analyze
 from page_latency import _load, latencies, p95
 
+# A Redis database of this run's own on REDIS_URL's server, claimed (before Django reads
+# REDIS_URL) as each test process claims one: the run purges its queue and its workers take
+# every task there, so it must never share one with a test run or another bench.
+import tests.redis_database  # noqa: F401
+
 BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench_api")
 SLUG = "bench-pages"  # page_latency's loader names the district so
 PAGE_ROWS = 1_000

@@ -17,9 +17,10 @@ need them, and each district's files are deleted once it is imported, so the dis
 few districts' files at a time. The imports are confirmed at upload (a coverage is given),
 as the API and the command do: the upload page's preview would read each file twice.
 
-Needs REDIS_URL (the workers' broker: its queue is emptied first, so give the run a Redis
-database of its own). Works in a database of its own (attendance_bench_state, or
-BENCH_DATABASE; dropped at the end) on the server DATABASE_URL names, or on the embedded one.
+Needs REDIS_URL (the workers' broker): the run claims a database of its own (1–15) on that
+server, as test runs do, and empties it first. Works in a database of its own
+(attendance_bench_state, or BENCH_DATABASE; dropped at the end) on the server DATABASE_URL
+names, or on the embedded one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ from database import bench_database
 from ingest import set_up_district
 from page_latency import list_queries, p95, people, time_request
 
+# A Redis database of this run's own on REDIS_URL's server, claimed (before Django reads
+# REDIS_URL) as each test process claims one: the run purges its queue and its workers take
+# every task there, so it must never share one with a test run or another bench.
+import tests.redis_database  # noqa: F401
 from tiering import synthetic
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench_state")

@@ -1,5 +1,5 @@
 """A Redis database of this test process's own (a pytest plugin, loaded with `-p` before
-Django's settings read REDIS_URL).
+Django's settings read REDIS_URL; the benches that run Celery workers import it too).
 
 The Celery tests purge their broker's queues, and two checkouts testing on one machine may
 share one Redis server: each test process claims a free database number (1–15) on
