@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished
+from django.db import connections
 
 # Django's live server runs in a thread beside Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -90,6 +93,23 @@ def assert_accessible(page, label: str) -> None:
         for v in serious
     )
     assert not serious, f"Accessibility violations on {label} ({page.url}):\n{details}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_threads_close_their_connections():
+    request_finished.connect(_close_request_thread_connections, weak=False)
+    yield
+    request_finished.disconnect(_close_request_thread_connections)
+
+
+def _close_request_thread_connections(**_) -> None:
+    # The live server answers each of the browser's connections in a thread of its own, which
+    # waits there for the next request while Chromium keeps the connection alive, holding its
+    # database connection (DATABASE_CONN_MAX_AGE) until the browser lets go: at the end of a
+    # run the test database could not be dropped while they did (six such sessions, once).
+    # The tests' own thread keeps its connection.
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 @pytest.fixture
