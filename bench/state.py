@@ -31,7 +31,6 @@ import os
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -50,10 +49,10 @@ from page_latency import list_queries, p95, people, time_request
 # REDIS_URL) as each test process claims one: the run purges its queue and its workers take
 # every task there, so it must never share one with a test run or another bench.
 import tests.redis_database  # noqa: F401
+from tests.celery_worker import CeleryWorker
 from tiering import synthetic
 
 BENCH_DB = os.environ.get("BENCH_DATABASE", "attendance_bench_state")
-ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2
 # The mean district: 200 of them make the issue's 500,000 students. Sizes spread as a
 # state's do: the median district is about half the mean, the largest twenty times it.
@@ -61,6 +60,8 @@ MEAN_STUDENTS = 2_500
 SIZE_SIGMA = 1.1
 SMALLEST = 60
 POLL_S = 0.25
+# How long a worker may finish its task once told to stop.
+WORKER_STOP_PATIENCE_S = 60
 
 
 def district_sizes(districts: int, scale: float, seed: int) -> list[int]:
@@ -108,53 +109,26 @@ def generate(index: int, seed: int, students: int, folder: Path) -> Generated:
     )
 
 
-class Worker:
-    """`celery -A attendance_platform worker` with one pool process, in a process group of its
-    own, as production runs one; its pool processes' peak memory is sampled while it runs."""
+class Worker(CeleryWorker):
+    """A worker whose pool processes' peak memory is sampled while it runs."""
 
     def __init__(self, name: str, log: Path) -> None:
-        self.name, self.log = name, log
+        super().__init__(name, log)
         self.peak_rss_mb = 0.0
-        # Our own command line with values the bench chose.
-        self.process = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "attendance_platform",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"{name}-{os.getpid()}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
     def ready(self) -> bool:
         if self.process.poll() is not None:
             raise SystemExit(f"worker {self.name} exited:\n{self.log.read_text()[-3000:]}")
-        return "ready." in self.log.read_text()
+        return super().ready()
 
     def sample_memory(self) -> None:
         """The largest peak resident size (VmHWM) of the worker's processes: its pool process
         runs the tasks, and its peak outlives any moment between samples."""
-        pid = self.process.pid
         try:
-            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            children = self.children()
         except FileNotFoundError:
             return
-        for process in [str(pid), *children]:
+        for process in [self.process.pid, *children]:
             try:
                 status = Path(f"/proc/{process}/status").read_text()
             except FileNotFoundError:
@@ -162,15 +136,6 @@ class Worker:
             for line in status.splitlines():
                 if line.startswith("VmHWM:"):
                     self.peak_rss_mb = max(self.peak_rss_mb, int(line.split()[1]) / 1024)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
 
 
 class ListUnderLoad:
@@ -388,7 +353,7 @@ def run_state(args: argparse.Namespace, url: str, folder: Path) -> dict:
     finally:
         page.stop()
         for worker in workers:
-            worker.stop()
+            worker.stop(WORKER_STOP_PATIENCE_S)
         try:
             table_bytes, database_bytes = imports.sizes()
         finally:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,10 +13,10 @@ import pytest
 
 from attendance_platform.celery import app as celery_app
 
+from .celery_worker import CeleryWorker
 from .databases import database_url
 from .redis_database import empty_claimed_database
 
-ROOT = Path(__file__).resolve().parents[1]
 # How long a worker may take to start, or a step to happen, before the test gives up: a
 # guard against hanging, never a measure of speed.
 PATIENCE_S = 120
@@ -34,45 +32,12 @@ def eventually(check, what: str, log: Path | None = None):
     pytest.fail(f"Gave up waiting for {what}{where}.")
 
 
-class Worker:
-    """`celery -A attendance_platform worker` as a process of its own, on the test database,
-    with one pool process doing its tasks."""
+class Worker(CeleryWorker):
+    """A worker on the test database; the test goes on once it is ready for tasks."""
 
     def __init__(self, name: str, logs: Path, **env: str):
-        self.log = logs / f"worker-{name}.log"
-        self.log.write_text("")
-        self.process = subprocess.Popen(  # noqa: S603 — our own command line, no outside input
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "attendance_platform",
-                "worker",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--without-gossip",
-                "--without-mingle",
-                "--hostname",
-                f"{name}-{os.getpid()}@%h",
-                "--loglevel",
-                "INFO",
-            ],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url(), **env},
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the pool children die with it
-        )
-        eventually(lambda: "ready." in self.log.read_text(), f"worker {name} to start", self.log)
-
-    def kill(self) -> None:
-        """SIGKILL to the worker and its pool: no shutdown, no acknowledgement, as when a
-        machine or container dies."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        super().__init__(name, logs / f"worker-{name}.log", DATABASE_URL=database_url(), **env)
+        eventually(self.ready, f"worker {name} to start", self.log)
 
     def kill_pool_process(self) -> None:
         """SIGKILL to the pool process doing the task, as the kernel's out-of-memory killer
@@ -82,16 +47,7 @@ class Worker:
         eventually(lambda: pid not in self.pool_processes(), "the pool process to die")
 
     def pool_processes(self) -> list[int]:
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [pid for pid in map(int, children.read_text().split()) if _alive(pid)]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=PATIENCE_S)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        return [pid for pid in self.children() if _alive(pid)]
 
 
 def _alive(pid: int) -> bool:
@@ -117,4 +73,4 @@ def broker(transactional_db, tmp_path):
 
     yield start
     for worker in workers:
-        worker.stop()
+        worker.stop(PATIENCE_S)
