@@ -43,7 +43,9 @@ WORKSHEET = [name for name in services.WORKSHEET_FIELDS if name != "title"]
 
 
 class _CycleSerializer(serializers.ModelSerializer):
-    """A cycle's worksheet, what it is linked to, and its stored counts (no student)."""
+    """A cycle's worksheet, what it is linked to, its stored counts (no student), and what the
+    reader does with it (context "access": selectors.cycles_access of the cycles, asked once
+    for them all)."""
 
     status = serializers.ChoiceField(choices=CycleStatus.choices)
     act_decision = serializers.ChoiceField(choices=ActDecision.choices, allow_blank=True)
@@ -53,6 +55,16 @@ class _CycleSerializer(serializers.ModelSerializer):
     partner_entries = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     questions = _QuestionSerializer(many=True, read_only=True)
     steps = _StepSerializer(many=True, read_only=True)
+    names_other_schools = serializers.SerializerMethodField(
+        help_text="The cycle also names schools that are not in `schools` because the reader "
+        "does not read them (a principal or school team reads its own schools only); false for "
+        "roles that read every school a cycle names."
+    )
+    may_run = serializers.SerializerMethodField(
+        help_text="The reader may run the cycle (PUT its worksheet, advance it): district "
+        "administrators and the cabinet any cycle, a principal or school team a cycle naming "
+        "its own schools and no other."
+    )
 
     class Meta:
         model = Cycle
@@ -65,6 +77,8 @@ class _CycleSerializer(serializers.ModelSerializer):
             "status",
             "act_decision",
             "schools",
+            "names_other_schools",
+            "may_run",
             "reasons",
             "interventions",
             "partner_entries",
@@ -79,16 +93,31 @@ class _CycleSerializer(serializers.ModelSerializer):
         ]
         ref_name = "PdsaCycle"
 
+    def get_names_other_schools(self, cycle: Cycle) -> bool:
+        return self.context["access"][cycle.pk].names_other_schools
+
+    def get_may_run(self, cycle: Cycle) -> bool:
+        return self.context["access"][cycle.pk].may_run
+
+
+def _school_ids(cycle: Cycle) -> set[int]:
+    """The schools the cycle names as the reader reads them (prefetched)."""
+    return {school.pk for school in cycle.schools.all()}
+
+
+def _access(cycle: Cycle) -> selectors.CycleAccess:
+    return selectors.cycle_access(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
+
 
 def _cycle_response(request: Request, cycle_id: int, code: int = status.HTTP_200_OK) -> Response:
     cycle = get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
-    return Response(_CycleSerializer(cycle).data, status=code)
+    context = {"access": {cycle.pk: _access(cycle)}}
+    return Response(_CycleSerializer(cycle, context=context).data, status=code)
 
 
 def _runnable_cycle(request: Request, cycle_id: int) -> Cycle:
     cycle = get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
-    school_ids = {school.pk for school in cycle.schools.all()}
-    if not selectors.may_run_cycle(ctx=current_tenant(), cycle=cycle, school_ids=school_ids):
+    if not _access(cycle).may_run:
         raise PermissionDenied("Your role reads this cycle and does not run it.")
     return cycle
 
@@ -133,7 +162,7 @@ class CycleListApi(DistrictApi):
             school = get_object_or_404(
                 School.objects.for_user(request.user), pk=query.validated_data["school"]
             )
-        cycles = selectors.cycles_for(user=request.user, school=school).prefetch_related(
+        listed = selectors.cycles_for(user=request.user, school=school).prefetch_related(
             "questions",
             "steps",
             "reasons",
@@ -144,7 +173,11 @@ class CycleListApi(DistrictApi):
                 queryset=PartnerEntry.objects.for_user(request.user).select_related("organization"),
             ),
         )
-        return Response(_CycleSerializer(cycles, many=True).data)
+        cycles = list(listed)
+        access = selectors.cycles_access(
+            ctx=current_tenant(), school_ids={cycle.pk: _school_ids(cycle) for cycle in cycles}
+        )
+        return Response(_CycleSerializer(cycles, many=True, context={"access": access}).data)
 
     @extend_schema(
         operation_id="pdsa_cycles_create",

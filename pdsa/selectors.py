@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -209,11 +209,34 @@ def may_run(*, ctx: TenantContext, school_ids: set[int], names_other_schools: bo
     return ctx.is_system
 
 
-def may_run_cycle(*, ctx: TenantContext, cycle: Cycle, school_ids: set[int]) -> bool:
-    """may_run for a stored cycle, `school_ids` the schools it names as the requester reads
-    them."""
-    others = naming_other_schools(ctx=ctx, cycle_ids=[cycle.pk])
-    return may_run(ctx=ctx, school_ids=school_ids, names_other_schools=cycle.pk in others)
+@dataclass(frozen=True)
+class CycleAccess:
+    """What the requester does with a stored cycle they read: whether they run it (may_run),
+    and whether it names schools beyond those they read, which is why a school role reads a
+    cycle it does not run (the pages and the API say so, never which schools)."""
+
+    may_run: bool
+    names_other_schools: bool
+
+
+def cycles_access(
+    *, ctx: TenantContext, school_ids: Mapping[int, set[int]]
+) -> dict[int, CycleAccess]:
+    """Each stored cycle's CycleAccess by its id, `school_ids` the schools each names as the
+    requester reads them: one statement however many cycles (naming_other_schools)."""
+    others = naming_other_schools(ctx=ctx, cycle_ids=school_ids.keys())
+    return {
+        cycle_id: CycleAccess(
+            may_run=may_run(ctx=ctx, school_ids=ids, names_other_schools=cycle_id in others),
+            names_other_schools=cycle_id in others,
+        )
+        for cycle_id, ids in school_ids.items()
+    }
+
+
+def cycle_access(*, ctx: TenantContext, cycle: Cycle, school_ids: set[int]) -> CycleAccess:
+    """cycles_access of one cycle."""
+    return cycles_access(ctx=ctx, school_ids={cycle.pk: school_ids})[cycle.pk]
 
 
 def naming_other_schools(*, ctx: TenantContext, cycle_ids: Collection[int]) -> set[int]:

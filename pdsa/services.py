@@ -87,9 +87,8 @@ def _school_ids(cycle: Cycle) -> set[int]:
 
 def _require_runner(cycle: Cycle) -> None:
     require_working_for(cycle.district)
-    if not selectors.may_run_cycle(
-        ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle)
-    ):
+    ctx = current_tenant()
+    if not selectors.cycle_access(ctx=ctx, cycle=cycle, school_ids=_school_ids(cycle)).may_run:
         raise PermissionDenied("Your role does not run this cycle.")
 
 

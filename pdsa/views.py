@@ -69,8 +69,12 @@ def _school_ids(cycle: Cycle) -> set[int]:
     return {school.pk for school in cycle.schools.all()}
 
 
+def _access(cycle: Cycle) -> selectors.CycleAccess:
+    return selectors.cycle_access(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
+
+
 def _can_run(cycle: Cycle) -> bool:
-    return selectors.may_run_cycle(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
+    return _access(cycle).may_run
 
 
 def _runnable_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
@@ -138,20 +142,16 @@ def cycle_create(request: HttpRequest, district_slug: str) -> HttpResponse:
 @role_required(READ_PDSA_CYCLES)
 def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> HttpResponse:
     cycle = _cycle_for(request, cycle_id)
-    ctx = current_tenant()
     # A school role reads only its own schools among those a cycle names: the page says when
     # there are others, which is why it does not run the cycle.
-    names_other_schools = cycle.pk in selectors.naming_other_schools(ctx=ctx, cycle_ids=[cycle.pk])
-    can_run = selectors.may_run(
-        ctx=ctx, school_ids=_school_ids(cycle), names_other_schools=names_other_schools
-    )
+    access = _access(cycle)
     return render(
         request,
         "pdsa/cycle.html",
         {
             "cycle": cycle,
-            "can_run": can_run,
-            "names_other_schools": names_other_schools,
+            "can_run": access.may_run,
+            "names_other_schools": access.names_other_schools,
             "counts": selectors.Participation.stored(cycle),
             "missing_predictions": services.missing_predictions(cycle),
             "next_status": _next_status(cycle),

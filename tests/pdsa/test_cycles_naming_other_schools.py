@@ -9,6 +9,8 @@ import re
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from pdsa import services
 from pdsa.models import Cycle, CycleStatus, Participant
@@ -173,3 +175,62 @@ def test_the_team_at_both_schools_reads_both_and_runs_the_cycle(
     named = re.search(r"<dt>Schools</dt><dd>(.*?)</dd>", shown).group(1)
     assert set(named.split("; ")) == {tiered.name, school_b.name}
     assert "Edit the worksheet" in shown and "other schools" not in shown
+
+
+API_CYCLES = "/api/v1/districts/riverside/pdsa-cycles/"
+
+
+def _api_cycles(api) -> dict[int, dict]:
+    """The cycles the API lists, and each by its own operation, by id."""
+    listed = {cycle["id"]: cycle for cycle in api.get(API_CYCLES).json()}
+    for cycle_id, cycle in listed.items():
+        assert api.get(f"{API_CYCLES}{cycle_id}/").json() == cycle
+    return listed
+
+
+def test_the_api_tells_a_principal_a_cycle_names_other_schools_without_naming_them(
+    district, tiered, principal, shared_cycle, adams_cycle
+):
+    cycles = _api_cycles(token_client(personal_token(principal, district)))
+    shared, adams = cycles[shared_cycle.pk], cycles[adams_cycle.pk]
+    assert (shared["schools"], shared["names_other_schools"], shared["may_run"]) == (
+        [tiered.pk],
+        True,
+        False,
+    )
+    assert (adams["schools"], adams["names_other_schools"], adams["may_run"]) == (
+        [tiered.pk],
+        False,
+        True,
+    )
+
+
+@pytest.mark.parametrize("reader", ["district_admin", "cabinet_member", "two_school_team_member"])
+def test_the_api_gives_those_who_read_both_schools_both(
+    reader, request, district, tiered, school_b, shared_cycle
+):
+    api = token_client(personal_token(request.getfixturevalue(reader), district))
+    shared = _api_cycles(api)[shared_cycle.pk]
+    assert set(shared["schools"]) == {tiered.pk, school_b.pk}
+    assert (shared["names_other_schools"], shared["may_run"]) == (False, True)
+
+
+def _list_statements(api) -> int:
+    api.get(API_CYCLES)  # what a request caches is then cached, as on every later one
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(API_CYCLES).status_code == 200
+    return len(captured)
+
+
+def test_the_api_asks_which_cycles_name_other_schools_once_for_the_list(
+    request, district, tiered, principal, adams_cycle
+):
+    api = token_client(personal_token(principal, district))
+    one = _list_statements(api)
+    request.getfixturevalue("shared_cycle")
+    with as_member(principal):
+        services.cycle_create(
+            district=district, created_by=principal, schools=[tiered], title="Late buses"
+        )
+    assert len(api.get(API_CYCLES).json()) == 3
+    assert _list_statements(api) == one
