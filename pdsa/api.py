@@ -100,24 +100,15 @@ class _CycleSerializer(serializers.ModelSerializer):
         return self.context["access"][cycle.pk].may_run
 
 
-def _school_ids(cycle: Cycle) -> set[int]:
-    """The schools the cycle names as the reader reads them (prefetched)."""
-    return {school.pk for school in cycle.schools.all()}
-
-
-def _access(cycle: Cycle) -> selectors.CycleAccess:
-    return selectors.cycle_access(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
-
-
 def _cycle_response(request: Request, cycle_id: int, code: int = status.HTTP_200_OK) -> Response:
     cycle = get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
-    context = {"access": {cycle.pk: _access(cycle)}}
+    context = {"access": {cycle.pk: selectors.cycle_access(ctx=current_tenant(), cycle=cycle)}}
     return Response(_CycleSerializer(cycle, context=context).data, status=code)
 
 
 def _runnable_cycle(request: Request, cycle_id: int) -> Cycle:
     cycle = get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
-    if not _access(cycle).may_run:
+    if not selectors.cycle_access(ctx=current_tenant(), cycle=cycle).may_run:
         raise PermissionDenied("Your role reads this cycle and does not run it.")
     return cycle
 
@@ -174,9 +165,8 @@ class CycleListApi(DistrictApi):
             ),
         )
         cycles = list(listed)
-        access = selectors.cycles_access(
-            ctx=current_tenant(), school_ids={cycle.pk: _school_ids(cycle) for cycle in cycles}
-        )
+        named = {cycle.pk: selectors.schools_read(cycle) for cycle in cycles}
+        access = selectors.cycles_access(ctx=current_tenant(), school_ids=named)
         return Response(_CycleSerializer(cycles, many=True, context={"access": access}).data)
 
     @extend_schema(

@@ -234,9 +234,18 @@ def cycles_access(
     }
 
 
-def cycle_access(*, ctx: TenantContext, cycle: Cycle, school_ids: set[int]) -> CycleAccess:
-    """cycles_access of one cycle."""
-    return cycles_access(ctx=ctx, school_ids={cycle.pk: school_ids})[cycle.pk]
+def schools_read(cycle: Cycle) -> set[int]:
+    """The schools the cycle names as the requester reads them: row security shows a school
+    role its own only (prefetched by cycle_details)."""
+    return {school.pk for school in cycle.schools.all()}
+
+
+def cycle_access(
+    *, ctx: TenantContext, cycle: Cycle, school_ids: set[int] | None = None
+) -> CycleAccess:
+    """cycles_access of one cycle; `school_ids` by default schools_read(cycle)."""
+    named = schools_read(cycle) if school_ids is None else school_ids
+    return cycles_access(ctx=ctx, school_ids={cycle.pk: named})[cycle.pk]
 
 
 def naming_other_schools(*, ctx: TenantContext, cycle_ids: Collection[int]) -> set[int]:

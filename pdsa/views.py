@@ -65,16 +65,8 @@ def _cycle_for(request: HttpRequest, cycle_id: int) -> Cycle:
     return get_object_or_404(selectors.cycle_details(user=request.user), pk=cycle_id)
 
 
-def _school_ids(cycle: Cycle) -> set[int]:
-    return {school.pk for school in cycle.schools.all()}
-
-
-def _access(cycle: Cycle) -> selectors.CycleAccess:
-    return selectors.cycle_access(ctx=current_tenant(), cycle=cycle, school_ids=_school_ids(cycle))
-
-
 def _can_run(cycle: Cycle) -> bool:
-    return _access(cycle).may_run
+    return selectors.cycle_access(ctx=current_tenant(), cycle=cycle).may_run
 
 
 def _runnable_cycle(request: HttpRequest, cycle_id: int) -> Cycle:
@@ -144,7 +136,7 @@ def cycle_detail(request: HttpRequest, district_slug: str, cycle_id: int) -> Htt
     cycle = _cycle_for(request, cycle_id)
     # A school role reads only its own schools among those a cycle names: the page says when
     # there are others, which is why it does not run the cycle.
-    access = _access(cycle)
+    access = selectors.cycle_access(ctx=current_tenant(), cycle=cycle)
     return render(
         request,
         "pdsa/cycle.html",
@@ -395,7 +387,7 @@ def _candidate_schools(request: HttpRequest, cycle: Cycle):
     """The schools whose students may join: the cycle's, or for a district-wide cycle the
     user's; a school role's own in either case."""
     schools = School.objects.for_user(request.user)
-    named = _school_ids(cycle)
+    named = selectors.schools_read(cycle)
     return schools.filter(pk__in=named) if named else schools
 
 
