@@ -10,6 +10,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.conf import settings
+from django.core.signals import request_finished
 from django.db import connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -116,6 +117,24 @@ def _close_worker_thread_connections(**_) -> None:
     # thread ends they stay open until the garbage collector finds them, and the test database
     # could not be dropped at the end of the run ("being accessed by other users", three such
     # sessions with the collector off). The test's own thread keeps its connection.
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_threads_close_their_connections():
+    request_finished.connect(_close_request_thread_connections, weak=False)
+    yield
+    request_finished.disconnect(_close_request_thread_connections)
+
+
+def _close_request_thread_connections(**_) -> None:
+    # The live server (the journeys', the API schema test's) answers each client connection
+    # in a thread of its own, which waits there for the next request while the client (Chromium,
+    # a requests session) keeps the connection alive, holding its database connection
+    # (DATABASE_CONN_MAX_AGE) until the client lets go: at the end of a run the test database
+    # could not be dropped while they did (six such sessions after the API schema test). The
+    # tests' own thread keeps its connection.
     if threading.current_thread() is not threading.main_thread():
         connections.close_all()
 

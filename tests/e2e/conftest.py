@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from django.core.signals import request_finished
 from django.db import connections
 
 # Django's live server runs in a thread beside Playwright's event loop.
@@ -96,20 +94,15 @@ def assert_accessible(page, label: str) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _live_server_threads_close_their_connections():
-    request_finished.connect(_close_request_thread_connections, weak=False)
+def _close_connections_opened_while_playwright_runs(playwright):
+    # Playwright's synchronous API keeps its event loop running in this thread (suspended in a
+    # greenlet) from its first test to the end of the session, and while a loop runs Django
+    # keeps this thread's connections per context rather than per thread (asgiref's Local).
+    # Every test from then on, journeys and the tests after them alike, opens its connection
+    # there, out of reach of the close that comes before the test database is dropped, which
+    # then failed: "being accessed by other users". Closed here, before the loop stops.
     yield
-    request_finished.disconnect(_close_request_thread_connections)
-
-
-def _close_request_thread_connections(**_) -> None:
-    # The live server answers each of the browser's connections in a thread of its own, which
-    # waits there for the next request while Chromium keeps the connection alive, holding its
-    # database connection (DATABASE_CONN_MAX_AGE) until the browser lets go: at the end of a
-    # run the test database could not be dropped while they did (six such sessions, once).
-    # The tests' own thread keeps its connection.
-    if threading.current_thread() is not threading.main_thread():
-        connections.close_all()
+    connections.close_all()
 
 
 @pytest.fixture
