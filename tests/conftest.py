@@ -104,37 +104,29 @@ def celery_worker(transactional_db):
         pytest.fail("Celery integration tests need Redis: set REDIS_URL, or use ./run test.")
     celery_app.conf.task_always_eager = False
     empty_claimed_database()  # what earlier tests left belongs to other databases
-    task_postrun.connect(_close_worker_thread_connections, weak=False)
+    task_postrun.connect(_close_side_thread_connections, weak=False)
     try:
         with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             yield
     finally:
-        task_postrun.disconnect(_close_worker_thread_connections)
-
-
-def _close_worker_thread_connections(**_) -> None:
-    # The worker thread's connections are kept between tasks (DATABASE_CONN_MAX_AGE): when the
-    # thread ends they stay open until the garbage collector finds them, and the test database
-    # could not be dropped at the end of the run ("being accessed by other users", three such
-    # sessions with the collector off). The test's own thread keeps its connection.
-    if threading.current_thread() is not threading.main_thread():
-        connections.close_all()
+        task_postrun.disconnect(_close_side_thread_connections)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _live_server_threads_close_their_connections():
-    request_finished.connect(_close_request_thread_connections, weak=False)
+    request_finished.connect(_close_side_thread_connections, weak=False)
     yield
-    request_finished.disconnect(_close_request_thread_connections)
+    request_finished.disconnect(_close_side_thread_connections)
 
 
-def _close_request_thread_connections(**_) -> None:
-    # The live server (the journeys', the API schema test's) answers each client connection
-    # in a thread of its own, which waits there for the next request while the client (Chromium,
-    # a requests session) keeps the connection alive, holding its database connection
-    # (DATABASE_CONN_MAX_AGE) until the client lets go: at the end of a run the test database
-    # could not be dropped while they did (six such sessions after the API schema test). The
-    # tests' own thread keeps its connection.
+def _close_side_thread_connections(**_) -> None:
+    # After each task of the in-process worker's thread, and each request of the live server's
+    # (the journeys', the API schema test's: a thread per client connection, waiting there for
+    # the next request while Chromium or a requests session keeps it alive). Either thread
+    # would keep its database connection (DATABASE_CONN_MAX_AGE) until it ended and the
+    # garbage collector found it, and the test database could not be dropped at the end of the
+    # run ("being accessed by other users": three sessions from the worker, six after the
+    # schema test, with the collector off). The tests' own thread keeps its connection.
     if threading.current_thread() is not threading.main_thread():
         connections.close_all()
 
